@@ -1,0 +1,65 @@
+// @ts-check
+import { builtinModules } from 'node:module';
+import js from '@eslint/js';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+// Workflow code runs in Temporal's deterministic sandbox: anything that does I/O or reads the clock or
+// randomness outside the SDK breaks replay, so it may import only @temporalio/workflow and types.
+const workflowForbidden = [
+  ...builtinModules.flatMap((m) => [m, `node:${m}`]),
+  'got',
+  'zod',
+  '@temporalio/activity',
+  '@temporalio/client',
+  '@temporalio/worker',
+  '@temporalio/testing',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'test-results/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: { ...globals.node },
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports' },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      eqeqeq: ['error', 'always', { null: 'ignore' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: workflowForbidden.map((name) => ({
+            name,
+            message: 'Workflow code must stay deterministic: import only @temporalio/workflow and types.',
+          })),
+          patterns: [
+            {
+              group: ['**/activities', '**/activities/**', '**/simulator/**', '**/worker/**', '**/client/**'],
+              allowTypeImports: true,
+              message: 'Workflows may import activity types only (use `import type`).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['eslint.config.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);
