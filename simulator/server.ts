@@ -51,6 +51,7 @@ export type Fault =
   | { kind: 'redirect'; location: string };
 
 export interface FaultRule {
+  /** Which requests it hits; without `endpoint` it hits every API endpoint but not the token endpoint. */
   match?: { endpoint?: SimEndpoint | SimEndpoint[]; machineId?: string; actionId?: string };
   /** How many matching requests it hits; unlimited when absent. */
   times?: number;
@@ -71,6 +72,8 @@ export interface RequestLogEntry {
   machineId?: string;
   actionId?: string;
   comment?: string;
+  /** Token requests: the scope asked for (never the secret). */
+  scope?: string;
   status: number;
   fault?: Fault['kind'];
   /** The call was refused by the rate limiter (429 not injected by a fault). */
@@ -374,6 +377,8 @@ export class DefenderSimulator {
       if (match.endpoint) {
         const endpoints = Array.isArray(match.endpoint) ? match.endpoint : [match.endpoint];
         if (!endpoints.includes(route.endpoint)) return false;
+      } else if (route.endpoint === 'token') {
+        return false;
       }
       if (match.machineId && match.machineId.toLowerCase() !== route.machineId?.toLowerCase()) return false;
       if (match.actionId && match.actionId.toLowerCase() !== route.actionId?.toLowerCase()) return false;
@@ -584,6 +589,7 @@ export class DefenderSimulator {
     entry.tenantId = tenantId;
     const form = new URLSearchParams(body);
     const clientId = form.get('client_id') ?? '';
+    entry.scope = form.get('scope') ?? undefined;
     entry.clientId = clientId || undefined;
     const aadError = (status: number, error: string, description: string) =>
       new HttpAnswer(status, {

@@ -85,7 +85,7 @@ export class DefenderClient {
     this.#onResponse = options.onResponse;
   }
 
-  getMachine(machineId: string, options: RequestOptions = {}): Promise<Machine> {
+  async getMachine(machineId: string, options: RequestOptions = {}): Promise<Machine> {
     const id = parseMachineId(machineId);
     return this.#call({ endpoint: 'getMachine', method: 'GET', path: `machines/${id}`, schema: machineSchema, ...options });
   }
@@ -102,7 +102,7 @@ export class DefenderClient {
     return page.value;
   }
 
-  unisolateMachine(args: { machineId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
+  async unisolateMachine(args: { machineId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
     const id = parseMachineId(args.machineId);
     return this.#call({
       endpoint: 'unisolateMachine',
@@ -114,7 +114,7 @@ export class DefenderClient {
     });
   }
 
-  isolateMachine(
+  async isolateMachine(
     args: { machineId: string; comment: string; isolationType: IsolationType },
     options: RequestOptions = {},
   ): Promise<MachineAction> {
@@ -129,7 +129,7 @@ export class DefenderClient {
     });
   }
 
-  getMachineAction(actionId: string, options: RequestOptions = {}): Promise<MachineAction> {
+  async getMachineAction(actionId: string, options: RequestOptions = {}): Promise<MachineAction> {
     const id = parseMachineActionId(actionId);
     return this.#call({
       endpoint: 'getMachineAction',
@@ -140,7 +140,7 @@ export class DefenderClient {
     });
   }
 
-  cancelMachineAction(args: { actionId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
+  async cancelMachineAction(args: { actionId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
     const id = parseMachineActionId(args.actionId);
     return this.#call({
       endpoint: 'cancelMachineAction',

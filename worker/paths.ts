@@ -1,0 +1,14 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The project root, whether running from sources (tsx) or from `dist/`. */
+export const PROJECT_ROOT = (() => {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const up = path.resolve(here, '..');
+  return path.basename(up) === 'dist' ? path.resolve(up, '..') : up;
+})();
+
+/** Ignored folder for tools the project installs itself (the Temporal CLI's virtualenv). */
+export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
+/** Ignored folder for local state (the embedded dev server's SQLite file). */
+export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
