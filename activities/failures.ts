@@ -61,7 +61,8 @@ export function toActivityFailure(err: unknown, options: { rateLimitFallbackMs?:
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof DefenderApiError) {
     const details: FailureDetails = { status: err.status, code: err.code, target: err.target, endpoint: err.endpoint };
-    if (err.isActiveRequestAlreadyExists) return failure(err, DefenderFailureType.ActiveRequestAlreadyExists, false, details);
+    if (err.isActiveRequestAlreadyExists)
+      return failure(err, DefenderFailureType.ActiveRequestAlreadyExists, false, details);
     if (err.status === 429) {
       return ApplicationFailure.create({
         message: err.message,
@@ -86,7 +87,11 @@ export function toActivityFailure(err: unknown, options: { rateLimitFallbackMs?:
     return failure(err, DefenderFailureType.InvalidResponse, true, { status: err.status, endpoint: err.endpoint });
   }
   if (err instanceof DefenderAuthError) {
-    return failure(err, DefenderFailureType.AuthFailed, false, { status: err.status, code: err.code, endpoint: 'token' });
+    return failure(err, DefenderFailureType.AuthFailed, false, {
+      status: err.status,
+      code: err.code,
+      endpoint: 'token',
+    });
   }
   if (err instanceof DefenderRedirectError) {
     return failure(err, DefenderFailureType.RedirectRefused, false, { endpoint: err.endpoint });
@@ -97,8 +102,18 @@ export function toActivityFailure(err: unknown, options: { rateLimitFallbackMs?:
   return err;
 }
 
-function failure(err: Error, type: DefenderFailureType, retryable: boolean, details: FailureDetails): ApplicationFailure {
-  return ApplicationFailure.create({ message: err.message, type, nonRetryable: !retryable, details: [stripUndefined(details)] });
+function failure(
+  err: Error,
+  type: DefenderFailureType,
+  retryable: boolean,
+  details: FailureDetails,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message: err.message,
+    type,
+    nonRetryable: !retryable,
+    details: [stripUndefined(details)],
+  });
 }
 
 function stripUndefined(details: FailureDetails): FailureDetails {

@@ -49,7 +49,7 @@ function tokenize(text: string): Token[] {
       tokens.push({ t: 'p', v: c });
       i++;
     } else {
-      const m = /^[A-Za-z_][A-Za-z0-9_/]*|^[0-9][0-9TZ:.+\-]*/.exec(text.slice(i));
+      const m = /^[A-Za-z_][A-Za-z0-9_/]*|^[0-9][0-9TZ:.+-]*/.exec(text.slice(i));
       if (!m) throw new ODataSyntaxError(`unexpected character ${JSON.stringify(c)} at ${i}`);
       const word = m[0];
       tokens.push(/^[0-9]/.test(word) ? { t: 'lit', v: word } : { t: 'id', v: word });
@@ -189,7 +189,11 @@ function compare(actual: unknown, literal: Literal): number | undefined {
   return a === b ? 0 : a < b ? -1 : 1;
 }
 
-export function matches(node: FilterNode, entity: Record<string, unknown>, scope: Record<string, unknown> = {}): boolean {
+export function matches(
+  node: FilterNode,
+  entity: Record<string, unknown>,
+  scope: Record<string, unknown> = {},
+): boolean {
   switch (node.kind) {
     case 'and':
       return matches(node.left, entity, scope) && matches(node.right, entity, scope);

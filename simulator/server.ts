@@ -20,7 +20,10 @@ import {
 
 export const SIM_SCOPES = {
   /** Scopes that mint a token Defender accepts. */
-  accepted: ['https://api.securitycenter.microsoft.com/.default', 'https://securitycenter.onmicrosoft.com/windowsatpservice/.default'],
+  accepted: [
+    'https://api.securitycenter.microsoft.com/.default',
+    'https://securitycenter.onmicrosoft.com/windowsatpservice/.default',
+  ],
 };
 
 export type SimEndpoint =
@@ -108,8 +111,20 @@ const READ_ROLES = ['Machine.Read.All', 'Machine.ReadWrite.All'];
 const ISOLATE_ROLE = 'Machine.Isolate';
 const ACTION_FILTER_FIELDS = ['id', 'status', 'machineid', 'type', 'requestor', 'creationdatetimeutc'];
 const MACHINE_FILTER_FIELDS = [
-  'computerdnsname', 'id', 'version', 'devicevalue', 'aaddeviceid', 'machinetags', 'lastseen', 'exposurelevel',
-  'onboardingstatus', 'lastipaddress', 'healthstatus', 'osplatform', 'riskscore', 'rbacgroupid',
+  'computerdnsname',
+  'id',
+  'version',
+  'devicevalue',
+  'aaddeviceid',
+  'machinetags',
+  'lastseen',
+  'exposurelevel',
+  'onboardingstatus',
+  'lastipaddress',
+  'healthstatus',
+  'osplatform',
+  'riskscore',
+  'rbacgroupid',
 ];
 
 interface IssuedToken {
@@ -350,7 +365,10 @@ export class DefenderSimulator {
     }
   }
 
-  #route(method: string, path: string): { endpoint: SimEndpoint; machineId?: string; actionId?: string; tenantId?: string } | undefined {
+  #route(
+    method: string,
+    path: string,
+  ): { endpoint: SimEndpoint; machineId?: string; actionId?: string; tenantId?: string } | undefined {
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path))) {
       return { endpoint: 'token', tenantId: decodeURIComponent(m[1]!) };
@@ -358,12 +376,17 @@ export class DefenderSimulator {
     const api = /^\/api(?:\/v1\.0)?(\/.*)$/.exec(path)?.[1];
     if (api === undefined) return undefined;
     if (method === 'GET' && api === '/machines') return { endpoint: 'listMachines' };
-    if (method === 'GET' && (m = /^\/machines\/([^/]+)$/.exec(api))) return { endpoint: 'getMachine', machineId: decodeURIComponent(m[1]!) };
+    if (method === 'GET' && (m = /^\/machines\/([^/]+)$/.exec(api)))
+      return { endpoint: 'getMachine', machineId: decodeURIComponent(m[1]!) };
     if (method === 'POST' && (m = /^\/machines\/([^/]+)\/(isolate|unisolate)$/.exec(api))) {
-      return { endpoint: m[2] === 'isolate' ? 'isolateMachine' : 'unisolateMachine', machineId: decodeURIComponent(m[1]!) };
+      return {
+        endpoint: m[2] === 'isolate' ? 'isolateMachine' : 'unisolateMachine',
+        machineId: decodeURIComponent(m[1]!),
+      };
     }
     if (method === 'GET' && api === '/machineactions') return { endpoint: 'listMachineActions' };
-    if (method === 'GET' && (m = /^\/machineactions\/([^/]+)$/.exec(api))) return { endpoint: 'getMachineAction', actionId: decodeURIComponent(m[1]!) };
+    if (method === 'GET' && (m = /^\/machineactions\/([^/]+)$/.exec(api)))
+      return { endpoint: 'getMachineAction', actionId: decodeURIComponent(m[1]!) };
     if (method === 'POST' && (m = /^\/machineactions\/([^/]+)\/cancel$/.exec(api))) {
       return { endpoint: 'cancelMachineAction', actionId: decodeURIComponent(m[1]!) };
     }
@@ -416,7 +439,13 @@ export class DefenderSimulator {
         const headers: Record<string, string> = {};
         if (fault.status === 429 && fault.retryAfter !== null) headers['retry-after'] = String(fault.retryAfter ?? 1);
         const code = fault.code ?? defaultCode(fault.status);
-        send(res, entry, fault.status, { error: { code, message: fault.message ?? code, target: randomUUID() } }, headers);
+        send(
+          res,
+          entry,
+          fault.status,
+          { error: { code, message: fault.message ?? code, target: randomUUID() } },
+          headers,
+        );
         return true;
       }
     }
@@ -440,7 +469,13 @@ export class DefenderSimulator {
         entry.throttled = true;
         throw new HttpAnswer(
           429,
-          { error: { code: 'TooManyRequests', message: 'API calls quota exceeded! maximum admitted 100 per 1m.', target: randomUUID() } },
+          {
+            error: {
+              code: 'TooManyRequests',
+              message: 'API calls quota exceeded! maximum admitted 100 per 1m.',
+              target: randomUUID(),
+            },
+          },
           { 'retry-after': this.#formatRetryAfter(admitted.retryAfterMs) },
         );
       }
@@ -450,7 +485,11 @@ export class DefenderSimulator {
     const roles = caller.app.roles ?? [ISOLATE_ROLE, 'Machine.Read.All'];
     const requireRoles = (needed: string[]) => {
       if (!needed.some((r) => roles.includes(r))) {
-        throw apiError(403, 'Forbidden', `Missing application roles. API required roles: ${needed.join(',')}, application roles: ${roles.join(',')}.`);
+        throw apiError(
+          403,
+          'Forbidden',
+          `Missing application roles. API required roles: ${needed.join(',')}, application roles: ${roles.join(',')}.`,
+        );
       }
     };
 
@@ -458,9 +497,15 @@ export class DefenderSimulator {
       case 'getMachine': {
         requireRoles(READ_ROLES);
         const key = route.machineId!.toLowerCase();
-        const machine = tenant.machines.get(key) ?? [...tenant.machines.values()].find((m) => m.computerDnsName.toLowerCase() === key);
-        if (!machine) throw apiError(404, 'ResourceNotFound', `Machine ${route.machineId} was not found. OrgId: ${tenant.orgId}`);
-        return { status: 200, body: { '@odata.context': `${this.url}/api/$metadata#Machines/$entity`, ...machineEntity(machine) } };
+        const machine =
+          tenant.machines.get(key) ??
+          [...tenant.machines.values()].find((m) => m.computerDnsName.toLowerCase() === key);
+        if (!machine)
+          throw apiError(404, 'ResourceNotFound', `Machine ${route.machineId} was not found. OrgId: ${tenant.orgId}`);
+        return {
+          status: 200,
+          body: { '@odata.context': `${this.url}/api/$metadata#Machines/$entity`, ...machineEntity(machine) },
+        };
       }
       case 'listMachines': {
         requireRoles(READ_ROLES);
@@ -471,19 +516,28 @@ export class DefenderSimulator {
       case 'unisolateMachine': {
         requireRoles([ISOLATE_ROLE]);
         const machine = tenant.machines.get(route.machineId!.toLowerCase());
-        if (!machine) throw apiError(404, 'ResourceNotFound', `Machine ${route.machineId} was not found. OrgId: ${tenant.orgId}`);
+        if (!machine)
+          throw apiError(404, 'ResourceNotFound', `Machine ${route.machineId} was not found. OrgId: ${tenant.orgId}`);
         const json = parseJsonBody(body);
         const comment = json.Comment;
         entry.comment = typeof comment === 'string' ? comment : undefined;
         if (typeof comment !== 'string' || comment.trim() === '') {
-          throw apiError(400, 'InvalidRequestBody', 'Request body is incorrect: Comment is required (body parameters are case-sensitive)');
+          throw apiError(
+            400,
+            'InvalidRequestBody',
+            'Request body is incorrect: Comment is required (body parameters are case-sensitive)',
+          );
         }
         const type = route.endpoint === 'isolateMachine' ? 'Isolate' : 'Unisolate';
         let scope: string | null = null;
         if (type === 'Isolate') {
           const isolationType = json.IsolationType ?? 'Full';
           if (!['Full', 'Selective', 'UnManagedDevice'].includes(String(isolationType))) {
-            throw apiError(400, 'InvalidInput', `IsolationType '${String(isolationType)}' is not valid. Allowed values are: Full, Selective, UnManagedDevice.`);
+            throw apiError(
+              400,
+              'InvalidInput',
+              `IsolationType '${String(isolationType)}' is not valid. Allowed values are: Full, Selective, UnManagedDevice.`,
+            );
           }
           scope = String(isolationType);
         }
@@ -531,7 +585,15 @@ export class DefenderSimulator {
         return { status: 200, body: this.#page(url, entities, ACTION_FILTER_FIELDS, 'MachineActions') };
       }
       case 'cancelMachineAction': {
-        requireRoles([ISOLATE_ROLE, 'Machine.CollectForensics', 'Machine.RestrictExecution', 'Machine.Scan', 'Machine.Offboard', 'Machine.StopAndQuarantine', 'Machine.LiveResponse']);
+        requireRoles([
+          ISOLATE_ROLE,
+          'Machine.CollectForensics',
+          'Machine.RestrictExecution',
+          'Machine.Scan',
+          'Machine.Offboard',
+          'Machine.StopAndQuarantine',
+          'Machine.LiveResponse',
+        ]);
         const action = this.#findAction(tenant, route.actionId!);
         if (!action) throw apiError(404, 'ResourceNotFound', `MachineAction ${route.actionId} was not found`);
         entry.machineId = action.machineId;
@@ -540,7 +602,11 @@ export class DefenderSimulator {
         entry.comment = comment;
         const { status } = statusAt(tenant, action, now);
         if (!isInFlight(status)) {
-          throw apiError(400, 'BadRequest', `Machine action ${action.id} is already in a final state (${status}) and cannot be cancelled`);
+          throw apiError(
+            400,
+            'BadRequest',
+            `Machine action ${action.id} is already in a final state (${status}) and cannot be cancelled`,
+          );
         }
         action.cancelledAt = now;
         action.cancellationRequestor = caller.app.displayName ?? caller.app.clientId;
@@ -575,11 +641,20 @@ export class DefenderSimulator {
     if (orderBy) {
       const [field = '', direction = 'asc'] = orderBy.trim().split(/\s+/);
       const sign = direction.toLowerCase() === 'desc' ? -1 : 1;
-      rows = [...rows].sort((a, b) => sign * (String(a[field] ?? '') < String(b[field] ?? '') ? -1 : String(a[field] ?? '') > String(b[field] ?? '') ? 1 : 0));
+      rows = [...rows].sort(
+        (a, b) =>
+          sign *
+          (String(a[field] ?? '') < String(b[field] ?? '')
+            ? -1
+            : String(a[field] ?? '') > String(b[field] ?? '')
+              ? 1
+              : 0),
+      );
     }
     const top = url.searchParams.has('$top') ? Number(url.searchParams.get('$top')) : 10_000;
     const skip = url.searchParams.has('$skip') ? Number(url.searchParams.get('$skip')) : 0;
-    if (!Number.isInteger(top) || top < 0 || top > 10_000) throw apiError(400, 'BadRequest', 'Maximum page size is 10,000');
+    if (!Number.isInteger(top) || top < 0 || top > 10_000)
+      throw apiError(400, 'BadRequest', 'Maximum page size is 10,000');
     if (!Number.isInteger(skip) || skip < 0) throw apiError(400, 'BadRequest', '$skip must be a non-negative integer');
     // Like MDE, no @odata.nextLink is returned when $top is given; callers page with $skip.
     return { '@odata.context': `${this.url}/api/$metadata#${set}`, value: rows.slice(skip, skip + top) };
@@ -601,7 +676,11 @@ export class DefenderSimulator {
         correlation_id: randomUUID(),
       });
     if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      throw aadError(400, 'invalid_request', 'AADSTS900144: The request body must contain the following parameter: grant_type.');
+      throw aadError(
+        400,
+        'invalid_request',
+        'AADSTS900144: The request body must contain the following parameter: grant_type.',
+      );
     }
     if (!this.#tenants.has(tenantId)) {
       throw aadError(400, 'invalid_request', `AADSTS90002: Tenant '${tenantId}' not found.`);
@@ -611,14 +690,26 @@ export class DefenderSimulator {
     }
     const app = this.#apps.find((a) => a.tenantId === tenantId && a.clientId === clientId);
     if (!app) {
-      throw aadError(400, 'unauthorized_client', `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`);
+      throw aadError(
+        400,
+        'unauthorized_client',
+        `AADSTS700016: Application with identifier '${clientId}' was not found in the directory.`,
+      );
     }
     if (form.get('client_secret') !== app.clientSecret) {
-      throw aadError(401, 'invalid_client', `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
+      throw aadError(
+        401,
+        'invalid_client',
+        `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+      );
     }
     const scope = form.get('scope') ?? '';
     if (!/^https:\/\/\S+\/\.default$/.test(scope)) {
-      throw aadError(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`);
+      throw aadError(
+        400,
+        'invalid_scope',
+        `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      );
     }
     const lifetime = this.#options.tokenLifetimeSeconds ?? 3599;
     const token = `eyJ0eXAiOiJKV1Qi.sim.${randomBytes(24).toString('base64url')}`;
@@ -628,7 +719,10 @@ export class DefenderSimulator {
       validAudience: SIM_SCOPES.accepted.includes(scope),
       expiresAt: Date.now() + lifetime * 1000,
     });
-    return { status: 200, body: { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token } };
+    return {
+      status: 200,
+      body: { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: token },
+    };
   }
 
   #authenticate(req: IncomingMessage): { app: SimApp } {
@@ -641,7 +735,11 @@ export class DefenderSimulator {
     const app = this.#apps.find((a) => a.tenantId === issued.tenantId && a.clientId === issued.clientId)!;
     if (!issued.validAudience) {
       // What users saw with a token for the wrong audience: a valid token with none of the MDE roles.
-      throw apiError(403, 'Forbidden', 'Missing application roles. API required roles: Machine.Read.All, application roles: .');
+      throw apiError(
+        403,
+        'Forbidden',
+        'Missing application roles. API required roles: Machine.Read.All, application roles: .',
+      );
     }
     return { app };
   }
@@ -649,7 +747,9 @@ export class DefenderSimulator {
   #formatRetryAfter(ms: number): string {
     const seconds = ms / 1000;
     // Real Defender sends whole seconds; a time-compressed simulator needs fractions to stay meaningful.
-    return this.timeScale === 1 ? String(Math.max(1, Math.ceil(seconds))) : String(Math.max(0.001, Math.ceil(seconds * 1000) / 1000));
+    return this.timeScale === 1
+      ? String(Math.max(1, Math.ceil(seconds)))
+      : String(Math.max(0.001, Math.ceil(seconds * 1000) / 1000));
   }
 }
 
@@ -676,7 +776,13 @@ function parseJsonBody(body: string): Record<string, unknown> {
   throw apiError(400, 'InvalidRequestBody', 'Request body is incorrect');
 }
 
-function send(res: ServerResponse, entry: RequestLogEntry, status: number, body: unknown, headers: Record<string, string> = {}) {
+function send(
+  res: ServerResponse,
+  entry: RequestLogEntry,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
   entry.status = status;
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));

@@ -168,8 +168,14 @@ describe('DefenderClient', () => {
       });
     }
     it('normalises valid ids to lower case', () => {
-      assert.equal(parseMachineId('1E5BC9D7E413DDD7902C2932E418702B84D0CC07'), '1e5bc9d7e413ddd7902c2932e418702b84d0cc07');
-      assert.equal(parseMachineActionId('09A0F91E-A2EB-409D-AF33-5577FE9BD558'), '09a0f91e-a2eb-409d-af33-5577fe9bd558');
+      assert.equal(
+        parseMachineId('1E5BC9D7E413DDD7902C2932E418702B84D0CC07'),
+        '1e5bc9d7e413ddd7902c2932e418702b84d0cc07',
+      );
+      assert.equal(
+        parseMachineActionId('09A0F91E-A2EB-409D-AF33-5577FE9BD558'),
+        '09a0f91e-a2eb-409d-af33-5577fe9bd558',
+      );
     });
     it('refuses an empty comment before sending', async () => {
       const { id } = sim.addMachine({ isolated: true });
@@ -197,7 +203,8 @@ describe('DefenderClient', () => {
         assert.ok(parseBaseUrl(ok, 'api'));
       }
       assert.throws(
-        () => new DefenderClient({ apiUrl: 'http://example.com', tokens: { getToken: async () => 't' }, userAgent: 'x' }),
+        () =>
+          new DefenderClient({ apiUrl: 'http://example.com', tokens: { getToken: async () => 't' }, userAgent: 'x' }),
         /must use https/,
       );
     });
@@ -220,7 +227,11 @@ describe('DefenderClient', () => {
     await new Promise<void>((resolve) => spy.listen(0, '127.0.0.1', resolve));
     try {
       const port = (spy.address() as { port: number }).port;
-      const c = new DefenderClient({ apiUrl: `http://127.0.0.1:${port}`, tokens: { getToken: async () => 'secret-token' }, userAgent: 'ua/1' });
+      const c = new DefenderClient({
+        apiUrl: `http://127.0.0.1:${port}`,
+        tokens: { getToken: async () => 'secret-token' },
+        userAgent: 'ua/1',
+      });
       await c.getMachine(id);
       assert.deepEqual(seen, [`ua/1 /api/machines/${id}`]);
     } finally {

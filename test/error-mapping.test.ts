@@ -12,7 +12,10 @@ import { DefenderClient } from '../activities/defender/client.js';
 import { DEFAULT_APP, type DefenderSimulator, type FaultRule } from '../simulator/index.js';
 import { clientFor, startSimulator, tokenSourceFor } from './helpers/simulator.js';
 
-async function failureOf(call: Promise<unknown>, options?: { rateLimitFallbackMs?: number }): Promise<ApplicationFailure> {
+async function failureOf(
+  call: Promise<unknown>,
+  options?: { rateLimitFallbackMs?: number },
+): Promise<ApplicationFailure> {
   try {
     await call;
   } catch (err) {
@@ -56,7 +59,10 @@ describe('HTTP outcome → Temporal failure mapping', () => {
   });
 
   it('400 "Action is already in progress" with another code → ActiveRequestAlreadyExists', async () => {
-    fault({ fault: { kind: 'status', status: 400, code: 'BadRequest', message: 'Action is already in progress' }, times: 1 });
+    fault({
+      fault: { kind: 'status', status: 400, code: 'BadRequest', message: 'Action is already in progress' },
+      times: 1,
+    });
     const failure = await failureOf(client.unisolateMachine({ machineId, comment: 'x' }));
     assertFailure(failure, DefenderFailureType.ActiveRequestAlreadyExists, false);
   });
@@ -71,7 +77,11 @@ describe('HTTP outcome → Temporal failure mapping', () => {
 
   it('400 InvalidRequestBody → DefenderBadRequest', async () => {
     fault({ fault: { kind: 'status', status: 400, code: 'InvalidRequestBody' }, times: 1 });
-    assertFailure(await failureOf(client.unisolateMachine({ machineId, comment: 'x' })), DefenderFailureType.BadRequest, false);
+    assertFailure(
+      await failureOf(client.unisolateMachine({ machineId, comment: 'x' })),
+      DefenderFailureType.BadRequest,
+      false,
+    );
   });
 
   for (const code of ['Forbidden', 'DisabledFeature', 'DisallowedOperation']) {
@@ -84,7 +94,12 @@ describe('HTTP outcome → Temporal failure mapping', () => {
   }
 
   it('403 from a real missing app role → DefenderAccessDenied', async () => {
-    const readOnly = { ...DEFAULT_APP, clientId: 'readonly-app', clientSecret: 'ro-secret', roles: ['Machine.Read.All'] };
+    const readOnly = {
+      ...DEFAULT_APP,
+      clientId: 'readonly-app',
+      clientSecret: 'ro-secret',
+      roles: ['Machine.Read.All'],
+    };
     const other = await startSimulator({ apps: [readOnly], rateLimits: false });
     try {
       const id = other.addMachine({ isolated: true }).id;
@@ -186,7 +201,12 @@ describe('HTTP outcome → Temporal failure mapping', () => {
     const gone = await startSimulator();
     const url = gone.url;
     await gone.stop();
-    const closed = new DefenderClient({ apiUrl: url, tokens: { getToken: async () => 'x' }, userAgent: 't', requestTimeoutMs: 500 });
+    const closed = new DefenderClient({
+      apiUrl: url,
+      tokens: { getToken: async () => 'x' },
+      userAgent: 't',
+      requestTimeoutMs: 500,
+    });
     assertFailure(await failureOf(closed.getMachine(machineId)), DefenderFailureType.NetworkError, true);
   });
 
@@ -196,7 +216,9 @@ describe('HTTP outcome → Temporal failure mapping', () => {
   });
 
   it('a 2xx JSON body missing documented fields → DefenderInvalidResponse', async () => {
-    const odd = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":"nope"}'));
+    const odd = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"value":"nope"}'),
+    );
     await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
     try {
       const c = new DefenderClient({

@@ -26,6 +26,7 @@ async function api(sim: DefenderSimulator, method: string, path: string, body?: 
     headers: { authorization: `Bearer ${String(t.access_token)}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form JSON, read in assertions only
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
 }
 
@@ -71,7 +72,7 @@ describe('Defender simulator', () => {
     it('answers 401 Unauthorized without a valid bearer token', async () => {
       const response = await fetch(`${sim.url}/api/machines/${'a'.repeat(40)}`);
       assert.equal(response.status, 401);
-      assert.equal(((await response.json()) as any).error.code, 'Unauthorized');
+      assert.equal(((await response.json()) as { error: { code: string } }).error.code, 'Unauthorized');
     });
   });
 
@@ -102,11 +103,17 @@ describe('Defender simulator', () => {
       assert.equal((await api(sim, 'POST', `machines/${id}/unisolate`, { Comment: 'a' })).status, 201);
       const duplicate = await api(sim, 'POST', `machines/${id}/unisolate`, { Comment: 'b' });
       assert.equal(duplicate.status, 400);
-      assert.deepEqual([duplicate.body.error.code, duplicate.body.error.message], ['ActiveRequestAlreadyExists', 'Action is already in progress']);
+      assert.deepEqual(
+        [duplicate.body.error.code, duplicate.body.error.message],
+        ['ActiveRequestAlreadyExists', 'Action is already in progress'],
+      );
       assert.match(duplicate.body.error.target, /^[0-9a-f-]{36}$/);
     });
     it('can instead return the pending action on a duplicate', async () => {
-      const { id } = sim.addMachine({ isolated: true, behavior: { stuckPending: true, duplicateBehavior: 'return-existing' } });
+      const { id } = sim.addMachine({
+        isolated: true,
+        behavior: { stuckPending: true, duplicateBehavior: 'return-existing' },
+      });
       const first = await api(sim, 'POST', `machines/${id}/unisolate`, { Comment: 'a' });
       const second = await api(sim, 'POST', `machines/${id}/unisolate`, { Comment: 'b' });
       assert.equal(second.status, 201);
@@ -119,8 +126,14 @@ describe('Defender simulator', () => {
       assert.match(response.body.error.message, /was not found\. OrgId/);
     });
     it('ends actions Failed or TimeOut when told to', async () => {
-      const failing = sim.addMachine({ isolated: true, behavior: { pendingMs: 10, inProgressMs: 10, unisolateOutcome: 'Failed' } });
-      const timingOut = sim.addMachine({ isolated: true, behavior: { pendingMs: 10, inProgressMs: 10, unisolateOutcome: 'TimeOut' } });
+      const failing = sim.addMachine({
+        isolated: true,
+        behavior: { pendingMs: 10, inProgressMs: 10, unisolateOutcome: 'Failed' },
+      });
+      const timingOut = sim.addMachine({
+        isolated: true,
+        behavior: { pendingMs: 10, inProgressMs: 10, unisolateOutcome: 'TimeOut' },
+      });
       await api(sim, 'POST', `machines/${failing.id}/unisolate`, { Comment: 'x' });
       await api(sim, 'POST', `machines/${timingOut.id}/unisolate`, { Comment: 'x' });
       await sleep(50);
@@ -129,7 +142,9 @@ describe('Defender simulator', () => {
       assert.equal(sim.isIsolated(failing.id), true);
     });
     it('lets a pending isolate complete after a later release (MS docs #5903)', async () => {
-      const { id } = sim.addMachine({ behavior: { pendingMs: 10, inProgressMs: 10, isolateCompletesAfterRelease: true } });
+      const { id } = sim.addMachine({
+        behavior: { pendingMs: 10, inProgressMs: 10, isolateCompletesAfterRelease: true },
+      });
       await api(sim, 'POST', `machines/${id}/isolate`, { Comment: 'contain', IsolationType: 'Full' });
       await sleep(50);
       assert.equal(sim.machineActions(id)[0]!.status, 'Pending', 'the isolate waits');
@@ -230,7 +245,13 @@ describe('Defender simulator', () => {
   });
 
   describe('OData $filter', () => {
-    const action = { machineId: 'abc', type: 'Unisolate', status: 'Pending', creationDateTimeUtc: '2026-01-02T00:00:00Z', machineTags: ['a', "o'b"] };
+    const action = {
+      machineId: 'abc',
+      type: 'Unisolate',
+      status: 'Pending',
+      creationDateTimeUtc: '2026-01-02T00:00:00Z',
+      machineTags: ['a', "o'b"],
+    };
     const cases: [string, boolean][] = [
       ["machineId eq 'abc'", true],
       ["MachineId eq 'ABC'", true],

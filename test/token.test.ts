@@ -95,14 +95,22 @@ describe('ClientCredentialsTokenSource', () => {
 
   it('a token for another audience is issued but refused by the API with 403, as in the field', async () => {
     const { id } = sim.addMachine();
-    const client = clientFor(sim, { tokens: tokenSourceFor(sim, DEFAULT_APP, { scope: 'https://api.security.microsoft.com/.default' }) });
+    const client = clientFor(sim, {
+      tokens: tokenSourceFor(sim, DEFAULT_APP, { scope: 'https://api.security.microsoft.com/.default' }),
+    });
     await assert.rejects(client.getMachine(id), /HTTP 403 \(Forbidden/);
   });
 
   it('refuses configuration that would leak the secret', () => {
     const base = { tenantId: DEFAULT_APP.tenantId, clientId: 'c', clientSecret: 's', userAgent: 'u' };
-    assert.throws(() => new ClientCredentialsTokenSource({ ...base, loginUrl: 'http://login.microsoftonline.com' }), /https/);
+    assert.throws(
+      () => new ClientCredentialsTokenSource({ ...base, loginUrl: 'http://login.microsoftonline.com' }),
+      /https/,
+    );
     assert.throws(() => new ClientCredentialsTokenSource({ ...base, loginUrl: sim.url, tenantId: '../x' }), /tenant/);
-    assert.throws(() => new ClientCredentialsTokenSource({ ...base, loginUrl: sim.url, clientSecret: '' }), /secret is empty/);
+    assert.throws(
+      () => new ClientCredentialsTokenSource({ ...base, loginUrl: sim.url, clientSecret: '' }),
+      /secret is empty/,
+    );
   });
 });

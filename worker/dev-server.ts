@@ -90,7 +90,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const log = options.logFile ? (mkdirSync(path.dirname(options.logFile), { recursive: true }), createWriteStream(options.logFile, { flags: 'a' })) : undefined;
+  const log = options.logFile
+    ? (mkdirSync(path.dirname(options.logFile), { recursive: true }),
+      createWriteStream(options.logFile, { flags: 'a' }))
+    : undefined;
   const collect = (chunk: Buffer) => {
     log?.write(chunk);
     if (output.length < 20_000) output += chunk.toString('utf8');
@@ -108,12 +111,16 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (hasExited) {
-      throw new Error(`temporal server start-dev exited before it was ready (${options.cliPath} ${args.join(' ')}):\n${output}`);
+      throw new Error(
+        `temporal server start-dev exited before it was ready (${options.cliPath} ${args.join(' ')}):\n${output}`,
+      );
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`temporal server start-dev did not answer on ${address} within ${options.readyTimeoutMs ?? 120_000} ms:\n${output}`);
+      throw new Error(
+        `temporal server start-dev did not answer on ${address} within ${options.readyTimeoutMs ?? 120_000} ms:\n${output}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

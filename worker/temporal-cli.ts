@@ -52,7 +52,8 @@ export async function resolveTemporalCli(options: { allowDownload?: boolean } = 
   const fromEnv = process.env.TEMPORAL_CLI_PATH;
   if (fromEnv) {
     const absolute = path.resolve(fromEnv);
-    if (!isExecutable(absolute)) throw new TemporalCliNotFoundError(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file.`);
+    if (!isExecutable(absolute))
+      throw new TemporalCliNotFoundError(`TEMPORAL_CLI_PATH=${fromEnv} is not an executable file.`);
     return { source: 'TEMPORAL_CLI_PATH', path: absolute };
   }
   if (isExecutable(PROJECT_CLI)) return { source: 'project', path: PROJECT_CLI };

@@ -1,12 +1,7 @@
 import type { Got } from 'got';
 import type { z } from 'zod';
 import { parseBaseUrl, withTrailingSlash } from './cloud.js';
-import {
-  DefenderApiError,
-  DefenderResponseError,
-  parseRetryAfter,
-  type DefenderEndpoint,
-} from './errors.js';
+import { DefenderApiError, DefenderResponseError, parseRetryAfter, type DefenderEndpoint } from './errors.js';
 import { createHttpClient, parseJson, toTransportError } from './http.js';
 import { InvalidArgumentError, parseMachineActionId, parseMachineId } from './ids.js';
 import type { ODataFilter } from './odata.js';
@@ -87,7 +82,13 @@ export class DefenderClient {
 
   async getMachine(machineId: string, options: RequestOptions = {}): Promise<Machine> {
     const id = parseMachineId(machineId);
-    return this.#call({ endpoint: 'getMachine', method: 'GET', path: `machines/${id}`, schema: machineSchema, ...options });
+    return this.#call({
+      endpoint: 'getMachine',
+      method: 'GET',
+      path: `machines/${id}`,
+      schema: machineSchema,
+      ...options,
+    });
   }
 
   async listMachines(options: ListOptions = {}): Promise<Machine[]> {
@@ -102,7 +103,10 @@ export class DefenderClient {
     return page.value;
   }
 
-  async unisolateMachine(args: { machineId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
+  async unisolateMachine(
+    args: { machineId: string; comment: string },
+    options: RequestOptions = {},
+  ): Promise<MachineAction> {
     const id = parseMachineId(args.machineId);
     return this.#call({
       endpoint: 'unisolateMachine',
@@ -140,7 +144,10 @@ export class DefenderClient {
     });
   }
 
-  async cancelMachineAction(args: { actionId: string; comment: string }, options: RequestOptions = {}): Promise<MachineAction> {
+  async cancelMachineAction(
+    args: { actionId: string; comment: string },
+    options: RequestOptions = {},
+  ): Promise<MachineAction> {
     const id = parseMachineActionId(args.actionId);
     return this.#call({
       endpoint: 'cancelMachineAction',
@@ -176,7 +183,12 @@ export class DefenderClient {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const all: MachineAction[] = [];
     for (let skip = 0; all.length < limit; skip += pageSize) {
-      const page = await this.listMachineActions({ filter: options.filter, top: pageSize, skip, signal: options.signal });
+      const page = await this.listMachineActions({
+        filter: options.filter,
+        top: pageSize,
+        skip,
+        signal: options.signal,
+      });
       all.push(...page);
       if (page.length < pageSize) break;
     }

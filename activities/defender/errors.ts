@@ -109,11 +109,7 @@ export class DefenderRedirectError extends Error {
 }
 
 export type DefenderError =
-  | DefenderApiError
-  | DefenderTransportError
-  | DefenderResponseError
-  | DefenderAuthError
-  | DefenderRedirectError;
+  DefenderApiError | DefenderTransportError | DefenderResponseError | DefenderAuthError | DefenderRedirectError;
 
 function firstLine(text: string): string {
   const line = text.split(/\r?\n/, 1)[0] ?? '';

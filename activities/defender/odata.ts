@@ -31,7 +31,11 @@ export const odata = {
   and: (...parts: ODataFilter[]) => join(parts, 'and'),
   or: (...parts: ODataFilter[]) => join(parts, 'or'),
   /** `field eq 'a' or field eq 'b'`, the documented form of `in`. */
-  anyOf: (name: string, values: readonly string[]) => join(values.map((v) => odata.eq(name, v)), 'or'),
+  anyOf: (name: string, values: readonly string[]) =>
+    join(
+      values.map((v) => odata.eq(name, v)),
+      'or',
+    ),
 };
 
 function join(parts: ODataFilter[], op: 'and' | 'or'): ODataFilter {

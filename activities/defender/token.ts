@@ -86,7 +86,8 @@ export class ClientCredentialsTokenSource implements TokenSource {
     const parsed = parseJson(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       const token = parsed.ok ? tokenResponseSchema.safeParse(parsed.value) : undefined;
-      if (!token?.success) throw new DefenderResponseError(response.statusCode, 'token', 'no access_token in the answer');
+      if (!token?.success)
+        throw new DefenderResponseError(response.statusCode, 'token', 'no access_token in the answer');
       const { access_token: value, expires_in: expiresIn } = token.data;
       const lifetimeMs = expiresIn * 1000;
       // A short-lived token must still be usable: never let the skew eat more than half of its lifetime.

@@ -13,7 +13,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<De
   }).start();
 }
 
-export function tokenSourceFor(simulator: DefenderSimulator, app = DEFAULT_APP, overrides: { scope?: string; clientSecret?: string } = {}) {
+export function tokenSourceFor(
+  simulator: DefenderSimulator,
+  app = DEFAULT_APP,
+  overrides: { scope?: string; clientSecret?: string } = {},
+) {
   return new ClientCredentialsTokenSource({
     loginUrl: simulator.url,
     tenantId: app.tenantId,

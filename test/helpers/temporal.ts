@@ -3,10 +3,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 let installed = false;
 
-/** Quiet SDK logs in tests; installed once per test process (each test file runs in its own process). */
+/** Only errors from the SDK in test output; installed once per test process (each test file runs in its own process). */
 export function installTestRuntime(): void {
   if (installed) return;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   installed = true;
 }
 
@@ -17,7 +17,9 @@ export function installTestRuntime(): void {
 export async function connectTestEnvironment(): Promise<TestWorkflowEnvironment> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
   if (!address) {
-    throw new Error('TEMPORAL_TEST_ADDRESS is not set: run workflow tests through `npm test`, which starts the dev server');
+    throw new Error(
+      'TEMPORAL_TEST_ADDRESS is not set: run workflow tests through `npm test`, which starts the dev server',
+    );
   }
   installTestRuntime();
   return TestWorkflowEnvironment.createFromExistingServer({

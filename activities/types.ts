@@ -1,0 +1,38 @@
+/**
+ * Plain, JSON-safe shapes that activities return to workflows. Workflows import these as types only.
+ */
+
+export interface MachineActionSummary {
+  id: string;
+  type: string;
+  status: string;
+  machineId: string | null;
+  requestor: string | null;
+  requestorComment: string | null;
+  createdAt: string;
+  lastUpdateAt: string | null;
+}
+
+export interface MachineSummary {
+  id: string;
+  computerDnsName: string | null;
+  healthStatus: string | null;
+  osPlatform: string | null;
+}
+
+/** What a machine's Isolate/Unisolate history says about it right now. */
+export interface IsolationView {
+  machine: MachineSummary;
+  /** The newest Isolate or Unisolate that Succeeded: the device's isolation state as far as Defender knows. */
+  newestSucceeded: MachineActionSummary | null;
+  /** A Pending/InProgress Unisolate: a release already under way. */
+  inFlightUnisolate: MachineActionSummary | null;
+  /** A Pending/InProgress Isolate: would race a release (MS docs #5903). */
+  inFlightIsolate: MachineActionSummary | null;
+}
+
+export interface ReleaseSubmission {
+  action: MachineActionSummary;
+  /** How the action came to be ours: posted now, or found in flight and adopted (no second POST). */
+  how: 'posted' | 'adopted-in-flight' | 'adopted-after-unknown-outcome';
+}
