@@ -80,7 +80,10 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
           }
         }
         try {
-          const action = await defender.unisolateMachine({ machineId: input.machineId, comment: input.comment }, { signal });
+          const action = await defender.unisolateMachine(
+            { machineId: input.machineId, comment: input.comment },
+            { signal },
+          );
           return { action: summarizeAction(action), how: 'posted' };
         } catch (err) {
           if (!(err instanceof DefenderApiError && err.isActiveRequestAlreadyExists)) throw err;
@@ -109,7 +112,11 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
         try {
           action = await defender.getMachineAction(input.actionId, { signal });
         } catch (err) {
-          if (err instanceof DefenderApiError && err.status === 404 && Date.now() < Date.parse(input.notFoundGraceUntil)) {
+          if (
+            err instanceof DefenderApiError &&
+            err.status === 404 &&
+            Date.now() < Date.parse(input.notFoundGraceUntil)
+          ) {
             throw ApplicationFailure.create({
               message: `machine action ${input.actionId} is not visible yet`,
               type: ConfirmationFailureType.NotYetVisible,

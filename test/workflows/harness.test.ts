@@ -29,7 +29,8 @@ describe('harness: real Temporal dev server + simulator', () => {
     const { customAttributes } = await env.connection.operatorService.listSearchAttributes({
       namespace: env.namespace ?? 'default',
     });
-    for (const key of SEARCH_ATTRIBUTES) assert.ok(customAttributes?.[key.name] !== undefined, `${key.name} registered`);
+    for (const key of SEARCH_ATTRIBUTES)
+      assert.ok(customAttributes?.[key.name] !== undefined, `${key.name} registered`);
   });
 
   it('runs a workflow whose activity calls the simulator over HTTP', async () => {
@@ -66,7 +67,11 @@ describe('harness: real Temporal dev server + simulator', () => {
       assert.ok(err.cause instanceof ActivityFailure);
       assert.ok(err.cause.cause instanceof ApplicationFailure);
       assert.equal(err.cause.cause.type, 'DefenderNotFound');
-      assert.equal(sim.requests.filter((r) => r.endpoint === 'getMachine' && r.status === 404).length, 1, 'not retried');
+      assert.equal(
+        sim.requests.filter((r) => r.endpoint === 'getMachine' && r.status === 404).length,
+        1,
+        'not retried',
+      );
     });
   });
 });
