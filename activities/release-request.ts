@@ -1,0 +1,150 @@
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import { z } from 'zod';
+import type { ReleaseRequest, ValidatedReleaseRequest } from '../workflows/definitions.js';
+import { isMachineId } from './defender/ids.js';
+
+/**
+ * The one schema for a release request. The client helpers and the CLI parse with it before starting a workflow, and
+ * the workflow runs it again (as a local activity) as its first step, so a request started by any other client (the
+ * stock `temporal` CLI, another SDK) is held to the same rules before anything reaches Defender.
+ */
+
+const SECOND = 1_000;
+const DAY = 86_400_000;
+
+// No control characters: these strings reach logs, the Temporal UI and Defender's audit trail.
+const printable = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters')
+    .refine((s) => s.trim().length > 0, 'must not be empty');
+
+const identity = printable(200);
+
+function duration(options: { min: number; max: number; label: string }) {
+  return z.union([z.string(), z.number()]).transform((value, ctx) => {
+    let ms: number;
+    try {
+      ms = msToNumber(value as never);
+    } catch {
+      ms = Number.NaN;
+    }
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: `is not a duration (use e.g. '30s', '24h', or milliseconds)` });
+      return z.NEVER;
+    }
+    if (ms < options.min || ms > options.max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${options.label}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+const approvalSchema = z.union([
+  z.strictObject({
+    preApprovedBy: identity,
+    reason: printable(1000),
+  }),
+  z.strictObject({
+    approvers: z.array(identity).min(1, 'must name at least one approver').max(100).optional(),
+    timeout: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+  }),
+]);
+
+export const releaseRequestSchema = z
+  .strictObject({
+    machineId: z.string().refine(isMachineId, 'must be a Defender machine id (40 hexadecimal characters)'),
+    comment: printable(1000),
+    requestedBy: identity,
+    incidentId: printable(200).optional(),
+    approval: approvalSchema.optional(),
+    pollInterval: duration({ min: SECOND, max: DAY, label: '1s and 24h' }).optional(),
+    deadline: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+  })
+  .superRefine((request, ctx) => {
+    const requester = request.requestedBy.trim().toLowerCase();
+    const approval = request.approval;
+    if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'preApprovedBy'],
+        message: 'must be someone other than requestedBy (four-eyes)',
+      });
+    }
+    if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'approvers'],
+        message: 'must name someone other than requestedBy (four-eyes)',
+      });
+    }
+  });
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = DAY;
+export const DEFAULT_POLL_INTERVAL_MS = 30 * SECOND;
+export const DEFAULT_DEADLINE_MS = 3 * DAY;
+
+export class InvalidReleaseRequestError extends Error {
+  override readonly name = 'InvalidReleaseRequestError';
+  constructor(
+    message: string,
+    /** Dotted paths of the offending fields, e.g. `machineId`, `approval.timeout`. */
+    readonly fields: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Validates and normalises a request, or throws an error whose message names every offending field. */
+export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
+  const parsed = releaseRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => {
+      const field = issue.path.join('.') || 'request';
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+          : issue.code === 'invalid_type'
+            ? valueAt(input, issue.path) === undefined
+              ? 'is required'
+              : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
+            : issue.message;
+      return { field: issue.code === 'unrecognized_keys' ? issue.path.join('.') || 'request' : field, message };
+    });
+    const message = `invalid release request: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`;
+    throw new InvalidReleaseRequestError(message, [...new Set(issues.map((i) => i.field))]);
+  }
+  const request = parsed.data;
+  const approval = request.approval;
+  return {
+    machineId: request.machineId.toLowerCase(),
+    comment: request.comment,
+    requestedBy: request.requestedBy.trim(),
+    incidentId: request.incidentId?.trim() ?? null,
+    approval:
+      approval && 'preApprovedBy' in approval
+        ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy.trim(), reason: approval.reason }
+        : {
+            kind: 'required',
+            approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
+            timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          },
+    pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
+    deadlineMs: request.deadline ?? DEFAULT_DEADLINE_MS,
+  };
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Type-level check that the schema accepts exactly the public input type. */
+export type _SchemaMatchesContract = z.input<typeof releaseRequestSchema> extends ReleaseRequest ? true : never;

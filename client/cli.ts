@@ -1,0 +1,255 @@
+/**
+ * defender-isolation CLI: start, approve, reject, inspect and cancel releases. `--json` prints machine-readable output
+ * for playbooks. Exit codes: 0 ok; 1 unexpected error; 2 invalid usage or input (nothing started); 3 the release
+ * ended in failure (with --wait); 4 an approval or rejection was refused; 5 no such release.
+ */
+import { parseArgs } from 'node:util';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ReleaseRequest, ReleaseStatus } from '../workflows/definitions.js';
+import {
+  approveRelease,
+  cancelRelease,
+  getReleaseStatus,
+  InvalidReleaseRequestError,
+  rejectRelease,
+  releaseTarget,
+  ReleaseUpdateRefusedError,
+  startRelease,
+  waitForRelease,
+} from './release-client.js';
+
+export const EXIT = { ok: 0, error: 1, usage: 2, releaseFailed: 3, refused: 4, notFound: 5 } as const;
+
+const HELP: Record<string, string> = {
+  main: `Usage: defender-isolation <command> [options]
+
+Commands:
+  release <machineId>          start (or join) the release of a machine from isolation
+  approve <machineId|workflowId> --by <who> [--comment <text>]
+  reject  <machineId|workflowId> --by <who> --reason <text>
+  status  <machineId|workflowId>
+  cancel  <machineId|workflowId>
+
+Global options: --json (machine-readable output), --help
+Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
+  TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
+Exit codes: 0 ok, 1 error, 2 invalid usage or input, 3 release failed (--wait), 4 approval refused, 5 no such release`,
+  release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
+
+  --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
+  --requested-by <who>        who or what asks, e.g. alice@contoso.com or playbook:incident-42
+  --incident <id>             incident id, searchable as IncidentId
+  --approver <who>            allowed approver (repeatable); anyone but the requester when absent
+  --approval-timeout <dur>    how long to wait for approval (default 24h)
+  --pre-approved-by <who>     the decision was taken elsewhere (needs --reason)
+  --reason <text>             why it is pre-approved
+  --poll-interval <dur>       how often to poll the machine action (default 30s, minimum 1s)
+  --deadline <dur>            how long to follow the machine action (default 72h)
+  --workflow-id <id>          override the default release-<machineId>
+  --wait                      wait for the release to end and exit 3 if it failed
+  --json                      print JSON`,
+  approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
+  reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
+  status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
+  cancel: `Usage: defender-isolation cancel <machineId|workflowId> [--json]`,
+};
+
+class UsageError extends Error {}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export async function runCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    io.out(HELP.main!);
+    return command ? EXIT.ok : EXIT.usage;
+  }
+  if (!HELP[command] || command === 'main') {
+    io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
+    return EXIT.usage;
+  }
+  let json = false;
+  let connection: Connection | undefined;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        help: { type: 'boolean', short: 'h' },
+        json: { type: 'boolean' },
+        wait: { type: 'boolean' },
+        comment: { type: 'string' },
+        'requested-by': { type: 'string' },
+        incident: { type: 'string' },
+        approver: { type: 'string', multiple: true },
+        'approval-timeout': { type: 'string' },
+        'pre-approved-by': { type: 'string' },
+        reason: { type: 'string' },
+        'poll-interval': { type: 'string' },
+        deadline: { type: 'string' },
+        'workflow-id': { type: 'string' },
+        by: { type: 'string' },
+      },
+    });
+    json = values.json ?? false;
+    if (values.help) {
+      io.out(HELP[command]!);
+      return EXIT.ok;
+    }
+    if (positionals.length !== 1)
+      throw new UsageError(`${command} takes exactly one machine or workflow id\n\n${HELP[command]}`);
+    const target = positionals[0]!;
+    const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
+
+    // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
+    let request: ReleaseRequest | undefined;
+    if (command === 'release') {
+      if (values['pre-approved-by'] !== undefined && values.approver !== undefined) {
+        throw new UsageError('--pre-approved-by and --approver exclude each other');
+      }
+      request = {
+        machineId: target,
+        comment: values.comment ?? '',
+        requestedBy: values['requested-by'] ?? '',
+        ...(values.incident !== undefined ? { incidentId: values.incident } : {}),
+        ...(values['pre-approved-by'] !== undefined
+          ? { approval: { preApprovedBy: values['pre-approved-by'], reason: values.reason ?? '' } }
+          : values.approver !== undefined || values['approval-timeout'] !== undefined
+            ? {
+                approval: {
+                  ...(values.approver ? { approvers: values.approver } : {}),
+                  ...(values['approval-timeout'] ? { timeout: values['approval-timeout'] } : {}),
+                },
+              }
+            : {}),
+        ...(values['poll-interval'] !== undefined ? { pollInterval: values['poll-interval'] } : {}),
+        ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
+      };
+      const { parseReleaseRequest } = await import('../activities/release-request.js');
+      parseReleaseRequest(request);
+    }
+    if ((command === 'approve' || command === 'reject') && !values.by)
+      throw new UsageError(`${command} needs --by <who>`);
+    if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
+
+    connection = await Connection.connect({
+      address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
+    });
+    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+
+    switch (command) {
+      case 'release': {
+        const started = await startRelease(client, request!, { workflowId: values['workflow-id'] });
+        const line = `${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
+        if (!values.wait) {
+          print(line, { workflowId: started.workflowId, joined: started.joined });
+          return EXIT.ok;
+        }
+        if (!json) io.out(`${line}; waiting for it to end…`);
+        try {
+          const result = await waitForRelease(client, started.workflowId);
+          print(`Release ${started.workflowId}: ${result.outcome}`, { workflowId: started.workflowId, ...result });
+          return EXIT.ok;
+        } catch (err) {
+          if (err instanceof WorkflowFailedError) {
+            const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+            const failure = {
+              type: cause?.type ?? err.cause?.name ?? 'Unknown',
+              message: err.cause?.message ?? err.message,
+            };
+            print(`Release ${started.workflowId} failed: ${failure.type}: ${failure.message}`, {
+              workflowId: started.workflowId,
+              failure,
+            });
+            return EXIT.releaseFailed;
+          }
+          throw err;
+        }
+      }
+      case 'approve': {
+        const status = await approveRelease(client, target, {
+          approver: values.by!,
+          ...(values.comment ? { comment: values.comment } : {}),
+        });
+        print(`Approved ${status.workflowId} as ${values.by}`, status);
+        return EXIT.ok;
+      }
+      case 'reject': {
+        const status = await rejectRelease(client, target, { approver: values.by!, reason: values.reason! });
+        print(`Rejected ${status.workflowId} as ${values.by}`, status);
+        return EXIT.ok;
+      }
+      case 'status': {
+        const status = await getReleaseStatus(client, target);
+        print(formatStatus(status), status);
+        return EXIT.ok;
+      }
+      case 'cancel': {
+        await cancelRelease(client, target);
+        print(`Cancellation requested for ${releaseTarget(target)}`, {
+          workflowId: releaseTarget(target),
+          cancelRequested: true,
+        });
+        return EXIT.ok;
+      }
+    }
+    return EXIT.usage;
+  } catch (err) {
+    const report = (code: number, type: string, message: string) => {
+      if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
+      else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
+      return code;
+    };
+    if (err instanceof UsageError) return report(EXIT.usage, 'UsageError', err.message);
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      return report(EXIT.usage, 'UsageError', `${err.message}\n\n${HELP[command]}`);
+    }
+    if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
+    if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
+    if (err instanceof WorkflowNotFoundError)
+      return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
+    return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
+  } finally {
+    await connection?.close();
+  }
+}
+
+function formatStatus(s: ReleaseStatus): string {
+  const lines = [
+    `Release ${s.workflowId}: ${s.state}`,
+    `  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
+    `  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
+  ];
+  if (s.approval.mode === 'required' && !s.approval.decision) {
+    lines.push(
+      `  approval      awaiting ${s.approval.approvers?.join(', ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'}`,
+    );
+  }
+  if (s.approval.decision) {
+    const d = s.approval.decision;
+    lines.push(
+      `  approval      ${d.decision} by ${d.by} at ${d.at}${d.comment ? ` (${d.comment})` : ''}${d.source === 'pre-approved' ? ' [pre-approved]' : ''}`,
+    );
+  }
+  if (s.machineAction)
+    lines.push(`  action        ${s.machineAction.id} ${s.machineAction.status} (${s.machineAction.how})`);
+  if (s.cancelledIsolationActionId) lines.push(`  cancelled     in-flight isolation ${s.cancelledIsolationActionId}`);
+  if (s.lastError) lines.push(`  last error    ${s.lastError.type}: ${s.lastError.message}`);
+  if (s.result) lines.push(`  result        ${s.result.outcome} at ${s.result.completedAt}`);
+  return lines.join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runCli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(EXIT.error);
+    },
+  );
+}

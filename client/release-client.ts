@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { parseReleaseRequest } from '../activities/release-request.js';
+import { isMachineId } from '../activities/defender/ids.js';
+import {
+  approveUpdate,
+  DEFAULT_TASK_QUEUE,
+  rejectUpdate,
+  RELEASE_WORKFLOW_TYPE,
+  releaseWorkflowId,
+  statusQuery,
+  type ApproveInput,
+  type RejectInput,
+  type ReleaseRequest,
+  type ReleaseResult,
+  type ReleaseStatus,
+} from '../workflows/definitions.js';
+import type { releaseMachine } from '../workflows/release-machine.js';
+import {
+  DefenderMachineIdAttribute,
+  IncidentIdAttribute,
+  ReleaseStateAttribute,
+} from '../workflows/search-attributes.js';
+
+export { InvalidReleaseRequestError } from '../activities/release-request.js';
+
+export type ReleaseHandle = WorkflowHandle<typeof releaseMachine>;
+
+export interface StartReleaseOptions {
+  taskQueue?: string;
+  /** Defaults to `release-<machineId>`, so that duplicate triggers for one machine join one release. */
+  workflowId?: string;
+}
+
+export interface StartedRelease {
+  handle: ReleaseHandle;
+  workflowId: string;
+  /** True when a release of this machine was already running and this request joined it. */
+  joined: boolean;
+}
+
+/**
+ * Validates the request (the same schema the workflow applies) and starts a release, or joins the one already running
+ * for the machine (conflict policy USE_EXISTING). Invalid input throws InvalidReleaseRequestError and starts nothing.
+ */
+export async function startRelease(
+  client: Client,
+  request: ReleaseRequest,
+  options: StartReleaseOptions = {},
+): Promise<StartedRelease> {
+  const valid = parseReleaseRequest(request);
+  const workflowId = options.workflowId ?? releaseWorkflowId(valid.machineId);
+  // A nonce in the memo tells whether this call started the workflow or joined a running one.
+  const nonce = randomUUID();
+  const handle = await client.workflow.start<typeof releaseMachine>(RELEASE_WORKFLOW_TYPE, {
+    taskQueue: options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
+    workflowId,
+    args: [{ ...request, machineId: valid.machineId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    memo: { requestedBy: valid.requestedBy, incidentId: valid.incidentId, comment: valid.comment, startNonce: nonce },
+    typedSearchAttributes: [
+      { key: DefenderMachineIdAttribute, value: valid.machineId },
+      { key: ReleaseStateAttribute, value: 'validating' },
+      ...(valid.incidentId ? [{ key: IncidentIdAttribute, value: valid.incidentId }] : []),
+    ],
+    staticSummary: `Release ${valid.machineId.slice(0, 8)}… from isolation${
+      valid.incidentId ? ` for incident ${valid.incidentId}` : ''
+    } (requested by ${valid.requestedBy})`,
+    staticDetails: `Machine ${valid.machineId}. Comment: ${valid.comment}`,
+  });
+  const description = await handle.describe();
+  const joined = description.memo?.startNonce !== nonce;
+  return { handle, workflowId, joined };
+}
+
+/** `release-<id>` for a machine id, the value itself for anything else (a workflow id). */
+export function releaseTarget(machineOrWorkflowId: string): string {
+  return isMachineId(machineOrWorkflowId) ? releaseWorkflowId(machineOrWorkflowId) : machineOrWorkflowId;
+}
+
+export class ReleaseUpdateRefusedError extends Error {
+  override readonly name = 'ReleaseUpdateRefusedError';
+}
+
+async function update<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    // The workflow's validator refused it (four-eyes, not an approver, not awaiting approval): nothing was recorded.
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new ReleaseUpdateRefusedError(err.cause?.message ?? err.message);
+    }
+    throw err;
+  }
+}
+
+export async function approveRelease(client: Client, target: string, input: ApproveInput): Promise<ReleaseStatus> {
+  const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
+  return update(() => handle.executeUpdate(approveUpdate, { args: [input] }));
+}
+
+export async function rejectRelease(client: Client, target: string, input: RejectInput): Promise<ReleaseStatus> {
+  const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
+  return update(() => handle.executeUpdate(rejectUpdate, { args: [input] }));
+}
+
+export async function getReleaseStatus(client: Client, target: string): Promise<ReleaseStatus> {
+  return client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target)).query(statusQuery);
+}
+
+/** Temporal cancellation; the workflow cancels a still-pending Defender action before it ends. */
+export async function cancelRelease(client: Client, target: string): Promise<void> {
+  await client.workflow.getHandle(releaseTarget(target)).cancel();
+}
+
+export async function waitForRelease(client: Client, target: string): Promise<ReleaseResult> {
+  return client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target)).result();
+}
+
+export { WorkflowNotFoundError };

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/definitions.js';
+
+/**
+ * Everything the worker reads from the environment, validated at start. Messages name the variable and the problem,
+ * never the value (some are secrets).
+ */
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const integer = (min: number, max: number) =>
+  optional.pipe(
+    z.union([z.undefined(), z.coerce.number<string>().int().min(min).max(max)], {
+      error: () => `must be an integer from ${min} to ${max}`,
+    }),
+  );
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: optional,
+  TEMPORAL_NAMESPACE: optional.transform((v) => v ?? 'default'),
+  TEMPORAL_TASK_QUEUE: optional.transform((v) => v ?? DEFAULT_TASK_QUEUE),
+  TEMPORAL_API_KEY: optional,
+  TEMPORAL_TLS: optional.pipe(z.enum(['true', 'false', '1', '0']).optional()),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: optional,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: optional,
+  TEMPORAL_DEV_PORT: integer(1, 65535),
+  TEMPORAL_DEV_UI_PORT: integer(1, 65535),
+  DEFENDER_CLOUD: optional.refine((v) => v === undefined || isDefenderCloudName(v), {
+    message: `must be one of ${Object.keys(DEFENDER_CLOUDS).join(', ')}`,
+  }),
+  DEFENDER_API_URL: optional,
+  DEFENDER_LOGIN_URL: optional,
+  DEFENDER_TENANT_ID: optional,
+  DEFENDER_CLIENT_ID: optional,
+  DEFENDER_CLIENT_SECRET: optional,
+  DEFENDER_SCOPE: optional.refine((v) => v === undefined || /^https:\/\/\S+\/\.default$/.test(v), {
+    message: 'must be an https resource URI ending in /.default',
+  }),
+  DEFENDER_REQUEST_TIMEOUT_MS: integer(1000, 55_000),
+  SIMULATOR_PORT: integer(0, 65535),
+  METRICS_BIND_ADDRESS: optional,
+});
+
+export interface DefenderCredentials {
+  apiUrl: string;
+  loginUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+}
+
+export interface WorkerConfig {
+  temporal: {
+    /** Absent: start an embedded dev server. */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    apiKey: string | undefined;
+    tls: boolean;
+    clientCertPath: string | undefined;
+    clientKeyPath: string | undefined;
+    devPort: number;
+    devUiPort: number;
+  };
+  /** Absent: demo mode against the simulator. */
+  defender: DefenderCredentials | undefined;
+  requestTimeoutMs: number;
+  simulatorPort: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
+    );
+  }
+  const e = parsed.data;
+  const credentials = [e.DEFENDER_TENANT_ID, e.DEFENDER_CLIENT_ID, e.DEFENDER_CLIENT_SECRET];
+  let defender: DefenderCredentials | undefined;
+  if (credentials.some((c) => c !== undefined)) {
+    const missing = (['DEFENDER_TENANT_ID', 'DEFENDER_CLIENT_ID', 'DEFENDER_CLIENT_SECRET'] as const).filter(
+      (name) => e[name] === undefined,
+    );
+    if (missing.length > 0) {
+      throw new ConfigError(
+        `invalid configuration: ${missing.join(', ')} must be set too (or none of the three, for demo mode)`,
+      );
+    }
+    const cloud = DEFENDER_CLOUDS[(e.DEFENDER_CLOUD as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
+    const apiUrl = e.DEFENDER_API_URL ?? cloud.apiUrl;
+    const loginUrl = e.DEFENDER_LOGIN_URL ?? cloud.loginUrl;
+    for (const [name, value] of [
+      ['DEFENDER_API_URL', apiUrl],
+      ['DEFENDER_LOGIN_URL', loginUrl],
+    ] as const) {
+      try {
+        parseBaseUrl(value, name);
+      } catch (err) {
+        throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+      }
+    }
+    defender = {
+      apiUrl,
+      loginUrl,
+      tenantId: e.DEFENDER_TENANT_ID!,
+      clientId: e.DEFENDER_CLIENT_ID!,
+      clientSecret: e.DEFENDER_CLIENT_SECRET!,
+      scope: e.DEFENDER_SCOPE ?? DEFAULT_SCOPE,
+    };
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || e.TEMPORAL_API_KEY !== undefined,
+      clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
+      clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+      devPort: e.TEMPORAL_DEV_PORT ?? 7233,
+      devUiPort: e.TEMPORAL_DEV_UI_PORT ?? 8233,
+    },
+    defender,
+    requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
+    simulatorPort: e.SIMULATOR_PORT ?? 8089,
+  };
+}

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: workflow functions only.
+export { releaseMachine } from './release-machine.js';

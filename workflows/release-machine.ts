@@ -1,0 +1,443 @@
+import type { SearchAttributeUpdatePair } from '@temporalio/common/lib/search-attributes.js';
+import * as wf from '@temporalio/workflow';
+import type { DefenderActivities } from '../activities/defender-activities.js';
+import type { IsolationView, MachineActionSummary, ReleaseSubmission } from '../activities/types.js';
+import type { ValidationActivities } from '../activities/validation-activities.js';
+import {
+  approveUpdate,
+  rejectUpdate,
+  ReleaseFailureType,
+  statusQuery,
+  type ApprovalDecision,
+  type ReleaseRequest,
+  type ReleaseResult,
+  type ReleaseState,
+  type ReleaseStatus,
+  type ValidatedReleaseRequest,
+} from './definitions.js';
+import { DefenderMachineIdAttribute, IncidentIdAttribute, ReleaseStateAttribute } from './search-attributes.js';
+
+const { validateReleaseRequest } = wf.proxyLocalActivities<ValidationActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Defender calls: a short attempt (got's request timeout is shorter still), retried with backoff until `withinMs`. */
+function defender(summary: string, withinMs: number) {
+  return wf.proxyActivities<DefenderActivities>({
+    summary,
+    startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: withinMs,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
+  });
+}
+
+/** Activity failure types (from activities/failures.ts) and the release failure each becomes. */
+const ACTIVITY_FAILURES: Record<string, { state: ReleaseState; type: ReleaseFailureType }> = {
+  DefenderNotFound: { state: 'machine-not-found', type: ReleaseFailureType.MachineNotFound },
+  DefenderAccessDenied: { state: 'access-denied', type: ReleaseFailureType.DefenderAccessDenied },
+  InvalidInput: { state: 'invalid-input', type: ReleaseFailureType.InvalidInput },
+};
+
+const FINAL_STATUS_FAILURES: Record<string, { state: ReleaseState; type: ReleaseFailureType }> = {
+  Failed: { state: 'action-failed', type: ReleaseFailureType.MachineActionFailed },
+  TimeOut: { state: 'action-timed-out', type: ReleaseFailureType.MachineActionTimedOut },
+  Cancelled: { state: 'action-cancelled', type: ReleaseFailureType.MachineActionCancelled },
+};
+
+const NOT_FOUND_GRACE_MS = 60_000;
+const MAX_SUBMIT_ROUNDS = 3;
+
+/**
+ * Releases one machine from network isolation in Microsoft Defender for Endpoint: validate → check the machine →
+ * four-eyes approval → exactly one Unisolate action → follow it until Defender says it is final → make sure no isolation
+ * completed after it. Every end other than success fails the workflow with a non-retryable, typed ApplicationFailure.
+ */
+export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseResult> {
+  const info = wf.workflowInfo();
+  const status: ReleaseStatus = {
+    workflowId: info.workflowId,
+    state: 'validating',
+    machineId: null,
+    computerDnsName: null,
+    incidentId: null,
+    requestedBy: null,
+    requestedAt: info.startTime.toISOString(),
+    approval: { mode: null, approvers: null, expiresAt: null, decision: null },
+    machineAction: null,
+    cancelledIsolationActionId: null,
+    lastError: null,
+    result: null,
+  };
+  let validated: ValidatedReleaseRequest | undefined;
+
+  // Handlers first, before any await, so that no update or query arrives to a workflow without them.
+  wf.setHandler(statusQuery, () => status);
+  wf.setHandler(
+    approveUpdate,
+    ({ approver, comment }) => decide({ decision: 'approved', by: approver.trim(), comment: comment ?? null }),
+    { validator: (input) => checkDecider(input?.approver, 'approve') },
+  );
+  wf.setHandler(
+    rejectUpdate,
+    ({ approver, reason }) => decide({ decision: 'rejected', by: approver.trim(), comment: reason }),
+    {
+      validator: (input) => {
+        checkDecider(input?.approver, 'reject');
+        if (typeof input.reason !== 'string' || input.reason.trim() === '' || input.reason.length > 1000) {
+          throw new Error('reject needs a reason of 1 to 1000 characters');
+        }
+      },
+    },
+  );
+
+  /** Synchronous: a refused update leaves no event in history. */
+  function checkDecider(approver: unknown, verb: string): void {
+    if (status.state !== 'awaiting-approval' || !validated || validated.approval.kind !== 'required') {
+      throw new Error(`release ${info.workflowId} is not awaiting approval (state: ${status.state}); cannot ${verb}`);
+    }
+    if (status.approval.decision)
+      throw new Error(`release ${info.workflowId} was already ${status.approval.decision.decision}`);
+    if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 200) {
+      throw new Error('approver must be a non-empty string of at most 200 characters');
+    }
+    const who = approver.trim().toLowerCase();
+    if (who === validated.requestedBy.toLowerCase()) {
+      throw new Error(`four-eyes: ${approver.trim()} requested this release and cannot ${verb} it`);
+    }
+    const allowed = validated.approval.approvers;
+    if (allowed && !allowed.some((a) => a.toLowerCase() === who)) {
+      throw new Error(`${approver.trim()} is not an approver of this release (approvers: ${allowed.join(', ')})`);
+    }
+  }
+
+  function decide(decision: Omit<ApprovalDecision, 'at' | 'source'>): ReleaseStatus {
+    status.approval.decision = { ...decision, at: new Date().toISOString(), source: 'update' };
+    wf.log.info(`Release ${decision.decision}`, { by: decision.by });
+    return status;
+  }
+
+  function setState(state: ReleaseState): void {
+    if (status.state === state) return;
+    status.state = state;
+    wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
+    wf.setCurrentDetails(describe());
+  }
+
+  function describe(): string {
+    const host = status.computerDnsName
+      ? `${status.computerDnsName} (${status.machineId})`
+      : (status.machineId ?? 'machine');
+    const parts = [`**${status.state}** — release of ${host}`];
+    if (status.incidentId) parts.push(`incident ${status.incidentId}`);
+    if (status.requestedBy) parts.push(`requested by ${status.requestedBy}`);
+    if (status.approval.decision) parts.push(`${status.approval.decision.decision} by ${status.approval.decision.by}`);
+    if (status.machineAction) parts.push(`machine action ${status.machineAction.id} ${status.machineAction.status}`);
+    return parts.join(', ');
+  }
+
+  function end(state: ReleaseState, type: ReleaseFailureType, message: string, details?: unknown): never {
+    status.lastError = { type, message };
+    setState(state);
+    wf.log.warn(`Release ended: ${type}`, { message });
+    throw wf.ApplicationFailure.create({ message, type, nonRetryable: true, details: details ? [details] : undefined });
+  }
+
+  function complete(outcome: ReleaseResult['outcome']): ReleaseResult {
+    const decision = status.approval.decision;
+    const result: ReleaseResult = {
+      outcome,
+      ...(status.machineAction ? { machineActionId: status.machineAction.id } : {}),
+      requestedBy: validated!.requestedBy,
+      ...(decision?.decision === 'approved' ? { approvedBy: decision.by } : {}),
+      completedAt: new Date().toISOString(),
+    };
+    status.result = result;
+    setState(outcome);
+    wf.log.info(`Release ended: ${outcome}`, { machineActionId: result.machineActionId });
+    return result;
+  }
+
+  /** Turns a failed Defender activity into the release's end; returns normally only for failures it does not own. */
+  function endOnActivityFailure(err: unknown, step: string): void {
+    if (!(err instanceof wf.ActivityFailure)) return;
+    if (err.cause instanceof wf.TimeoutFailure) {
+      end(
+        'deadline-exceeded',
+        ReleaseFailureType.ReleaseDeadlineExceeded,
+        `${step}: Defender did not answer within the deadline`,
+      );
+    }
+    if (err.cause instanceof wf.ApplicationFailure && err.cause.type) {
+      const mapped = ACTIVITY_FAILURES[err.cause.type];
+      const message = `${step}: ${err.cause.message}`;
+      if (mapped) end(mapped.state, mapped.type, message, err.cause.details?.[0]);
+      if (err.cause.nonRetryable && err.cause.type !== 'ActiveRequestAlreadyExists') {
+        end(
+          'defender-error',
+          ReleaseFailureType.DefenderRequestFailed,
+          `${message} (${err.cause.type})`,
+          err.cause.details?.[0],
+        );
+      }
+    }
+  }
+
+  const correlationTag = `[defender-isolation ${info.workflowId}]`;
+
+  async function inspect(step: string): Promise<IsolationView> {
+    const v = validated!;
+    try {
+      return await defender(`Read ${v.machineId} and its isolation actions`, v.deadlineMs).inspectMachine({
+        machineId: v.machineId,
+      });
+    } catch (err) {
+      endOnActivityFailure(err, step);
+      throw err;
+    }
+  }
+
+  async function cancelAction(actionId: string, comment: string): Promise<MachineActionSummary> {
+    return defender(`Cancel machine action ${actionId}`, validated!.deadlineMs).cancelMachineAction({
+      actionId,
+      comment,
+    });
+  }
+
+  function adopt(submission: ReleaseSubmission): void {
+    status.machineAction = {
+      id: submission.action.id,
+      status: submission.action.status,
+      how: submission.how,
+      submittedAt: new Date().toISOString(),
+    };
+    wf.log.info('Following release action', { machineActionId: submission.action.id, how: submission.how });
+  }
+
+  const isIsolated = (view: IsolationView) => view.newestSucceeded?.type === 'Isolate';
+
+  /** Step 4: exactly one Unisolate. Returns false when the machine turned out not to need one. */
+  async function release(view: IsolationView, fresh: boolean): Promise<boolean> {
+    const v = validated!;
+    let current = view;
+    for (let round = 0; round < MAX_SUBMIT_ROUNDS; round++) {
+      if (round > 0 || !fresh) current = await inspect('re-checking before release');
+      if (current.inFlightUnisolate) {
+        adopt({ action: current.inFlightUnisolate, how: 'adopted-in-flight' });
+        return true;
+      }
+      let isolated = isIsolated(current);
+      if (current.inFlightIsolate) {
+        // MS docs #5903: a pending Isolate can complete after our release and leave the device isolated.
+        const isolate = current.inFlightIsolate;
+        const cancelled = await cancelAction(
+          isolate.id,
+          `Cancelled before release from isolation by ${info.workflowId} (approved release)`,
+        );
+        status.cancelledIsolationActionId = isolate.id;
+        wf.log.info('Cancelled an in-flight isolation before releasing', {
+          machineActionId: isolate.id,
+          status: cancelled.status,
+        });
+        isolated = isolated || cancelled.status === 'Succeeded';
+      }
+      if (!isolated) return false;
+      try {
+        const submission = await defender(`POST unisolate for ${v.machineId}`, v.deadlineMs).submitRelease({
+          machineId: v.machineId,
+          comment: `${v.comment} ${correlationTag}`,
+          correlationTag,
+          notBefore: info.startTime.toISOString(),
+        });
+        adopt(submission);
+        return true;
+      } catch (err) {
+        endOnActivityFailure(err, 'releasing');
+        // ActiveRequestAlreadyExists with nothing in flight to adopt: look at the machine again.
+        if (!(err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure)) throw err;
+        status.lastError = { type: err.cause.type ?? 'Unknown', message: err.cause.message };
+      }
+    }
+    end(
+      'defender-error',
+      ReleaseFailureType.DefenderRequestFailed,
+      'Defender kept refusing the release as a duplicate',
+    );
+  }
+
+  /** Step 5: infrequent polling through activity retries, bounded by the deadline. */
+  async function confirm(): Promise<MachineActionSummary> {
+    const v = validated!;
+    const action = status.machineAction!;
+    const poll = wf.proxyActivities<DefenderActivities>({
+      summary: `Poll machine action ${action.id} every ${v.pollIntervalMs / 1000}s until final`,
+      startToCloseTimeout: '60s',
+      scheduleToCloseTimeout: v.deadlineMs,
+      retry: { initialInterval: v.pollIntervalMs, backoffCoefficient: 1, maximumInterval: v.pollIntervalMs },
+    });
+    try {
+      const final = await poll.confirmMachineAction({
+        actionId: action.id,
+        notFoundGraceUntil: new Date(Date.now() + Math.max(NOT_FOUND_GRACE_MS, 2 * v.pollIntervalMs)).toISOString(),
+      });
+      action.status = final.status;
+      return final;
+    } catch (err) {
+      if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) {
+        // Nobody follows the action any more: cancel it so that it cannot release the machine unobserved later.
+        await wf.CancellationScope.nonCancellable(async () => {
+          const cancelled = await cancelAction(action.id, `Release deadline exceeded in ${info.workflowId}`).catch(
+            () => null,
+          );
+          if (cancelled) action.status = cancelled.status;
+        });
+        end(
+          'deadline-exceeded',
+          ReleaseFailureType.ReleaseDeadlineExceeded,
+          `machine action ${action.id} was not final within ${v.deadlineMs / 1000}s (last status ${action.status})`,
+        );
+      }
+      endOnActivityFailure(err, 'confirming');
+      throw err;
+    }
+  }
+
+  try {
+    // 1. Validate, with the same schema the client used.
+    try {
+      validated = await validateReleaseRequest({ request });
+    } catch (err) {
+      const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
+      if (cause instanceof wf.ApplicationFailure && cause.type === 'InvalidInput') {
+        end('invalid-input', ReleaseFailureType.InvalidInput, cause.message, cause.details?.[0]);
+      }
+      throw err;
+    }
+    const v = validated;
+    status.machineId = v.machineId;
+    status.incidentId = v.incidentId;
+    status.requestedBy = v.requestedBy;
+    status.approval.mode = v.approval.kind;
+    status.approval.approvers = v.approval.kind === 'required' ? v.approval.approvers : null;
+    recordAudit(v);
+
+    // 2. Check the machine.
+    setState('checking');
+    const view = await inspect('checking the machine');
+    status.computerDnsName = view.machine.computerDnsName;
+    if (view.inFlightUnisolate) {
+      // Someone's release is already under way: follow it rather than send a second one (no approval needed to watch).
+      adopt({ action: view.inFlightUnisolate, how: 'adopted-in-flight' });
+    } else {
+      if (!isIsolated(view) && !view.inFlightIsolate) return complete('already-released');
+
+      // 3. Approval, unless it was taken elsewhere.
+      let waited = false;
+      if (v.approval.kind === 'pre-approved') {
+        status.approval.decision = {
+          decision: 'approved',
+          by: v.approval.approvedBy,
+          at: new Date().toISOString(),
+          comment: v.approval.reason,
+          source: 'pre-approved',
+        };
+        wf.log.info('Release pre-approved', { by: v.approval.approvedBy });
+      } else {
+        status.approval.expiresAt = new Date(Date.now() + v.approval.timeoutMs).toISOString();
+        setState('awaiting-approval');
+        waited = true;
+        const decided = await wf.condition(() => status.approval.decision !== null, v.approval.timeoutMs);
+        if (!decided) {
+          end(
+            'approval-expired',
+            ReleaseFailureType.ApprovalExpired,
+            `no approval within ${v.approval.timeoutMs / 1000}s`,
+          );
+        }
+        const decision = status.approval.decision!;
+        if (decision.decision === 'rejected') {
+          end(
+            'rejected',
+            ReleaseFailureType.ReleaseRejected,
+            `rejected by ${decision.by}: ${decision.comment ?? ''}`,
+            decision,
+          );
+        }
+      }
+
+      // 4. Release: exactly one Unisolate action.
+      setState('releasing');
+      // After a wait for approval, the machine may have changed: look again before acting.
+      if (!(await release(view, !waited))) return complete('already-released');
+    }
+
+    // 5. Confirm.
+    setState('confirming');
+    const final = await confirm();
+    const failed = FINAL_STATUS_FAILURES[final.status];
+    if (failed) end(failed.state, failed.type, `machine action ${final.id} ended ${final.status}`, final);
+
+    // 6. An Isolate that succeeded after our Unisolate leaves the device isolated (MS docs #5903).
+    const after = await inspect('verifying the release');
+    if (isIsolated(after)) {
+      end(
+        'reisolated',
+        ReleaseFailureType.ReisolatedAfterRelease,
+        `machine action ${after.newestSucceeded!.id} (Isolate) completed after the release; the device is isolated again`,
+        after.newestSucceeded,
+      );
+    }
+    return complete('released');
+  } catch (err) {
+    if (wf.isCancellation(err)) {
+      await wf.CancellationScope.nonCancellable(() => cleanUpAfterCancellation());
+    }
+    throw err;
+  } finally {
+    // Let an update that is being handled finish before the workflow closes.
+    await wf.condition(wf.allHandlersFinished);
+  }
+
+  /** Temporal cancellation: a release action still pending at Defender is cancelled too, then the workflow ends. */
+  async function cleanUpAfterCancellation(): Promise<void> {
+    const previous = status.state;
+    setState('cancelling');
+    try {
+      let actionId = status.machineAction?.id;
+      if (!actionId && previous === 'releasing' && validated) {
+        // The POST may have reached Defender before the cancellation: find our action by its correlation tag.
+        const view = await inspect('cancelling');
+        if (view.inFlightUnisolate?.requestorComment?.includes(correlationTag)) actionId = view.inFlightUnisolate.id;
+      }
+      const last = status.machineAction?.status;
+      if (actionId && (last === undefined || last === 'Pending' || last === 'InProgress')) {
+        const cancelled = await cancelAction(actionId, `Release cancelled in Temporal (${info.workflowId})`);
+        if (status.machineAction) status.machineAction.status = cancelled.status;
+        wf.log.info('Cancelled the release action at Defender', {
+          machineActionId: actionId,
+          status: cancelled.status,
+        });
+      }
+    } catch (cleanupErr) {
+      status.lastError = { type: 'CancellationCleanupFailed', message: String(cleanupErr) };
+      wf.log.error('Could not cancel the Defender action after cancellation', { error: String(cleanupErr) });
+    }
+    setState('cancelled');
+  }
+}
+
+/** Memo and search attributes, for requests started without them (e.g. from the stock `temporal` CLI). */
+function recordAudit(v: ValidatedReleaseRequest): void {
+  const info = wf.workflowInfo();
+  const memo = { requestedBy: v.requestedBy, incidentId: v.incidentId, comment: v.comment };
+  const current = info.memo ?? {};
+  if (Object.entries(memo).some(([k, value]) => (current[k] ?? null) !== value)) wf.upsertMemo(memo);
+  const pairs: SearchAttributeUpdatePair[] = [];
+  if (info.typedSearchAttributes.get(DefenderMachineIdAttribute) !== v.machineId) {
+    pairs.push({ key: DefenderMachineIdAttribute, value: v.machineId });
+  }
+  if (v.incidentId && info.typedSearchAttributes.get(IncidentIdAttribute) !== v.incidentId) {
+    pairs.push({ key: IncidentIdAttribute, value: v.incidentId });
+  }
+  if (pairs.length > 0) wf.upsertSearchAttributes(pairs);
+}
