@@ -67,7 +67,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js'],
+    files: ['eslint.config.js', 'client/bin.js'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

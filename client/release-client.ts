@@ -83,10 +83,13 @@ export class ReleaseUpdateRefusedError extends Error {
   override readonly name = 'ReleaseUpdateRefusedError';
 }
 
-async function update<T>(call: () => Promise<T>): Promise<T> {
+async function update<T>(workflowId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {
+    if (err instanceof WorkflowNotFoundError && /already completed/.test(err.message)) {
+      throw new ReleaseUpdateRefusedError(`release ${workflowId} has already ended; nothing to approve or reject`);
+    }
     // The workflow's validator refused it (four-eyes, not an approver, not awaiting approval): nothing was recorded.
     if (err instanceof WorkflowUpdateFailedError) {
       throw new ReleaseUpdateRefusedError(err.cause?.message ?? err.message);
@@ -97,12 +100,12 @@ async function update<T>(call: () => Promise<T>): Promise<T> {
 
 export async function approveRelease(client: Client, target: string, input: ApproveInput): Promise<ReleaseStatus> {
   const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
-  return update(() => handle.executeUpdate(approveUpdate, { args: [input] }));
+  return update(handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [input] }));
 }
 
 export async function rejectRelease(client: Client, target: string, input: RejectInput): Promise<ReleaseStatus> {
   const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
-  return update(() => handle.executeUpdate(rejectUpdate, { args: [input] }));
+  return update(handle.workflowId, () => handle.executeUpdate(rejectUpdate, { args: [input] }));
 }
 
 export async function getReleaseStatus(client: Client, target: string): Promise<ReleaseStatus> {

@@ -17,7 +17,7 @@ export interface MachineBehavior {
   stuckPending?: boolean;
   /**
    * MS docs issue #5903: an Isolate that was pending completes *after* a later Unisolate, leaving the device isolated.
-   * Isolate actions of this machine wait for the next Unisolate to succeed, then succeed themselves.
+   * Isolate actions of this machine wait until a Unisolate succeeds after they were issued, then succeed themselves.
    */
   isolateCompletesAfterRelease?: boolean;
   /** On a duplicate request: answer 400 ActiveRequestAlreadyExists (default), or return the pending action. */
@@ -91,8 +91,10 @@ export function statusAt(tenant: TenantData, action: SimAction, now: number): { 
   let { pendingUntil, doneAt } = action;
   if (action.deferredUntilRelease) {
     const release = tenant.actions
-      .filter((a) => a.type === 'Unisolate' && a.machineId === action.machineId && a.createdAt >= action.createdAt)
+      .filter((a) => a.type === 'Unisolate' && a.machineId === action.machineId && a.id !== action.id)
       .filter((a) => a.finalStatus === 'Succeeded' && a.cancelledAt === undefined && Number.isFinite(a.doneAt))
+      // The first release that succeeds after this isolation was issued.
+      .filter((a) => a.doneAt >= action.createdAt)
       .sort((a, b) => a.doneAt - b.doneAt)[0];
     if (!release) return { status: 'Pending', lastUpdate: action.createdAt };
     pendingUntil = release.doneAt + 1;

@@ -46,6 +46,14 @@ const FINAL_STATUS_FAILURES: Record<string, { state: ReleaseState; type: Release
 };
 
 const NOT_FOUND_GRACE_MS = 60_000;
+
+/**
+ * The activity gave up because its schedule-to-close budget (the release deadline) ran out: either mid-attempt
+ * (TimeoutFailure) or because the next retry would have started past it (retry state TIMEOUT, last failure attached).
+ */
+function deadlinePassed(err: unknown): boolean {
+  return err instanceof wf.ActivityFailure && (err.cause instanceof wf.TimeoutFailure || err.retryState === 'TIMEOUT');
+}
 const MAX_SUBMIT_ROUNDS = 3;
 
 /**
@@ -161,7 +169,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   /** Turns a failed Defender activity into the release's end; returns normally only for failures it does not own. */
   function endOnActivityFailure(err: unknown, step: string): void {
     if (!(err instanceof wf.ActivityFailure)) return;
-    if (err.cause instanceof wf.TimeoutFailure) {
+    if (deadlinePassed(err)) {
       end(
         'deadline-exceeded',
         ReleaseFailureType.ReleaseDeadlineExceeded,
@@ -283,7 +291,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       action.status = final.status;
       return final;
     } catch (err) {
-      if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) {
+      if (deadlinePassed(err)) {
         // Nobody follows the action any more: cancel it so that it cannot release the machine unobserved later.
         await wf.CancellationScope.nonCancellable(async () => {
           const cancelled = await cancelAction(action.id, `Release deadline exceeded in ${info.workflowId}`).catch(
@@ -307,7 +315,8 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     try {
       validated = await validateReleaseRequest({ request });
     } catch (err) {
-      const cause = err instanceof wf.ActivityFailure ? err.cause : undefined;
+      // Local activity failures may arrive wrapped in an ActivityFailure or as the ApplicationFailure itself.
+      const cause = err instanceof wf.ActivityFailure ? err.cause : err;
       if (cause instanceof wf.ApplicationFailure && cause.type === 'InvalidInput') {
         end('invalid-input', ReleaseFailureType.InvalidInput, cause.message, cause.details?.[0]);
       }

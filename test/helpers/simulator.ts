@@ -1,16 +1,31 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ClientCredentialsTokenSource } from '../../activities/defender/token.js';
 import { DefenderClient, type DefenderClientOptions } from '../../activities/defender/client.js';
 import { DEFAULT_APP, DefenderSimulator, type SimulatorOptions } from '../../simulator/index.js';
 
 export const USER_AGENT = 'defender-isolation-tests/0';
 
+const simulators: DefenderSimulator[] = [];
+
+// Tokens issued in this process are written out when it exits, for the run's secret scan.
+process.once('exit', () => {
+  const tokens = simulators.flatMap((s) => s.issuedTokens());
+  if (tokens.length === 0) return;
+  const dir = path.join(process.env.TEST_RESULTS_DIR ?? path.resolve('test-results'), 'secrets');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `tokens-${process.pid}.txt`), `${tokens.join('\n')}\n`);
+});
+
 /** A simulator on a free loopback port; defaults to no action-visibility delay and fast lifecycles. */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<DefenderSimulator> {
-  return new DefenderSimulator({
+  const simulator = await new DefenderSimulator({
     actionVisibilityDelayMs: 0,
     defaultBehavior: { pendingMs: 200, inProgressMs: 300 },
     ...options,
   }).start();
+  simulators.push(simulator);
+  return simulator;
 }
 
 export function tokenSourceFor(

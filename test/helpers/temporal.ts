@@ -1,12 +1,27 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 
 let installed = false;
 
-/** Only errors from the SDK in test output; installed once per test process (each test file runs in its own process). */
+export const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? path.resolve('test-results');
+
+/**
+ * Installed once per test process (each test file runs in its own process). Every SDK log line of the run goes to
+ * test-results/logs/, where the secret scan reads it; only errors reach the console.
+ */
 export function installTestRuntime(): void {
   if (installed) return;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const logDir = path.join(RESULTS_DIR, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const logFile = path.join(logDir, `worker-${process.pid}.log`);
+  Runtime.install({
+    logger: new DefaultLogger('DEBUG', (entry: LogEntry) => {
+      appendFileSync(logFile, `${JSON.stringify({ level: entry.level, message: entry.message, meta: entry.meta })}\n`);
+      if (entry.level === 'ERROR') console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
   installed = true;
 }
 

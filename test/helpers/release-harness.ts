@@ -1,0 +1,87 @@
+import type { Client } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { getReleaseStatus, startRelease, type StartedRelease } from '../../client/release-client.js';
+import type { DefenderSimulator, SimulatorOptions } from '../../simulator/index.js';
+import type { ReleaseRequest, ReleaseState, ReleaseStatus } from '../../workflows/definitions.js';
+import { createReleaseWorker } from '../../worker/worker.js';
+import { clientFor, startSimulator } from './simulator.js';
+import { connectTestEnvironment, uniqueTaskQueue } from './temporal.js';
+
+export interface ReleaseHarness {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  sim: DefenderSimulator;
+  taskQueue: string;
+  worker: Worker;
+  /** Starts a release with test-friendly defaults (1 s polls, 2 min deadline). */
+  start(
+    request: Partial<ReleaseRequest> & { machineId: string },
+    options?: { workflowId?: string },
+  ): Promise<StartedRelease>;
+  /** Polls the status query until the release reaches one of `states`. */
+  waitForState(workflowId: string, states: ReleaseState | ReleaseState[], timeoutMs?: number): Promise<ReleaseStatus>;
+  /** Unisolate POSTs the simulator received for a machine (answered or not). */
+  unisolatePosts(machineId: string): number;
+  stop(): Promise<void>;
+}
+
+/** The run's dev server, a fresh simulator and a release worker on its own task queue. */
+export async function startReleaseHarness(name: string, simulator: SimulatorOptions = {}): Promise<ReleaseHarness> {
+  const env = await connectTestEnvironment();
+  const sim = await startSimulator({ rateLimits: false, ...simulator });
+  const taskQueue = uniqueTaskQueue(name);
+  const worker = await createReleaseWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace,
+    taskQueue,
+    defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
+  });
+  const running = worker.run();
+  return {
+    env,
+    client: env.client,
+    sim,
+    taskQueue,
+    worker,
+    start(request, options = {}) {
+      return startRelease(
+        env.client,
+        {
+          comment: 'Clean after re-imaging',
+          requestedBy: 'alice@contoso.com',
+          pollInterval: '1s',
+          deadline: '2m',
+          ...request,
+        },
+        { taskQueue, workflowId: options.workflowId ?? `release-${request.machineId}-${taskQueue}` },
+      );
+    },
+    async waitForState(workflowId, states, timeoutMs = 30_000) {
+      const wanted = Array.isArray(states) ? states : [states];
+      const deadline = Date.now() + timeoutMs;
+      let last: ReleaseStatus | undefined;
+      while (Date.now() < deadline) {
+        try {
+          last = await getReleaseStatus(env.client, workflowId);
+          if (wanted.includes(last.state)) return last;
+        } catch {
+          // not started or no worker yet
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(
+        `release ${workflowId} did not reach ${wanted.join('|')} (last state: ${last?.state ?? 'unknown'})`,
+      );
+    },
+    unisolatePosts(machineId) {
+      return sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.machineId === machineId).length;
+    },
+    async stop() {
+      worker.shutdown();
+      await running;
+      await sim.stop();
+      await env.teardown();
+    },
+  };
+}
