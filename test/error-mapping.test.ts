@@ -97,7 +97,7 @@ describe('HTTP outcome → Temporal failure mapping', () => {
     const readOnly = {
       ...DEFAULT_APP,
       clientId: 'readonly-app',
-      clientSecret: 'ro-secret',
+      clientSecret: 'readonly-app-secret-value',
       roles: ['Machine.Read.All'],
     };
     const other = await startSimulator({ apps: [readOnly], rateLimits: false });

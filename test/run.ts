@@ -1,45 +1,87 @@
 /**
  * `npm test`: starts ONE Temporal dev server for the whole run (headless, free ports, the project's search attributes
- * registered), runs every test file with Node's test runner against it, then stops it. A missing Temporal CLI fails the
- * run loudly; nothing is skipped. `--no-server` runs only the files outside test/workflows/, which need no Temporal server.
+ * registered), runs every test file with Node's test runner against it, then the secret scan over everything the run
+ * produced, then stops the server. A missing Temporal CLI fails the run loudly; nothing is skipped.
  *
  *   npm test                       # everything
- *   npm test -- test/simulator     # only files whose path contains a filter
+ *   npm test -- test/simulator     # only files whose path contains a filter (no secret scan)
+ *   npm run test:unit              # only files that need no Temporal server (outside test/workflows/)
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { startDevServer } from '../worker/dev-server.js';
+import { startDevServer, type DevServer } from '../worker/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 import { cliVersion, resolveTemporalCli } from '../worker/temporal-cli.js';
 
+const sep = path.sep;
 /** Test files under this folder need the Temporal server; the rest talk only to the simulator. */
-const TEMPORAL_DIR = `test${path.sep}workflows${path.sep}`;
+const TEMPORAL_DIR = `test${sep}workflows${sep}`;
+/** Runs last, over what all the others produced. */
+const FINAL_DIR = `test${sep}final${sep}`;
+
+interface BatchResult {
+  code: number;
+  pass: number;
+  fail: number;
+}
+
+function runBatch(files: string[], env: NodeJS.ProcessEnv, resultsDir: string, name: string): Promise<BatchResult> {
+  const tap = path.join(resultsDir, `${name}.tap`);
+  return new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        '--test-reporter=tap',
+        `--test-reporter-destination=${tap}`,
+        '--test-reporter=junit',
+        `--test-reporter-destination=${path.join(resultsDir, `${name}.junit.xml`)}`,
+        ...files,
+      ],
+      { cwd: PROJECT_ROOT, env, stdio: 'inherit' },
+    );
+    child.once('exit', (exitCode, signal) => {
+      const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
+      const count = (key: string) => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      resolve({ code: exitCode ?? (signal ? 1 : 0), pass: count('pass'), fail: count('fail') + count('cancelled') });
+    });
+  });
+}
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const noServer = args.includes('--no-server');
   const filters = args.filter((a) => !a.startsWith('--'));
-  const testDir = path.join(PROJECT_ROOT, 'test');
-  const files = (readdirSync(testDir, { recursive: true }) as string[])
+  const all = (readdirSync(path.join(PROJECT_ROOT, 'test'), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => path.join('test', f))
-    .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
-    .filter((f) => !noServer || !f.startsWith(TEMPORAL_DIR))
     .sort();
-  if (files.length === 0) {
+  const selected = all
+    .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
+    .filter((f) => !noServer || (!f.startsWith(TEMPORAL_DIR) && !f.startsWith(FINAL_DIR)));
+  const main = selected.filter((f) => !f.startsWith(FINAL_DIR));
+  // The secret scan only means something after a full run.
+  const final = filters.length === 0 && !noServer ? selected.filter((f) => f.startsWith(FINAL_DIR)) : [];
+  if (main.length === 0) {
     console.error('no test files matched');
     return 1;
   }
 
   const resultsDir = path.join(PROJECT_ROOT, 'test-results');
+  rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_RESULTS_DIR: resultsDir };
-  let server: Awaited<ReturnType<typeof startDevServer>> | undefined;
+  let server: DevServer | undefined;
   if (!noServer) {
     const cli = await resolveTemporalCli({ allowDownload: false });
-    if (cli.source === 'sdk-download') throw new Error('unreachable');
+    if (cli.source === 'sdk-download') throw new Error('unreachable: downloads are not allowed in tests');
     const started = Date.now();
     server = await startDevServer({
       cliPath: cli.path,
@@ -61,25 +103,16 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stopServer().then(() => process.exit(143)));
 
   try {
-    const code = await new Promise<number>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--test',
-          `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
-          '--test-reporter=spec',
-          '--test-reporter-destination=stdout',
-          '--test-reporter=junit',
-          `--test-reporter-destination=${path.join(resultsDir, 'junit.xml')}`,
-          ...files,
-        ],
-        { cwd: PROJECT_ROOT, env, stdio: 'inherit' },
-      );
-      child.once('exit', (exitCode, signal) => resolve(exitCode ?? (signal ? 1 : 0)));
-    });
-    return code;
+    const results = [await runBatch(main, env, resultsDir, 'tests')];
+    if (final.length > 0) {
+      console.log('\n== secret scan over the whole run');
+      results.push(await runBatch(final, env, resultsDir, 'final'));
+    }
+    const pass = results.reduce((n, r) => n + r.pass, 0);
+    const fail = results.reduce((n, r) => n + r.fail, 0);
+    const code = results.find((r) => r.code !== 0)?.code ?? 0;
+    console.log(`\ntests: ${pass} passed, ${fail} failed`);
+    return code !== 0 ? code : fail > 0 ? 1 : 0;
   } finally {
     await stopServer();
   }

@@ -225,7 +225,11 @@ describe('Defender simulator', () => {
       }
     });
     it('keeps separate budgets per app + tenant', async () => {
-      const second = { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-2', clientSecret: 's2' };
+      const second = {
+        tenantId: 'contoso.onmicrosoft.com',
+        clientId: 'app-2',
+        clientSecret: 'second-tenant-secret-value',
+      };
       const limited = await startSimulator({ apps: [DEFAULT_APP, second], rateLimits: { perMinute: 2, perHour: 100 } });
       try {
         const a = limited.addMachine();

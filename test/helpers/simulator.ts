@@ -7,14 +7,19 @@ import { DEFAULT_APP, DefenderSimulator, type SimulatorOptions } from '../../sim
 export const USER_AGENT = 'defender-isolation-tests/0';
 
 const simulators: DefenderSimulator[] = [];
+const clientSecrets = new Set<string>();
 
-// Tokens issued in this process are written out when it exits, for the run's secret scan.
+// Client secrets used and tokens issued in this process are written out when it exits, for the run's secret scan.
 process.once('exit', () => {
-  const tokens = simulators.flatMap((s) => s.issuedTokens());
-  if (tokens.length === 0) return;
+  const secrets = [
+    ...clientSecrets,
+    ...simulators.flatMap((s) => s.apps.map((a) => a.clientSecret)),
+    ...simulators.flatMap((s) => s.issuedTokens()),
+  ];
+  if (secrets.length === 0) return;
   const dir = path.join(process.env.TEST_RESULTS_DIR ?? path.resolve('test-results'), 'secrets');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `tokens-${process.pid}.txt`), `${tokens.join('\n')}\n`);
+  writeFileSync(path.join(dir, `secrets-${process.pid}.txt`), `${[...new Set(secrets)].join('\n')}\n`);
 });
 
 /** A simulator on a free loopback port; defaults to no action-visibility delay and fast lifecycles. */
@@ -33,6 +38,7 @@ export function tokenSourceFor(
   app = DEFAULT_APP,
   overrides: { scope?: string; clientSecret?: string } = {},
 ) {
+  clientSecrets.add(overrides.clientSecret ?? app.clientSecret);
   return new ClientCredentialsTokenSource({
     loginUrl: simulator.url,
     tenantId: app.tenantId,

@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { getReleaseStatus, startRelease } from '../../client/release-client.js';
 import { createReleaseWorker } from '../../worker/worker.js';
+import { recordHistory } from '../helpers/histories.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { clientFor } from '../helpers/simulator.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
@@ -44,6 +45,7 @@ describe('releaseMachine resilience', () => {
       assert.equal(result.machineActionId, unisolateActions(machine.id)[0]!.id);
       assert.equal(h.unisolatePosts(machine.id), 1, 'no second POST: the retry found our action first');
       assert.equal((await getReleaseStatus(h.client, workflowId)).machineAction?.how, 'adopted-after-unknown-outcome');
+      if (fault.kind === 'status') await recordHistory(handle, 'adopted-after-unknown-outcome');
     });
   }
 
@@ -107,6 +109,7 @@ describe('releaseMachine resilience', () => {
     const status = await getReleaseStatus(h.client, workflowId);
     assert.equal(status.state, 'cancelled');
     assert.equal(status.machineAction?.status, 'Cancelled');
+    await recordHistory(handle, 'cancelled-while-confirming');
   });
 
   it('cancelling while awaiting approval sends nothing to Defender', async () => {
@@ -154,5 +157,6 @@ describe('releaseMachine resilience', () => {
     assert.equal(result.outcome, 'released');
     assert.equal(unisolateActions(machine.id).length, 1, 'no duplicate release action');
     assert.equal(h.unisolatePosts(machine.id), 1);
+    await recordHistory(handle, 'worker-killed-mid-confirmation');
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * Runs after every other test file: scans every workflow history, memo and search attribute on the run's dev server,
+ * and every log the run wrote, for the client secrets used and the tokens issued during the run. Any hit fails.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DEFAULT_APP } from '../../simulator/index.js';
+import { connectTestEnvironment, RESULTS_DIR } from '../helpers/temporal.js';
+
+/** Every string reachable in a value, with binary payloads decoded as UTF-8 (payload data is JSON bytes). */
+function collectText(value: unknown, out: string[] = [], seen = new Set<unknown>()): string[] {
+  if (value == null) return out;
+  if (typeof value === 'string') out.push(value);
+  else if (value instanceof Uint8Array) out.push(Buffer.from(value).toString('utf8'));
+  else if (typeof value === 'object' && !seen.has(value)) {
+    seen.add(value);
+    for (const v of Object.values(value as Record<string, unknown>)) collectText(v, out, seen);
+  }
+  return out;
+}
+
+function findSecrets(corpus: string, secrets: string[]): string[] {
+  return secrets.filter((s) => corpus.includes(s));
+}
+
+function filesUnder(dir: string, suffix: string): string[] {
+  try {
+    return (readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith(suffix))
+      .map((f) => path.join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+describe('secret scan over the whole test run', () => {
+  let env: TestWorkflowEnvironment;
+  const secrets = new Set<string>([DEFAULT_APP.clientSecret]);
+  before(async () => {
+    env = await connectTestEnvironment();
+    for (const file of filesUnder(path.join(RESULTS_DIR, 'secrets'), '.txt')) {
+      for (const line of readFileSync(file, 'utf8').split('\n')) if (line.length >= 8) secrets.add(line);
+    }
+  });
+  after(async () => {
+    await env?.teardown();
+  });
+
+  it('knows the secrets and tokens of the run (the scan is not vacuous)', () => {
+    const tokens = [...secrets].filter((s) => s.startsWith('eyJ'));
+    assert.ok(tokens.length >= 10, `tokens issued in the run: ${tokens.length}`);
+    assert.ok(secrets.size > tokens.length, 'client secrets too');
+  });
+
+  it('the detector finds a planted secret', () => {
+    const planted = collectText({
+      events: [{ payload: { data: Buffer.from(`{"x":"${DEFAULT_APP.clientSecret}"}`) } }],
+    });
+    assert.deepEqual(findSecrets(planted.join('\n'), [DEFAULT_APP.clientSecret]), [DEFAULT_APP.clientSecret]);
+  });
+
+  it('no workflow history, memo or search attribute holds a secret or token', async () => {
+    const list = [...secrets];
+    let scanned = 0;
+    const hits: string[] = [];
+    for await (const workflow of env.client.workflow.list()) {
+      const handle = env.client.workflow.getHandle(workflow.workflowId, workflow.runId);
+      const history = await handle.fetchHistory();
+      const corpus = [
+        ...collectText(history),
+        JSON.stringify(workflow.memo ?? {}),
+        JSON.stringify(workflow.typedSearchAttributes ?? {}),
+      ].join('\n');
+      for (const secret of findSecrets(corpus, list)) hits.push(`${workflow.workflowId}: ${secret.slice(0, 12)}…`);
+      scanned += 1;
+    }
+    assert.deepEqual(hits, []);
+    assert.ok(scanned >= 20, `scanned ${scanned} workflows`);
+  });
+
+  it('no log of the run holds a secret or token', () => {
+    const logs = [
+      ...filesUnder(path.join(RESULTS_DIR, 'logs'), '.log'),
+      ...filesUnder(RESULTS_DIR, 'temporal-dev-server.log'),
+    ];
+    assert.ok(logs.length >= 3, `found ${logs.length} log files`);
+    const hits = logs.flatMap((file) =>
+      findSecrets(readFileSync(file, 'utf8'), [...secrets]).map((s) => `${path.basename(file)}: ${s.slice(0, 12)}…`),
+    );
+    assert.deepEqual(hits, []);
+  });
+});
