@@ -84,7 +84,17 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   wf.setHandler(
     approveUpdate,
     ({ approver, comment }) => decide({ decision: 'approved', by: approver.trim(), comment: comment ?? null }),
-    { validator: (input) => checkDecider(input?.approver, 'approve') },
+    {
+      validator: (input) => {
+        checkDecider(input?.approver, 'approve');
+        if (input.comment !== undefined && (typeof input.comment !== 'string' || input.comment.length > 1000)) {
+          throw wf.ApplicationFailure.nonRetryable(
+            'comment must be a string of at most 1000 characters',
+            'ApprovalRefused',
+          );
+        }
+      },
+    },
   );
   wf.setHandler(
     rejectUpdate,
@@ -92,30 +102,31 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     {
       validator: (input) => {
         checkDecider(input?.approver, 'reject');
-        if (typeof input.reason !== 'string' || input.reason.trim() === '' || input.reason.length > 1000) {
-          throw new Error('reject needs a reason of 1 to 1000 characters');
+        if (typeof input?.reason !== 'string' || input.reason.trim() === '' || input.reason.length > 1000) {
+          throw wf.ApplicationFailure.nonRetryable('reject needs a reason of 1 to 1000 characters', 'ApprovalRefused');
         }
       },
     },
   );
 
-  /** Synchronous: a refused update leaves no event in history. */
+  /** Synchronous: a refused update leaves no event in history. Refusals carry the stable type `ApprovalRefused`. */
   function checkDecider(approver: unknown, verb: string): void {
+    const refuse = (message: string) => wf.ApplicationFailure.nonRetryable(message, 'ApprovalRefused');
     if (status.state !== 'awaiting-approval' || !validated || validated.approval.kind !== 'required') {
-      throw new Error(`release ${info.workflowId} is not awaiting approval (state: ${status.state}); cannot ${verb}`);
+      throw refuse(`release ${info.workflowId} is not awaiting approval (state: ${status.state}); cannot ${verb}`);
     }
     if (status.approval.decision)
-      throw new Error(`release ${info.workflowId} was already ${status.approval.decision.decision}`);
+      throw refuse(`release ${info.workflowId} was already ${status.approval.decision.decision}`);
     if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 200) {
-      throw new Error('approver must be a non-empty string of at most 200 characters');
+      throw refuse('approver must be a non-empty string of at most 200 characters');
     }
     const who = approver.trim().toLowerCase();
     if (who === validated.requestedBy.toLowerCase()) {
-      throw new Error(`four-eyes: ${approver.trim()} requested this release and cannot ${verb} it`);
+      throw refuse(`four-eyes: ${approver.trim()} requested this release and cannot ${verb} it`);
     }
     const allowed = validated.approval.approvers;
     if (allowed && !allowed.some((a) => a.toLowerCase() === who)) {
-      throw new Error(`${approver.trim()} is not an approver of this release (approvers: ${allowed.join(', ')})`);
+      throw refuse(`${approver.trim()} is not an approver of this release (approvers: ${allowed.join(', ')})`);
     }
   }
 
