@@ -1,6 +1,7 @@
 /**
  * `npm run simulator`: the Defender simulator on its own, with the demo machines, for trying the API by hand.
- * Environment: SIMULATOR_PORT (default 8089), SIMULATOR_TIME_SCALE (default 1), SIMULATOR_RATE_LIMITS=off.
+ * Environment: SIMULATOR_HOST (default 127.0.0.1), SIMULATOR_PORT (default 8089), SIMULATOR_TIME_SCALE (default 1),
+ * SIMULATOR_RATE_LIMITS=off.
  */
 import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from './index.js';
 
@@ -8,6 +9,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.SIMULATOR_PORT ?? 8089);
   const timeScale = Number(process.env.SIMULATOR_TIME_SCALE ?? 1);
   const simulator = new DefenderSimulator({
+    host: process.env.SIMULATOR_HOST ?? '127.0.0.1',
     port,
     timeScale,
     rateLimits: process.env.SIMULATOR_RATE_LIMITS === 'off' ? false : undefined,

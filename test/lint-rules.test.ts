@@ -21,7 +21,10 @@ describe('workflow import rules', () => {
     ['@temporalio/activity', "import { sleep } from '@temporalio/activity';\nexport const x = sleep;\n"],
     ['@temporalio/client', "import { Client } from '@temporalio/client';\nexport const x = Client;\n"],
     ['@temporalio/worker', "import { Worker } from '@temporalio/worker';\nexport const x = Worker;\n"],
-    ['a value import of activities', "import { createActivities } from '../activities/index.js';\nexport const x = createActivities;\n"],
+    [
+      'a value import of activities',
+      "import { createActivities } from '../activities/index.js';\nexport const x = createActivities;\n",
+    ],
   ] as const) {
     it(`forbids ${what} in workflows/`, async () => {
       assert.equal((await restrictedImports(code)).length, 1);
@@ -36,6 +39,9 @@ describe('workflow import rules', () => {
   });
 
   it('does not restrict activities/', async () => {
-    assert.deepEqual(await restrictedImports("import got from 'got';\nexport const x = got;\n", 'activities/index.ts'), []);
+    assert.deepEqual(
+      await restrictedImports("import got from 'got';\nexport const x = got;\n", 'activities/index.ts'),
+      [],
+    );
   });
 });

@@ -1,0 +1,15 @@
+# The release worker. Build: docker build -t defender-isolation-worker .
+FROM node:20.20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+# No postinstall here: the worker talks to an external Temporal server and needs no local Temporal CLI.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY activities ./activities
+COPY workflows ./workflows
+COPY worker ./worker
+COPY simulator ./simulator
+COPY client ./client
+USER node
+CMD ["node", "--import", "tsx", "worker/main.ts"]
