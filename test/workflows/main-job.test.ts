@@ -1,0 +1,183 @@
+/**
+ * The main job as a user runs it: `npm start`'s entry point in demo mode (its own simulator) against the run's Temporal
+ * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { Client, Connection } from '@temporalio/client';
+import { EXIT, runCli } from '../../client/cli.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
+import { DEMO_MACHINES } from '../../simulator/index.js';
+import { uniqueTaskQueue } from '../helpers/temporal.js';
+
+interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+async function cli(...args: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('npm start (demo mode) + CLI walkthrough', () => {
+  let worker: ChildProcess;
+  let output = '';
+  let exited: Promise<number | null>;
+  const taskQueue = uniqueTaskQueue('main-job');
+  const machine = DEMO_MACHINES[1].id;
+
+  before(async () => {
+    assert.ok(process.env.TEMPORAL_TEST_ADDRESS, 'run through npm test');
+    process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
+    process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: PROJECT_ROOT,
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        SIMULATOR_PORT: '0',
+        DEFENDER_TENANT_ID: '',
+        DEFENDER_CLIENT_ID: '',
+        DEFENDER_CLIENT_SECRET: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    exited = new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    worker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes('Worker polling task queue')) {
+      if (Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
+      if (worker.exitCode !== null) throw new Error(`worker exited:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+  after(async () => {
+    if (worker.exitCode === null) worker.kill('SIGKILL');
+  });
+
+  it('announces demo mode and the demo machines', () => {
+    assert.match(output, /DEMO MODE/);
+    for (const m of DEMO_MACHINES) assert.ok(output.includes(m.id));
+  });
+
+  it('release → status → four-eyes refusal → approve → released, visible through search attributes', async () => {
+    const started = await cli(
+      'release',
+      machine,
+      '--comment',
+      'Clean after re-imaging',
+      '--requested-by',
+      'alice@contoso.com',
+      '--incident',
+      '42',
+      '--poll-interval',
+      '2s',
+      '--json',
+    );
+    assert.equal(started.code, EXIT.ok, started.err);
+    assert.deepEqual(JSON.parse(started.out), { workflowId: `release-${machine}`, joined: false });
+
+    let status;
+    for (let i = 0; i < 100; i++) {
+      status = await cli('status', machine, '--json');
+      if (status.code === EXIT.ok && JSON.parse(status.out).state === 'awaiting-approval') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(JSON.parse(status!.out).computerDnsName, DEMO_MACHINES[1].computerDnsName);
+
+    const refused = await cli('approve', machine, '--by', 'alice@contoso.com');
+    assert.equal(refused.code, EXIT.refused);
+    assert.match(refused.err, /four-eyes/);
+
+    const approved = await cli('approve', machine, '--by', 'bob@contoso.com', '--comment', 'EDR scan clean');
+    assert.equal(approved.code, EXIT.ok, approved.err);
+
+    // Joining the running release and waiting for its end, as a playbook would.
+    const waited = await cli(
+      'release',
+      machine,
+      '--comment',
+      'again',
+      '--requested-by',
+      'playbook:x',
+      '--wait',
+      '--json',
+    );
+    assert.equal(waited.code, EXIT.ok, waited.err);
+    const result = JSON.parse(waited.out);
+    assert.equal(result.outcome, 'released');
+    assert.equal(result.approvedBy, 'bob@contoso.com');
+
+    const human = await cli('status', machine);
+    assert.match(human.out, /: released/);
+    assert.match(human.out, /approved by bob@contoso.com/);
+
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
+    try {
+      const description = await new Client({ connection }).workflow.getHandle(`release-${machine}`).describe();
+      assert.equal(description.typedSearchAttributes.get({ name: 'ReleaseState', type: 'KEYWORD' }), 'released');
+      assert.equal(description.typedSearchAttributes.get({ name: 'IncidentId', type: 'KEYWORD' }), '42');
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    worker.kill('SIGTERM');
+    assert.equal(await exited, 0, output.slice(-2000));
+  });
+});
+
+describe('CLI errors and exit codes', () => {
+  it('--help exits 0 and lists the commands; no command exits 2', async () => {
+    const help = await cli('--help');
+    assert.equal(help.code, EXIT.ok);
+    assert.match(help.out, /release <machineId>/);
+    assert.equal((await cli('release', '--help')).code, EXIT.ok);
+    assert.equal((await cli()).code, EXIT.usage);
+    assert.equal((await cli('frobnicate')).code, EXIT.usage);
+  });
+
+  it('invalid input exits 2 with the field named, before connecting anywhere', async () => {
+    const saved = process.env.TEMPORAL_ADDRESS;
+    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1'; // nothing listens: a connection attempt would fail differently
+    try {
+      const bad = await cli('release', 'not-a-machine', '--comment', '', '--requested-by', 'alice', '--json');
+      assert.equal(bad.code, EXIT.usage);
+      const { error } = JSON.parse(bad.out);
+      assert.equal(error.type, 'InvalidInput');
+      assert.match(error.message, /machineId/);
+      assert.match(error.message, /comment/);
+      const self = await cli(
+        'release',
+        DEMO_MACHINES[0].id,
+        '--comment',
+        'x',
+        '--requested-by',
+        'bob',
+        '--pre-approved-by',
+        'BOB',
+        '--reason',
+        'r',
+      );
+      assert.equal(self.code, EXIT.usage);
+      assert.match(self.err, /four-eyes/);
+      assert.equal((await cli('approve', DEMO_MACHINES[0].id)).code, EXIT.usage, 'approve needs --by');
+      assert.equal((await cli('release', DEMO_MACHINES[0].id, '--bogus')).code, EXIT.usage);
+    } finally {
+      process.env.TEMPORAL_ADDRESS = saved;
+    }
+  });
+
+  it('an unknown release exits 5', async () => {
+    const missing = await cli('status', 'no-such-release', '--json');
+    assert.equal(missing.code, EXIT.notFound, missing.out);
+  });
+});
