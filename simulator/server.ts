@@ -151,7 +151,7 @@ class HttpAnswer extends Error {
  */
 export class DefenderSimulator {
   readonly #server: Server;
-  readonly #options: SimulatorOptions;
+  #options: SimulatorOptions;
   readonly #apps: SimApp[];
   readonly #tenants = new Map<string, TenantData>();
   readonly #tokens = new Map<string, IssuedToken>();
@@ -288,6 +288,11 @@ export class DefenderSimulator {
   /** Invalidates every issued token, as a key rotation or revocation would. */
   revokeTokens(): void {
     this.#tokens.clear();
+  }
+
+  /** Simulated ms during which a just-created action answers 404 on GET by id. */
+  setActionVisibilityDelay(ms: number): void {
+    this.#options.actionVisibilityDelayMs = ms;
   }
 
   resetRateLimits(): void {

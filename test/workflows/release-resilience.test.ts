@@ -62,6 +62,24 @@ describe('releaseMachine resilience', () => {
     assert.equal(h.unisolatePosts(machine.id), 3);
   });
 
+  it('a just-created action that answers 404 for a while is tolerated (eventual consistency)', async () => {
+    const machine = h.sim.addMachine({ isolated: true });
+    h.sim.setActionVisibilityDelay(2_500);
+    try {
+      const { handle } = await h.start({ machineId: machine.id, approval: PRE_APPROVED });
+      assert.equal((await handle.result()).outcome, 'released');
+      const polls = h.sim.requests.filter((r) => r.endpoint === 'getMachineAction' && r.actionId);
+      assert.ok(
+        polls.some((r) => r.status === 404),
+        'saw 404s first',
+      );
+      assert.equal(polls.at(-1)?.status, 200);
+      assert.equal(unisolateActions(machine.id).length, 1);
+    } finally {
+      h.sim.setActionVisibilityDelay(0);
+    }
+  });
+
   it('429 with Retry-After is honoured before the next call', async () => {
     const machine = h.sim.addMachine({ isolated: true, behavior: { pendingMs: 2_000, inProgressMs: 500 } });
     h.sim.addFault({
