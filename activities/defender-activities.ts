@@ -1,12 +1,20 @@
 import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
-import type { DefenderClient } from './defender/client.js';
 import { DefenderApiError } from './defender/errors.js';
+import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { odata } from './defender/odata.js';
 import { isTerminalStatus, type MachineAction } from './defender/schemas.js';
 import { toActivityFailure } from './failures.js';
 import { summarizeAction, summarizeMachine } from './summaries.js';
-import type { IsolationView, MachineActionSummary, ReleaseSubmission } from './types.js';
+import type {
+  ActionOutcome,
+  IsolationState,
+  IsolationView,
+  MachineActionSummary,
+  MachineSummary,
+  ReleaseSubmission,
+  WatchedAction,
+} from './types.js';
 
 export interface DefenderActivityDeps {
   defender: DefenderClient;
@@ -135,6 +143,84 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
       });
     },
 
+    // ---- One Defender call per activity: the API task queue's rate limit then counts calls. ----
+
+    /** GET the machine (404 → DefenderNotFound). */
+    async getMachine(input: { machineId: string }): Promise<MachineSummary> {
+      return call('machine lookup', async (signal) =>
+        summarizeMachine(await defender.getMachine(input.machineId, { signal })),
+      );
+    },
+
+    /**
+     * One page of the machine's Isolate/Unisolate actions, reduced to what a release decides on; with a correlation tag,
+     * also the Unisolate an earlier attempt of this release created, if any.
+     */
+    async listIsolationActions(input: {
+      machineId: string;
+      correlationTag?: string;
+      since?: string;
+    }): Promise<IsolationState> {
+      return call('isolation history', async (signal) => {
+        const since = input.since ? new Date(Date.parse(input.since) - CLOCK_SKEW_MS).toISOString() : undefined;
+        const filters = [odata.eq('machineId', input.machineId), odata.anyOf('type', ['Isolate', 'Unisolate'])];
+        if (since) filters.push(odata.since('creationDateTimeUtc', since));
+        const actions = await defender.listMachineActions({
+          filter: odata.and(...filters),
+          top: MAX_PAGE_SIZE,
+          signal,
+        });
+        return isolationState(actions, input.correlationTag);
+      });
+    },
+
+    /** POST unisolate, nothing else: the workflow decides what an unknown outcome means. */
+    async postUnisolate(input: { machineId: string; comment: string }): Promise<MachineActionSummary> {
+      return call('release', async (signal) =>
+        summarizeAction(
+          await defender.unisolateMachine({ machineId: input.machineId, comment: input.comment }, { signal }),
+        ),
+      );
+    },
+
+    /**
+     * One page of the tenant's isolation actions since `since`: which watched actions are final, and for each, an Isolate
+     * of the same machine that succeeded after it. Serves every release waiting in the tenant with one call per page.
+     */
+    async checkWatchedActions(input: {
+      since: string;
+      watched: WatchedAction[];
+      skip: number;
+      pageSize?: number;
+    }): Promise<{ finals: ActionOutcome[]; pageFull: boolean; seen: number }> {
+      return call('watch', async (signal) => {
+        const pageSize = input.pageSize ?? MAX_PAGE_SIZE;
+        const since = new Date(Date.parse(input.since) - CLOCK_SKEW_MS).toISOString();
+        const page = await defender.listMachineActions({
+          filter: odata.and(odata.anyOf('type', ['Isolate', 'Unisolate']), odata.since('creationDateTimeUtc', since)),
+          top: pageSize,
+          skip: input.skip,
+          signal,
+        });
+        const wanted = new Set(input.watched.map((w) => w.actionId.toLowerCase()));
+        const finals: ActionOutcome[] = [];
+        for (const action of page) {
+          if (!wanted.has(action.id.toLowerCase()) || !isTerminalStatus(action.status)) continue;
+          const later = page
+            .filter(
+              (a) =>
+                a.type === 'Isolate' &&
+                a.status === 'Succeeded' &&
+                a.machineId === action.machineId &&
+                finishedAt(a) > finishedAt(action),
+            )
+            .sort((a, b) => finishedAt(b) - finishedAt(a))[0];
+          finals.push({ action: summarizeAction(action), laterIsolate: later ? summarizeAction(later) : null });
+        }
+        return { finals, pageFull: page.length >= pageSize, seen: page.length };
+      });
+    },
+
     /** Cancels a machine action that is not final yet; an action that already finished is returned as it is. */
     async cancelMachineAction(input: { actionId: string; comment: string }): Promise<MachineActionSummary> {
       return call('cancellation', async (signal) => {
@@ -175,4 +261,18 @@ export function isolationView(machine: IsolationView['machine'], actions: Machin
     inFlightUnisolate: unisolate ? summarizeAction(unisolate) : null,
     inFlightIsolate: isolate ? summarizeAction(isolate) : null,
   };
+}
+
+/** Reduces a machine's isolation actions to the decision inputs; `ours` is the newest Unisolate carrying `tag`. */
+export function isolationState(actions: MachineAction[], correlationTag?: string): IsolationState {
+  const { machine: _machine, ...view } = isolationView(
+    { id: '', computerDnsName: null, healthStatus: null, osPlatform: null },
+    actions,
+  );
+  const ours = correlationTag
+    ? actions
+        .filter((a) => a.type === 'Unisolate' && (a.requestorComment ?? '').includes(correlationTag))
+        .sort(newestFirst)[0]
+    : undefined;
+  return { ...view, ours: ours ? summarizeAction(ours) : null };
 }

@@ -36,3 +36,25 @@ export interface ReleaseSubmission {
   /** How the action came to be ours: posted now, or found in flight and adopted (no second POST). */
   how: 'posted' | 'adopted-in-flight' | 'adopted-after-unknown-outcome';
 }
+
+/** The isolation-related actions of one machine, reduced to what a release decides on. */
+export interface IsolationState {
+  newestSucceeded: MachineActionSummary | null;
+  inFlightUnisolate: MachineActionSummary | null;
+  inFlightIsolate: MachineActionSummary | null;
+  /** A Unisolate carrying the release's correlation tag, when one was asked for. */
+  ours: MachineActionSummary | null;
+}
+
+/** A machine action a release waits on, registered with the tenant's watcher. */
+export interface WatchedAction {
+  actionId: string;
+  machineId: string;
+  createdAt: string;
+}
+
+/** A watched action that reached a final status, and an Isolate of the same machine that succeeded after it. */
+export interface ActionOutcome {
+  action: MachineActionSummary;
+  laterIsolate: MachineActionSummary | null;
+}

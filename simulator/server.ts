@@ -93,7 +93,7 @@ export interface SimulatorOptions {
   timeScale?: number;
   /** Defaults to Defender's 100/min and 1500/h; `false` turns throttling off. */
   rateLimits?: RateLimits | false;
-  /** Simulated ms during which a just-created action answers 404 on GET by id. Default 1000. */
+  /** Simulated ms during which a just-created action answers 404 on GET by id and is missing from lists. Default 1000. */
   actionVisibilityDelayMs?: number;
   tokenLifetimeSeconds?: number;
   /** Behaviour for machines that do not set their own. */
@@ -581,7 +581,10 @@ export class DefenderSimulator {
       }
       case 'listMachineActions': {
         requireRoles(READ_ROLES);
+        const visibleAfter = (this.#options.actionVisibilityDelayMs ?? 1_000) / this.timeScale;
         const entities = [...tenant.actions]
+          // Eventual consistency: a just-created action is not listed yet either.
+          .filter((a) => now - a.createdAt >= visibleAfter)
           .sort((a, b) => b.createdAt - a.createdAt)
           .map((a) => {
             const { '@odata.context': _context, ...entity } = actionEntity(tenant, a, now, this.url);

@@ -42,6 +42,9 @@ const envSchema = z.object({
   }),
   DEFENDER_REQUEST_TIMEOUT_MS: integer(1000, 55_000),
   SIMULATOR_PORT: integer(0, 65535),
+  DEFENDER_RATE_PER_MINUTE: integer(1, 100_000),
+  DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
+  DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   METRICS_BIND_ADDRESS: optional,
 });
 
@@ -71,6 +74,8 @@ export interface WorkerConfig {
   defender: DefenderCredentials | undefined;
   requestTimeoutMs: number;
   simulatorPort: number;
+  /** Defender's per app+tenant budget, enforced on the API task queue. */
+  rateBudget: { perMinute: number; perHour: number; timeScale: number };
 }
 
 export class ConfigError extends Error {
@@ -133,5 +138,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     defender,
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
     simulatorPort: e.SIMULATOR_PORT ?? 8089,
+    rateBudget: {
+      perMinute: e.DEFENDER_RATE_PER_MINUTE ?? 100,
+      perHour: e.DEFENDER_RATE_PER_HOUR ?? 1500,
+      timeScale: e.DEFENDER_RATE_TIME_SCALE ?? 1,
+    },
   };
 }

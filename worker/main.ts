@@ -13,7 +13,7 @@ import { DATA_DIR } from './paths.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { resolveTemporalCli } from './temporal-cli.js';
-import { createDefenderClient, createReleaseWorker } from './worker.js';
+import { activitiesPerSecond, createDefenderClient, createReleaseWorkers } from './worker.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -100,19 +100,22 @@ async function main(): Promise<void> {
     const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (registered.length > 0) console.log(`Registered search attributes: ${registered.join(', ')}`);
 
-    const worker = await createReleaseWorker({
+    const workers = await createReleaseWorkers({
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       defender: createDefenderClient(credentials, { requestTimeoutMs: config.requestTimeoutMs }),
+      rateBudget: config.rateBudget,
     });
     console.log(
-      `Worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}". ` +
+      `Worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"; ` +
+        `Defender calls on "${config.temporal.taskQueue}-api" at most ${activitiesPerSecond(config.rateBudget).toFixed(3)}/s ` +
+        `(${config.rateBudget.perMinute}/min, ${config.rateBudget.perHour}/h). ` +
         'Ctrl-C to stop.\nTry: npx defender-isolation release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 ' +
         "--comment 'Clean after re-imaging' --requested-by alice@contoso.com",
     );
     // The runtime shuts the worker down on SIGINT/SIGTERM; run() then resolves.
-    await worker.run();
+    await workers.run();
   } finally {
     for (const cleanup of cleanups) await cleanup().catch((err: unknown) => console.error(err));
   }

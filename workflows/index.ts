@@ -1,2 +1,3 @@
 // The worker's workflowsPath: workflow functions only.
 export { releaseMachine } from './release-machine.js';
+export { machineActionWatcher } from './machine-action-watcher.js';

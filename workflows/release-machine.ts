@@ -1,7 +1,14 @@
 import type { SearchAttributeUpdatePair } from '@temporalio/common/lib/search-attributes.js';
 import * as wf from '@temporalio/workflow';
 import type { DefenderActivities } from '../activities/defender-activities.js';
-import type { IsolationView, MachineActionSummary, ReleaseSubmission } from '../activities/types.js';
+import type {
+  ActionOutcome,
+  IsolationState,
+  IsolationView,
+  MachineActionSummary,
+  ReleaseSubmission,
+} from '../activities/types.js';
+import type { WatcherActivities } from '../activities/watcher-activities.js';
 import type { ValidationActivities } from '../activities/validation-activities.js';
 import {
   approveUpdate,
@@ -16,11 +23,31 @@ import {
   type ValidatedReleaseRequest,
 } from './definitions.js';
 import { DefenderMachineIdAttribute, IncidentIdAttribute, ReleaseStateAttribute } from './search-attributes.js';
+import { actionFinalSignal, apiTaskQueue } from './watcher-definitions.js';
 
 const { validateReleaseRequest } = wf.proxyLocalActivities<ValidationActivities>({
   startToCloseTimeout: '10s',
   retry: { maximumAttempts: 3 },
 });
+
+const { watchMachineAction } = wf.proxyLocalActivities<WatcherActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});
+
+/**
+ * Releases started from this version on send every Defender call through the tenant's rate-limited API task queue, one
+ * call per activity, and learn their action's end from the tenant's watcher. Older runs replay the first version.
+ */
+const SHARED_BUDGET_PATCH = 'defender-api-budget-and-watcher';
+
+/** Outcomes of a POST that leave it unknown whether Defender created the action: look before posting again. */
+const UNKNOWN_POST_OUTCOMES = [
+  'DefenderServerError',
+  'DefenderTimeout',
+  'DefenderNetworkError',
+  'DefenderInvalidResponse',
+];
 
 /** Defender calls: a short attempt (got's request timeout is shorter still), retried with backoff until `withinMs`. */
 function defender(summary: string, withinMs: number) {
@@ -29,6 +56,18 @@ function defender(summary: string, withinMs: number) {
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: withinMs,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
+  });
+}
+
+/** The same, on the tenant's rate-limited API task queue (one Defender call per activity). */
+function defenderApi(summary: string, withinMs: number, extra: Partial<wf.ActivityOptions> = {}) {
+  return wf.proxyActivities<DefenderActivities>({
+    summary,
+    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue),
+    startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: withinMs,
+    ...extra,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m', ...extra.retry },
   });
 }
 
@@ -78,9 +117,17 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     result: null,
   };
   let validated: ValidatedReleaseRequest | undefined;
+  /** Whether this run follows the shared-budget version (decided once, after validation). */
+  let v2 = false;
+  /** The machine action being followed. */
+  let current: MachineActionSummary | undefined;
+  let watcherOutcome: ActionOutcome | undefined;
 
   // Handlers first, before any await, so that no update or query arrives to a workflow without them.
   wf.setHandler(statusQuery, () => status);
+  wf.setHandler(actionFinalSignal, (outcome) => {
+    if (current && outcome.action.id === current.id) watcherOutcome = outcome;
+  });
   wf.setHandler(
     approveUpdate,
     ({ approver, comment }) => decide({ decision: 'approved', by: approver.trim(), comment: comment ?? null }),
@@ -202,13 +249,36 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     }
   }
 
-  const correlationTag = `[defender-isolation ${info.workflowId}]`;
+  const legacyCorrelationTag = `[defender-isolation ${info.workflowId}]`;
+  // With the run id, so that an earlier release of the same machine (same workflow id) is never mistaken for ours.
+  const runCorrelationTag = `[defender-isolation ${info.workflowId} ${info.runId.slice(0, 8)}]`;
 
   async function inspect(step: string): Promise<IsolationView> {
     const v = validated!;
     try {
+      if (v2) {
+        const machine = await defenderApi(`GET machine ${v.machineId}`, v.deadlineMs).getMachine({
+          machineId: v.machineId,
+        });
+        const { ours: _ours, ...state } = await listState(step);
+        return { machine, ...state };
+      }
       return await defender(`Read ${v.machineId} and its isolation actions`, v.deadlineMs).inspectMachine({
         machineId: v.machineId,
+      });
+    } catch (err) {
+      endOnActivityFailure(err, step);
+      throw err;
+    }
+  }
+
+  /** v2: one list call: the machine's isolation actions, and the Unisolate this run created, if any. */
+  async function listState(step: string): Promise<IsolationState> {
+    const v = validated!;
+    try {
+      return await defenderApi(`List isolation actions of ${v.machineId}`, v.deadlineMs).listIsolationActions({
+        machineId: v.machineId,
+        correlationTag: runCorrelationTag,
       });
     } catch (err) {
       endOnActivityFailure(err, step);
@@ -224,6 +294,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   }
 
   function adopt(submission: ReleaseSubmission): void {
+    current = submission.action;
     status.machineAction = {
       id: submission.action.id,
       status: submission.action.status,
@@ -264,8 +335,8 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       try {
         const submission = await defender(`POST unisolate for ${v.machineId}`, v.deadlineMs).submitRelease({
           machineId: v.machineId,
-          comment: `${v.comment} ${correlationTag}`,
-          correlationTag,
+          comment: `${v.comment} ${legacyCorrelationTag}`,
+          correlationTag: legacyCorrelationTag,
           notBefore: info.startTime.toISOString(),
         });
         adopt(submission);
@@ -282,6 +353,91 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       ReleaseFailureType.DefenderRequestFailed,
       'Defender kept refusing the release as a duplicate',
     );
+  }
+
+  /**
+   * Step 4, v2: exactly one Unisolate, one Defender call per activity. After an unknown outcome of the POST (5xx,
+   * timeout, reset, malformed answer) the workflow first looks for the action this run created before posting again.
+   */
+  async function releaseV2(view: IsolationView, fresh: boolean): Promise<boolean> {
+    const v = validated!;
+    const giveUpAt = Date.now() + v.deadlineMs;
+    let state: IsolationState = { ...view, ours: null };
+    let look = !fresh;
+    for (let backoffMs = 2_000; ; backoffMs = Math.min(backoffMs * 2, 120_000)) {
+      if (look) state = await listState('re-checking before release');
+      look = true;
+      if (state.ours) {
+        adopt({ action: state.ours, how: 'adopted-after-unknown-outcome' });
+        return true;
+      }
+      if (state.inFlightUnisolate) {
+        adopt({ action: state.inFlightUnisolate, how: 'adopted-in-flight' });
+        return true;
+      }
+      let isolated = state.newestSucceeded?.type === 'Isolate';
+      if (state.inFlightIsolate) {
+        // MS docs #5903: a pending Isolate can complete after our release and leave the device isolated.
+        const isolate = state.inFlightIsolate;
+        const cancelled = await cancelAction(
+          isolate.id,
+          `Cancelled before release from isolation by ${info.workflowId} (approved release)`,
+        );
+        status.cancelledIsolationActionId = isolate.id;
+        wf.log.info('Cancelled an in-flight isolation before releasing', { machineActionId: isolate.id });
+        isolated = isolated || cancelled.status === 'Succeeded';
+      }
+      if (!isolated) return false;
+      try {
+        const action = await defenderApi(`POST unisolate for ${v.machineId}`, v.deadlineMs, {
+          retry: { nonRetryableErrorTypes: UNKNOWN_POST_OUTCOMES },
+        }).postUnisolate({ machineId: v.machineId, comment: `${v.comment} ${runCorrelationTag}` });
+        adopt({ action, how: 'posted' });
+        return true;
+      } catch (err) {
+        endOnActivityFailure(err, 'releasing');
+        if (!(err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure)) throw err;
+        // Unknown outcome, or ActiveRequestAlreadyExists: look at the machine again before anything else.
+        status.lastError = { type: err.cause.type ?? 'Unknown', message: err.cause.message };
+        if (err.cause.type === 'ActiveRequestAlreadyExists') continue;
+        if (Date.now() + backoffMs > giveUpAt) {
+          end('deadline-exceeded', ReleaseFailureType.ReleaseDeadlineExceeded, `releasing: ${err.cause.message}`);
+        }
+        await wf.sleep(backoffMs);
+      }
+    }
+  }
+
+  /** Step 5, v2: the tenant's watcher follows the action with batched list calls and signals its end. */
+  async function confirmV2(): Promise<ActionOutcome> {
+    const v = validated!;
+    const action = current!;
+    await watchMachineAction({
+      taskQueue: info.taskQueue,
+      request: {
+        actionId: action.id,
+        machineId: v.machineId,
+        createdAt: action.createdAt,
+        subscriber: info.workflowId,
+        pollIntervalMs: v.pollIntervalMs,
+      },
+    });
+    if (!(await wf.condition(() => watcherOutcome !== undefined, v.deadlineMs))) {
+      // Nobody follows the action any more: cancel it so that it cannot release the machine unobserved later.
+      await wf.CancellationScope.nonCancellable(async () => {
+        const cancelled = await cancelAction(action.id, `Release deadline exceeded in ${info.workflowId}`).catch(
+          () => null,
+        );
+        if (cancelled && status.machineAction) status.machineAction.status = cancelled.status;
+      });
+      end(
+        'deadline-exceeded',
+        ReleaseFailureType.ReleaseDeadlineExceeded,
+        `machine action ${action.id} was not final within ${v.deadlineMs / 1000}s (last status ${status.machineAction?.status})`,
+      );
+    }
+    if (status.machineAction) status.machineAction.status = watcherOutcome!.action.status;
+    return watcherOutcome!;
   }
 
   /** Step 5: infrequent polling through activity retries, bounded by the deadline. */
@@ -320,6 +476,9 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       throw err;
     }
   }
+
+  // Decided in the first activation, before any command, so that replay always meets the marker at the same point.
+  v2 = wf.patched(SHARED_BUDGET_PATCH);
 
   try {
     // 1. Validate, with the same schema the client used.
@@ -388,23 +547,34 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       // 4. Release: exactly one Unisolate action.
       setState('releasing');
       // After a wait for approval, the machine may have changed: look again before acting.
-      if (!(await release(view, !waited))) return complete('already-released');
+      const released = v2 ? await releaseV2(view, !waited) : await release(view, !waited);
+      if (!released) return complete('already-released');
     }
 
     // 5. Confirm.
     setState('confirming');
-    const final = await confirm();
+    let laterIsolate: MachineActionSummary | null;
+    let final: MachineActionSummary;
+    if (v2) {
+      ({ action: final, laterIsolate } = await confirmV2());
+    } else {
+      final = await confirm();
+      laterIsolate = null;
+    }
     const failed = FINAL_STATUS_FAILURES[final.status];
     if (failed) end(failed.state, failed.type, `machine action ${final.id} ended ${final.status}`, final);
 
     // 6. An Isolate that succeeded after our Unisolate leaves the device isolated (MS docs #5903).
-    const after = await inspect('verifying the release');
-    if (isIsolated(after)) {
+    if (!v2) {
+      const after = await inspect('verifying the release');
+      if (isIsolated(after)) laterIsolate = after.newestSucceeded;
+    }
+    if (laterIsolate) {
       end(
         'reisolated',
         ReleaseFailureType.ReisolatedAfterRelease,
-        `machine action ${after.newestSucceeded!.id} (Isolate) completed after the release; the device is isolated again`,
-        after.newestSucceeded,
+        `machine action ${laterIsolate.id} (Isolate) completed after the release; the device is isolated again`,
+        laterIsolate,
       );
     }
     return complete('released');
@@ -424,10 +594,15 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     setState('cancelling');
     try {
       let actionId = status.machineAction?.id;
-      if (!actionId && previous === 'releasing' && validated) {
+      if (!actionId && previous === 'releasing' && validated && v2) {
         // The POST may have reached Defender before the cancellation: find our action by its correlation tag.
+        const state = await listState('cancelling');
+        if (state.ours && (state.ours.status === 'Pending' || state.ours.status === 'InProgress'))
+          actionId = state.ours.id;
+      } else if (!actionId && previous === 'releasing' && validated) {
         const view = await inspect('cancelling');
-        if (view.inFlightUnisolate?.requestorComment?.includes(correlationTag)) actionId = view.inFlightUnisolate.id;
+        if (view.inFlightUnisolate?.requestorComment?.includes(legacyCorrelationTag))
+          actionId = view.inFlightUnisolate.id;
       }
       const last = status.machineAction?.status;
       if (actionId && (last === undefined || last === 'Pending' || last === 'InProgress')) {

@@ -5,6 +5,11 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
+/**
+ * Histories are kept per workflow version: v1 (each Defender activity on the workflow task queue, polling by activity
+ * retries) and v2 (the shared API budget and the watcher). New recordings go to the current version's folder.
+ */
+export const CURRENT_HISTORY_SET = 'v2';
 
 /**
  * With RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history as a replay fixture. Re-record
@@ -13,6 +18,7 @@ export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histor
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.RECORD_HISTORIES !== '1') return;
   const history = await handle.fetchHistory();
-  mkdirSync(HISTORIES_DIR, { recursive: true });
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), historyToJSON(history));
+  const dir = path.join(HISTORIES_DIR, CURRENT_HISTORY_SET);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
 }

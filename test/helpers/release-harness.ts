@@ -1,10 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { getReleaseStatus, startRelease, type StartedRelease } from '../../client/release-client.js';
 import type { DefenderSimulator, SimulatorOptions } from '../../simulator/index.js';
 import type { ReleaseRequest, ReleaseState, ReleaseStatus } from '../../workflows/definitions.js';
-import { createReleaseWorker } from '../../worker/worker.js';
+import { createReleaseWorkers, type RateBudget, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from './simulator.js';
 import { connectTestEnvironment, uniqueTaskQueue } from './temporal.js';
 
@@ -13,7 +12,7 @@ export interface ReleaseHarness {
   client: Client;
   sim: DefenderSimulator;
   taskQueue: string;
-  worker: Worker;
+  workers: ReleaseWorkers;
   /** Starts a release with test-friendly defaults (1 s polls, 2 min deadline). */
   start(
     request: Partial<ReleaseRequest> & { machineId: string },
@@ -27,23 +26,29 @@ export interface ReleaseHarness {
 }
 
 /** The run's dev server, a fresh simulator and a release worker on its own task queue. */
-export async function startReleaseHarness(name: string, simulator: SimulatorOptions = {}): Promise<ReleaseHarness> {
+export async function startReleaseHarness(
+  name: string,
+  simulator: SimulatorOptions = {},
+  rateBudget?: RateBudget,
+): Promise<ReleaseHarness> {
   const env = await connectTestEnvironment();
   const sim = await startSimulator({ rateLimits: false, ...simulator });
   const taskQueue = uniqueTaskQueue(name);
-  const worker = await createReleaseWorker({
+  const workers = await createReleaseWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace,
     taskQueue,
     defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
+    // Tests run many releases quickly; the budget is exercised by the bulk tests with a rate-limited simulator.
+    rateBudget: rateBudget ?? { perMinute: 6000, perHour: 360_000 },
   });
-  const running = worker.run();
+  const running = workers.run();
   return {
     env,
     client: env.client,
     sim,
     taskQueue,
-    worker,
+    workers,
     start(request, options = {}) {
       return startRelease(
         env.client,
@@ -78,7 +83,7 @@ export async function startReleaseHarness(name: string, simulator: SimulatorOpti
       return sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.machineId === machineId).length;
     },
     async stop() {
-      worker.shutdown();
+      workers.shutdown();
       await running;
       await sim.stop();
       await env.teardown();

@@ -66,7 +66,9 @@ describe('releaseMachine', () => {
 
     const action = h.sim.machineActions(machine.id).find((a) => a.id === result.machineActionId)!;
     assert.equal(action.status, 'Succeeded');
-    assert.equal(action.requestorComment, `Clean after re-imaging [defender-isolation ${workflowId}]`);
+    // The workflow id (and run) appended for correlation.
+    const runPrefix = (await handle.describe()).runId.slice(0, 8);
+    assert.equal(action.requestorComment, `Clean after re-imaging [defender-isolation ${workflowId} ${runPrefix}]`);
 
     const status = await getReleaseStatus(h.client, workflowId);
     assert.equal(status.state, 'released');
