@@ -1,4 +1,5 @@
 import { createDefenderActivities, type DefenderActivityDeps } from './defender-activities.js';
+import { bulkLocalActivities, createBulkApiActivities } from './bulk-activities.js';
 import { validationActivities } from './validation-activities.js';
 import { watcherActivities } from './watcher-activities.js';
 
@@ -6,11 +7,11 @@ export type { DefenderActivityDeps } from './defender-activities.js';
 
 /** Activities that call Defender: they run on the rate-limited API task queue. */
 export function createApiActivities(deps: DefenderActivityDeps) {
-  return createDefenderActivities(deps);
+  return { ...createDefenderActivities(deps), ...createBulkApiActivities(deps) };
 }
 
 /** Local activities of the workflow worker: validation and talking to Temporal, never to Defender. */
-export const localActivities = { ...validationActivities, ...watcherActivities };
+export const localActivities = { ...validationActivities, ...watcherActivities, ...bulkLocalActivities };
 
 /** Every activity the release workflows use, bound to one Defender client. */
 export function createActivities(deps: DefenderActivityDeps) {

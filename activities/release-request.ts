@@ -13,7 +13,7 @@ const SECOND = 1_000;
 const DAY = 86_400_000;
 
 // No control characters: these strings reach logs, the Temporal UI and Defender's audit trail.
-const printable = (max: number) =>
+export const printable = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
@@ -21,9 +21,9 @@ const printable = (max: number) =>
     .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters')
     .refine((s) => s.trim().length > 0, 'must not be empty');
 
-const identity = printable(200);
+export const identity = printable(200);
 
-function duration(options: { min: number; max: number; label: string }) {
+export function duration(options: { min: number; max: number; label: string }) {
   return z.union([z.string(), z.number()]).transform((value, ctx) => {
     let ms: number;
     try {
@@ -43,7 +43,7 @@ function duration(options: { min: number; max: number; label: string }) {
   });
 }
 
-const approvalSchema = z.union([
+export const approvalSchema = z.union([
   z.strictObject({
     preApprovedBy: identity,
     reason: printable(1000),
@@ -54,6 +54,26 @@ const approvalSchema = z.union([
   }),
 ]);
 
+const actionSummarySchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    status: z.string(),
+    machineId: z.string().nullable(),
+    requestor: z.string().nullable(),
+    requestorComment: z.string().nullable(),
+    createdAt: z.string(),
+    lastUpdateAt: z.string().nullable(),
+  })
+  .nullable();
+
+const precheckSchema = z.strictObject({
+  computerDnsName: z.string().nullable(),
+  newestSucceeded: actionSummarySchema,
+  inFlightUnisolate: actionSummarySchema,
+  inFlightIsolate: actionSummarySchema,
+});
+
 export const releaseRequestSchema = z
   .strictObject({
     machineId: z.string().refine(isMachineId, 'must be a Defender machine id (40 hexadecimal characters)'),
@@ -63,6 +83,8 @@ export const releaseRequestSchema = z
     approval: approvalSchema.optional(),
     pollInterval: duration({ min: SECOND, max: DAY, label: '1s and 24h' }).optional(),
     deadline: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+    /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
+    precheck: precheckSchema.optional(),
   })
   .superRefine((request, ctx) => {
     const requester = request.requestedBy.trim().toLowerCase();
@@ -134,6 +156,38 @@ export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
           },
     pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
     deadlineMs: request.deadline ?? DEFAULT_DEADLINE_MS,
+    precheck: request.precheck
+      ? {
+          machine: {
+            id: request.machineId.toLowerCase(),
+            computerDnsName: request.precheck.computerDnsName,
+            healthStatus: null,
+            osPlatform: null,
+          },
+          newestSucceeded: request.precheck.newestSucceeded,
+          inFlightUnisolate: request.precheck.inFlightUnisolate,
+          inFlightIsolate: request.precheck.inFlightIsolate,
+        }
+      : null,
+  };
+}
+
+export function formatIssues(error: z.ZodError, input: unknown): { message: string; fields: string[] } {
+  const issues = error.issues.map((issue) => {
+    const field = issue.path.join('.') || 'request';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : issue.code === 'invalid_type'
+          ? valueAt(input, issue.path) === undefined
+            ? 'is required'
+            : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
+          : issue.message;
+    return { field, message };
+  });
+  return {
+    message: issues.map((i) => `${i.field} ${i.message}`).join('; '),
+    fields: [...new Set(issues.map((i) => i.field))],
   };
 }
 

@@ -3,6 +3,7 @@
  * Playbooks, the CLI and outside tools depend on these names; they do not change meaning.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { IsolationView, MachineActionSummary } from '../activities/types.js';
 
 export const RELEASE_WORKFLOW_TYPE = 'releaseMachine';
 export const DEFAULT_TASK_QUEUE = 'defender-isolation';
@@ -29,6 +30,13 @@ export interface ReleaseRequest {
   pollInterval?: DurationInput;
   /** How long to follow the machine action once sent; default '72h'. */
   deadline?: DurationInput;
+  /** Set by bulk releases only. */
+  precheck?: {
+    computerDnsName: string | null;
+    newestSucceeded: MachineActionSummary | null;
+    inFlightUnisolate: MachineActionSummary | null;
+    inFlightIsolate: MachineActionSummary | null;
+  };
 }
 
 /** The request after validation: ids normalised, defaults applied, durations in milliseconds. */
@@ -42,6 +50,8 @@ export interface ValidatedReleaseRequest {
     | { kind: 'pre-approved'; approvedBy: string; reason: string };
   pollIntervalMs: number;
   deadlineMs: number;
+  /** From a bulk release: the machine was already read; the release does not read it again. */
+  precheck: IsolationView | null;
 }
 
 export type ReleaseOutcome = 'released' | 'already-released';

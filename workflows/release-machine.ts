@@ -502,7 +502,8 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
 
     // 2. Check the machine.
     setState('checking');
-    const view = await inspect('checking the machine');
+    // A bulk release read the machine already (in batches); a v1 run never has a precheck.
+    const view = v2 && v.precheck ? v.precheck : await inspect('checking the machine');
     status.computerDnsName = view.machine.computerDnsName;
     if (view.inFlightUnisolate) {
       // Someone's release is already under way: follow it rather than send a second one (no approval needed to watch).

@@ -91,6 +91,7 @@ export class DefenderClient {
     });
   }
 
+  /** One page of machines. */
   async listMachines(options: ListOptions = {}): Promise<Machine[]> {
     const page = await this.#call({
       endpoint: 'listMachines',

@@ -28,6 +28,13 @@ export const odata = {
   /** Greater or equal on a DateTimeOffset field (`creationDateTimeUtc ge 2024-01-01T00:00:00.000Z`). */
   since: (name: string, value: Date | string) => `${field(name)} ge ${dateTime(value)}` as ODataFilter,
   before: (name: string, value: Date | string) => `${field(name)} lt ${dateTime(value)}` as ODataFilter,
+  /** Integer equality (`rbacGroupId eq 42`). */
+  eqNumber: (name: string, value: number) => {
+    if (!Number.isSafeInteger(value)) throw new Error(`not an integer: ${value}`);
+    return `${field(name)} eq ${value}` as ODataFilter;
+  },
+  /** A string collection contains a value (`machineTags/any(t: t eq 'finance')`). */
+  contains: (name: string, value: string) => `${field(name)}/any(t: t eq ${quote(value)})` as ODataFilter,
   and: (...parts: ODataFilter[]) => join(parts, 'and'),
   or: (...parts: ODataFilter[]) => join(parts, 'or'),
   /** `field eq 'a' or field eq 'b'`, the documented form of `in`. */

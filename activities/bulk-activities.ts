@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
+import { odata } from './defender/odata.js';
+import { toActivityFailure } from './failures.js';
+import { InvalidReleaseRequestError } from './release-request.js';
+import { parseBulkRequest } from './bulk-request.js';
+import { isolationState } from './defender-activities.js';
+import type { IsolationState, MachineSummary } from './types.js';
+import type { ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
+
+/** Ids per OData or-chain: keeps the URL well under common 2 KB proxy limits. */
+export const IDS_PER_CALL = 25;
+
+async function call<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toActivityFailure(err);
+  }
+}
+
+/** Bulk activities that call Defender: one call each, on the rate-limited API task queue. */
+export function createBulkApiActivities(deps: { defender: DefenderClient }) {
+  const { defender } = deps;
+  return {
+    /** Which of up to 25 machines exist, with their names: one list call. */
+    async lookupMachines(input: { machineIds: string[] }): Promise<MachineSummary[]> {
+      return call(async () => {
+        const machines = await defender.listMachines({
+          filter: odata.anyOf('id', input.machineIds),
+          top: MAX_PAGE_SIZE,
+        });
+        return machines.map((m) => ({
+          id: m.id.toLowerCase(),
+          computerDnsName: m.computerDnsName ?? null,
+          healthStatus: m.healthStatus ?? null,
+          osPlatform: m.osPlatform ?? null,
+        }));
+      });
+    },
+
+    /** The isolation state of up to 25 machines: one list call. */
+    async isolationStates(input: { machineIds: string[] }): Promise<Record<string, IsolationState>> {
+      return call(async () => {
+        const actions = await defender.listMachineActions({
+          filter: odata.and(odata.anyOf('type', ['Isolate', 'Unisolate']), odata.anyOf('machineId', input.machineIds)),
+          top: MAX_PAGE_SIZE,
+        });
+        return Object.fromEntries(
+          input.machineIds.map((id) => [id, isolationState(actions.filter((a) => a.machineId?.toLowerCase() === id))]),
+        );
+      });
+    },
+
+    /** One page of machines matching a tag and/or device group. */
+    async listMachinesPage(input: {
+      machineTag: string | null;
+      deviceGroup: string | null;
+      skip: number;
+      pageSize: number;
+    }): Promise<{ machineIds: string[]; pageFull: boolean }> {
+      return call(async () => {
+        const filters = [];
+        if (input.machineTag) filters.push(odata.contains('machineTags', input.machineTag));
+        const groupId = input.deviceGroup && /^\d+$/.test(input.deviceGroup) ? Number(input.deviceGroup) : null;
+        if (groupId !== null) filters.push(odata.eqNumber('rbacGroupId', groupId));
+        const page = await defender.listMachines({
+          filter: filters.length > 0 ? odata.and(...filters) : undefined,
+          top: input.pageSize,
+          skip: input.skip,
+        });
+        // rbacGroupName is not filterable: a group given by name is matched here.
+        const byName = input.deviceGroup && groupId === null ? input.deviceGroup.toLowerCase() : null;
+        return {
+          machineIds: page
+            .filter((m) => byName === null || (m.rbacGroupName ?? '').toLowerCase() === byName)
+            .map((m) => m.id.toLowerCase()),
+          pageFull: page.length >= input.pageSize,
+        };
+      });
+    },
+
+    /** One page of machines with a succeeded Isolate created before `before`: candidates for "isolated longer than". */
+    async listIsolatedCandidatesPage(input: {
+      before: string;
+      skip: number;
+      pageSize: number;
+    }): Promise<{ machineIds: string[]; pageFull: boolean }> {
+      return call(async () => {
+        const page = await defender.listMachineActions({
+          filter: odata.and(
+            odata.eq('type', 'Isolate'),
+            odata.eq('status', 'Succeeded'),
+            odata.before('creationDateTimeUtc', input.before),
+          ),
+          top: input.pageSize,
+          skip: input.skip,
+        });
+        return {
+          machineIds: [...new Set(page.map((a) => (a.machineId ?? '').toLowerCase()).filter(Boolean))],
+          pageFull: page.length >= input.pageSize,
+        };
+      });
+    },
+  };
+}
+
+/** Local activities of bulk releases: no Defender call. */
+export const bulkLocalActivities = {
+  async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
+    try {
+      return parseBulkRequest(input.request);
+    } catch (err) {
+      if (err instanceof InvalidReleaseRequestError) {
+        throw ApplicationFailure.create({
+          message: err.message,
+          type: 'InvalidInput',
+          nonRetryable: true,
+          details: [{ fields: err.fields }],
+        });
+      }
+      throw err;
+    }
+  },
+
+  /** SHA-256 of the sorted target ids: what an approver reviews, recorded with the decision. */
+  async digestTargets(input: { machineIds: string[] }): Promise<string> {
+    return createHash('sha256')
+      .update([...input.machineIds].sort().join('\n'))
+      .digest('hex');
+  },
+};
+
+export type BulkApiActivities = ReturnType<typeof createBulkApiActivities>;
+export type BulkLocalActivities = typeof bulkLocalActivities;

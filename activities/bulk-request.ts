@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { MAX_BULK_TARGETS, type BulkReleaseRequest, type ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
+import { isMachineId } from './defender/ids.js';
+import {
+  approvalSchema,
+  DEFAULT_APPROVAL_TIMEOUT_MS,
+  duration,
+  formatIssues,
+  identity,
+  InvalidReleaseRequestError,
+  printable,
+} from './release-request.js';
+
+const DAY = 86_400_000;
+
+export const bulkRequestSchema = z
+  .strictObject({
+    machineIds: z
+      .array(z.string().refine(isMachineId, 'must be Defender machine ids (40 hexadecimal characters)'))
+      .min(1, 'must name at least one machine')
+      .max(MAX_BULK_TARGETS, `must name at most ${MAX_BULK_TARGETS} machines`)
+      .optional(),
+    selector: z
+      .strictObject({
+        machineTag: printable(200).optional(),
+        deviceGroup: printable(200).optional(),
+        isolatedLongerThan: duration({ min: 60_000, max: 365 * DAY, label: '1m and 365 days' }).optional(),
+      })
+      .refine((s) => Object.values(s).some((v) => v !== undefined), 'needs at least one criterion')
+      .optional(),
+    comment: printable(1000),
+    requestedBy: identity,
+    incidentId: printable(200).optional(),
+    approval: approvalSchema.optional(),
+    dryRun: z.boolean().optional(),
+    concurrency: z.number().int().min(1).max(500).optional(),
+    pollInterval: duration({ min: 1_000, max: DAY, label: '1s and 24h' }).optional(),
+    deadline: duration({ min: 1_000, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+  })
+  .superRefine((request, ctx) => {
+    if (!request.machineIds === !request.selector) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['machineIds'],
+        message: 'give either machineIds or a selector (not both)',
+      });
+    }
+    const requester = request.requestedBy.trim().toLowerCase();
+    const approval = request.approval;
+    if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'preApprovedBy'],
+        message: 'must be someone other than requestedBy (four-eyes)',
+      });
+    }
+    if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['approval', 'approvers'],
+        message: 'must name someone other than requestedBy (four-eyes)',
+      });
+    }
+  });
+
+/** Validates a bulk request, or throws an error naming every offending field. Durations stay in the original form
+ * for the child releases, which validate them again. */
+export function parseBulkRequest(input: unknown): ValidatedBulkRequest {
+  const parsed = bulkRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const { message, fields } = formatIssues(parsed.error, input);
+    throw new InvalidReleaseRequestError(`invalid bulk release request: ${message}`, fields);
+  }
+  const r = parsed.data;
+  const raw = input as BulkReleaseRequest;
+  return {
+    machineIds: r.machineIds ? [...new Set(r.machineIds.map((id) => id.toLowerCase()))] : null,
+    selector: r.selector
+      ? {
+          machineTag: r.selector.machineTag ?? null,
+          deviceGroup: r.selector.deviceGroup ?? null,
+          isolatedLongerThanMs: r.selector.isolatedLongerThan ?? null,
+        }
+      : null,
+    comment: r.comment,
+    requestedBy: r.requestedBy.trim(),
+    incidentId: r.incidentId?.trim() ?? null,
+    approval:
+      r.approval && 'preApprovedBy' in r.approval
+        ? { kind: 'pre-approved', approvedBy: r.approval.preApprovedBy.trim(), reason: r.approval.reason }
+        : {
+            kind: 'required',
+            approvers: r.approval?.approvers?.map((a) => a.trim()) ?? null,
+            timeoutMs: r.approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+          },
+    dryRun: r.dryRun ?? false,
+    concurrency: r.concurrency ?? 50,
+    pollInterval: String(raw.pollInterval ?? '30s'),
+    deadline: String(raw.deadline ?? '72h'),
+  };
+}

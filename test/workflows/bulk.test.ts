@@ -1,0 +1,174 @@
+/** bulkRelease on the dev server against the simulator. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import {
+  bulkApproveUpdate,
+  progressQuery,
+  type BulkReleaseRequest,
+  type BulkReport,
+} from '../../workflows/bulk-definitions.js';
+import type { bulkRelease } from '../../workflows/bulk-release.js';
+import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+
+const PRE_APPROVED = { preApprovedBy: 'bob@contoso.com', reason: 'CAB-99' };
+
+describe('bulkRelease', () => {
+  let h: ReleaseHarness;
+  before(async () => {
+    h = await startReleaseHarness('bulk');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  let n = 0;
+  async function startBulk(request: Partial<BulkReleaseRequest>) {
+    n += 1;
+    return h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-${h.taskQueue}-${n}`,
+      args: [
+        {
+          comment: 'Outbreak contained',
+          requestedBy: 'alice@contoso.com',
+          pollInterval: '1s',
+          deadline: '2m',
+          ...request,
+        },
+      ],
+    });
+  }
+
+  const posts = () => h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine').length;
+
+  it('dry run resolves and reports, releasing nothing', async () => {
+    const isolated = Array.from({ length: 3 }, () => h.sim.addMachine({ isolated: true }).id);
+    const free = h.sim.addMachine().id;
+    const missing = 'e'.repeat(40);
+    const before = posts();
+    const handle = await startBulk({ machineIds: [...isolated, free, missing], dryRun: true });
+    const report: BulkReport = await handle.result();
+    assert.equal(report.dryRun, true);
+    assert.equal(report.total, 5);
+    for (const id of isolated) assert.equal(report.outcomes[id], 'would-release');
+    assert.equal(report.outcomes[free], 'already-released');
+    assert.equal(report.outcomes[missing], 'not-found');
+    assert.match(report.targetDigest, /^[0-9a-f]{64}$/);
+    assert.equal(posts(), before, 'no POST');
+  });
+
+  it('one approval for the batch; children pre-approved by it; partial failures reported, not fatal', async () => {
+    const ok = Array.from({ length: 4 }, () => h.sim.addMachine({ isolated: true }).id);
+    const failing = h.sim.addMachine({ isolated: true, behavior: { unisolateOutcome: 'Failed' } }).id;
+    const free = h.sim.addMachine().id;
+    const handle = await startBulk({ machineIds: [...ok, failing, free], concurrency: 2 });
+    let progress;
+    for (let i = 0; i < 100; i++) {
+      progress = await handle.query(progressQuery).catch(() => undefined);
+      if (progress?.state === 'awaiting-approval') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(progress?.state, 'awaiting-approval');
+    await assert.rejects(
+      handle.executeUpdate(bulkApproveUpdate, { args: [{ approver: 'alice@contoso.com' }] }),
+      WorkflowUpdateFailedError,
+      'four-eyes',
+    );
+    await assert.rejects(
+      handle.executeUpdate(bulkApproveUpdate, {
+        args: [{ approver: 'bob@contoso.com', targetDigest: '0'.repeat(64) }],
+      }),
+      WorkflowUpdateFailedError,
+      'an approval of other targets',
+    );
+    await handle.executeUpdate(bulkApproveUpdate, {
+      args: [{ approver: 'bob@contoso.com', targetDigest: progress!.targetDigest! }],
+    });
+    const report = await handle.result();
+    for (const id of ok) assert.equal(report.outcomes[id], 'released', id);
+    assert.equal(report.outcomes[failing], 'failed:MachineActionFailed');
+    assert.equal(report.outcomes[free], 'already-released');
+    assert.equal(report.approvedBy, 'bob@contoso.com');
+    assert.deepEqual(report.counts, { released: 4, failed: 1, 'already-released': 1 });
+    // The child's history records the batch decision.
+    const child = await h.client.workflow.getHandle(`release-${ok[0]}`).query('status');
+    assert.equal(
+      (child as { approval: { decision: { by: string; source: string } } }).approval.decision.by,
+      'bob@contoso.com',
+    );
+    assert.equal(h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.machineId === free).length, 0);
+  });
+
+  it('selectors: tag, device group, isolated longer than', async () => {
+    const tag = `tag-${Date.now()}`;
+    const tagged = Array.from({ length: 3 }, () => h.sim.addMachine({ isolated: true, machineTags: [tag] }).id);
+    h.sim.addMachine({ machineTags: [tag] }); // tagged but not isolated: not a target
+    const grouped = h.sim.addMachine({ isolated: true, rbacGroupId: 77, rbacGroupName: 'Kiosks' }).id;
+    const old = h.sim.addMachine({
+      isolated: true,
+      isolatedAt: new Date(Date.now() - 10 * 86_400_000),
+      machineTags: ['old'],
+    }).id;
+
+    const byTag = await (await startBulk({ selector: { machineTag: tag }, dryRun: true })).result();
+    assert.deepEqual(Object.keys(byTag.outcomes).sort(), [...tagged].sort());
+    const byGroup = await (await startBulk({ selector: { deviceGroup: 'Kiosks' }, dryRun: true })).result();
+    assert.deepEqual(Object.keys(byGroup.outcomes), [grouped]);
+    const byGroupId = await (await startBulk({ selector: { deviceGroup: '77' }, dryRun: true })).result();
+    assert.deepEqual(Object.keys(byGroupId.outcomes), [grouped]);
+    const byAge = await (await startBulk({ selector: { isolatedLongerThan: '7 days' }, dryRun: true })).result();
+    assert.ok(byAge.outcomes[old] === 'would-release');
+    assert.ok(
+      tagged.every((id) => byAge.outcomes[id] === undefined),
+      'recently isolated machines are not targets',
+    );
+    const combined = await (
+      await startBulk({ selector: { machineTag: 'old', isolatedLongerThan: '7 days' }, dryRun: true })
+    ).result();
+    assert.deepEqual(Object.keys(combined.outcomes), [old]);
+  });
+
+  it('invalid batches fail with InvalidInput before any call', async () => {
+    const before = h.sim.requests.length;
+    const handle = await startBulk({ machineIds: ['../x'], selector: { machineTag: 'x' } });
+    const err = await handle.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'InvalidInput');
+    assert.match(err.cause.message, /machineIds/);
+    assert.equal(h.sim.requests.length, before);
+  });
+
+  it('cancelling the batch cancels its children', async () => {
+    const ids = Array.from(
+      { length: 3 },
+      () => h.sim.addMachine({ isolated: true, behavior: { stuckPending: true } }).id,
+    );
+    const handle = await startBulk({ machineIds: ids, approval: PRE_APPROVED });
+    for (let i = 0; i < 200; i++) {
+      const states = await Promise.all(
+        ids.map((id) =>
+          h.client.workflow
+            .getHandle(`release-${id}`)
+            .query<{ state: string }>('status')
+            .then(
+              (s) => s.state,
+              () => '',
+            ),
+        ),
+      );
+      if (states.every((s) => s === 'confirming')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+    for (const id of ids) {
+      const child = h.client.workflow.getHandle(`release-${id}`);
+      await assert.rejects(child.result());
+      assert.equal((await child.describe()).status.name, 'CANCELLED');
+      assert.equal(h.sim.machineActions(id).find((a) => a.type === 'Unisolate')?.status, 'Cancelled');
+    }
+  });
+});
