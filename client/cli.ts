@@ -7,6 +7,17 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReleaseRequest, ReleaseStatus } from '../workflows/definitions.js';
+import { getBulkProgress } from './bulk-client.js';
+import {
+  BULK_HELP,
+  bulkRequestFrom,
+  CliUsageError,
+  formatProgress,
+  parseBulkArgs,
+  runBulk,
+  runSchedule,
+  SCHEDULE_HELP,
+} from './cli-bulk.js';
 import {
   approveRelease,
   cancelRelease,
@@ -30,6 +41,8 @@ Commands:
   reject  <machineId|workflowId> --by <who> --reason <text>
   status  <machineId|workflowId>
   cancel  <machineId|workflowId>
+  bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
+  schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
 
 Global options: --json (machine-readable output), --help
 Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
@@ -68,6 +81,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     io.out(HELP.main!);
     return command ? EXIT.ok : EXIT.usage;
   }
+  if (command === 'bulk' || command === 'schedule') return runBulkCommand(command, rest, io);
   if (!HELP[command] || command === 'main') {
     io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
     return EXIT.usage;
@@ -93,6 +107,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         deadline: { type: 'string' },
         'workflow-id': { type: 'string' },
         by: { type: 'string' },
+        digest: { type: 'string' },
       },
     });
     json = values.json ?? false;
@@ -185,8 +200,14 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         return EXIT.ok;
       }
       case 'status': {
-        const status = await getReleaseStatus(client, target);
-        print(formatStatus(status), status);
+        const status = await getReleaseStatus(client, target).catch(async (err: unknown) => {
+          // A bulk release answers `progress`, not `status`.
+          if (err instanceof Error && /status/i.test(err.message) && !(err instanceof WorkflowNotFoundError)) {
+            return getBulkProgress(client, target);
+          }
+          throw err;
+        });
+        print('counts' in status ? formatProgress(status) : formatStatus(status), status);
         return EXIT.ok;
       }
       case 'cancel': {
@@ -213,6 +234,50 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
     if (err instanceof WorkflowNotFoundError)
       return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
+    return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
+  } finally {
+    await connection?.close();
+  }
+}
+
+async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
+  let json = rest.includes('--json');
+  let connection: Connection | undefined;
+  const report = (code: number, type: string, message: string) => {
+    if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
+    else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
+    return code;
+  };
+  try {
+    const { values, positionals } = parseBulkArgs(rest);
+    json = values.json ?? false;
+    if (values.help) {
+      io.out(command === 'bulk' ? BULK_HELP : SCHEDULE_HELP);
+      return EXIT.ok;
+    }
+    if (command === 'bulk') {
+      const { parseBulkRequest } = await import('../activities/bulk-request.js');
+      parseBulkRequest(bulkRequestFrom(values));
+    } else if (positionals.length === 0) {
+      throw new CliUsageError(SCHEDULE_HELP);
+    }
+    connection = await Connection.connect({
+      address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+      ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
+    });
+    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
+    return command === 'bulk'
+      ? await runBulk(client, values, print)
+      : await runSchedule(client, positionals[0]!, positionals[1], values, print);
+  } catch (err) {
+    if (err instanceof CliUsageError) return report(EXIT.usage, 'UsageError', err.message);
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+      return report(EXIT.usage, 'UsageError', err.message);
+    }
+    if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
+    if (err instanceof Error && err.name === 'ScheduleNotFoundError')
+      return report(EXIT.notFound, 'NotFound', err.message);
     return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
   } finally {
     await connection?.close();

@@ -17,7 +17,11 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     h = await startReleaseHarness(
       'bulk-scale',
       // Actions take two simulated minutes (2 s real) in Pending and InProgress.
-      { timeScale: TIME_SCALE, rateLimits: { perMinute: 100, perHour: 1500 }, defaultBehavior: { pendingMs: 60_000, inProgressMs: 60_000 } },
+      {
+        timeScale: TIME_SCALE,
+        rateLimits: { perMinute: 100, perHour: 1500 },
+        defaultBehavior: { pendingMs: 60_000, inProgressMs: 60_000 },
+      },
       { perMinute: 100, perHour: 1500, timeScale: TIME_SCALE },
     );
   });

@@ -10,6 +10,9 @@ import {
   type BulkReport,
 } from '../../workflows/bulk-definitions.js';
 import type { bulkRelease } from '../../workflows/bulk-release.js';
+import { EXIT, runCli } from '../../client/cli.js';
+import { watcherWorkflowId } from '../../workflows/watcher-definitions.js';
+import { recordHistory } from '../helpers/histories.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const PRE_APPROVED = { preApprovedBy: 'bob@contoso.com', reason: 'CAB-99' };
@@ -57,6 +60,7 @@ describe('bulkRelease', () => {
     assert.equal(report.outcomes[missing], 'not-found');
     assert.match(report.targetDigest, /^[0-9a-f]{64}$/);
     assert.equal(posts(), before, 'no POST');
+    await recordHistory(handle, 'bulk-dry-run');
   });
 
   it('one approval for the batch; children pre-approved by it; partial failures reported, not fatal', async () => {
@@ -99,6 +103,9 @@ describe('bulkRelease', () => {
       'bob@contoso.com',
     );
     assert.equal(h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.machineId === free).length, 0);
+    await recordHistory(handle, 'bulk-approved-partial-failure');
+    await recordHistory(h.client.workflow.getHandle(`release-${ok[0]}`), 'released-as-bulk-child');
+    await recordHistory(h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)), 'machine-action-watcher');
   });
 
   it('selectors: tag, device group, isolated longer than', async () => {
@@ -170,5 +177,63 @@ describe('bulkRelease', () => {
       assert.equal((await child.describe()).status.name, 'CANCELLED');
       assert.equal(h.sim.machineActions(id).find((a) => a.type === 'Unisolate')?.status, 'Cancelled');
     }
+  });
+
+  it('a schedule triggered from the CLI starts a pre-approved bulk run; list, describe, pause, delete', async () => {
+    process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
+    process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
+    const out: string[] = [];
+    const cli = (...args: string[]) => runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const tag = `nightly-${Date.now()}`;
+    const ids = Array.from({ length: 2 }, () => h.sim.addMachine({ isolated: true, machineTags: [tag] }).id);
+    const scheduleId = `release-${tag}`;
+    assert.equal(
+      await cli(
+        'schedule',
+        'create',
+        scheduleId,
+        '--every',
+        '1 day',
+        '--tag',
+        tag,
+        '--comment',
+        'Nightly release of cleaned machines',
+        '--created-by',
+        'carol@contoso.com',
+        '--poll-interval',
+        '1s',
+      ),
+      EXIT.ok,
+      out.join('\n'),
+    );
+    assert.equal(await cli('schedule', 'list', '--json'), EXIT.ok);
+    assert.ok(out.at(-1)!.includes(scheduleId));
+    assert.equal(await cli('schedule', 'trigger', scheduleId), EXIT.ok);
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i++) {
+      const d = await h.client.schedule.getHandle(scheduleId).describe();
+      workflowId = d.info.recentActions[0]?.action.workflow.workflowId;
+      if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(workflowId, 'the trigger started a run');
+    const report: BulkReport = await h.client.workflow.getHandle(workflowId).result();
+    assert.equal(report.approvedBy, 'carol@contoso.com');
+    for (const id of ids) assert.equal(report.outcomes[id], 'released');
+    assert.equal(await cli('schedule', 'describe', scheduleId, '--json'), EXIT.ok);
+    assert.equal(JSON.parse(out.at(-1)!).recentActions[0].workflowId, workflowId);
+    assert.equal(await cli('schedule', 'pause', scheduleId), EXIT.ok);
+    assert.equal((await h.client.schedule.getHandle(scheduleId).describe()).state.paused, true);
+    assert.equal(await cli('schedule', 'delete', scheduleId), EXIT.ok);
+    assert.equal(await cli('schedule', 'describe', scheduleId), EXIT.notFound);
+  });
+
+  it('the bulk CLI refuses invalid input before connecting', async () => {
+    const out: string[] = [];
+    const code = await runCli(['bulk', '--comment', 'x', '--requested-by', 'a', '--json'], {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+    });
+    assert.equal(code, EXIT.usage);
+    assert.match(out.join(''), /either machineIds or a selector/);
   });
 });

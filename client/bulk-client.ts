@@ -1,0 +1,106 @@
+import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { parseBulkRequest } from '../activities/bulk-request.js';
+import {
+  bulkApproveUpdate,
+  BULK_WORKFLOW_TYPE,
+  progressQuery,
+  type BulkApproveInput,
+  type BulkProgress,
+  type BulkReleaseRequest,
+  type BulkSelector,
+} from '../workflows/bulk-definitions.js';
+import { DEFAULT_TASK_QUEUE } from '../workflows/definitions.js';
+import type { bulkRelease } from '../workflows/bulk-release.js';
+
+const taskQueueOf = (taskQueue?: string) => taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+
+/** Validates (same schema as the workflow) and starts a bulk release. */
+export async function startBulkRelease(
+  client: Client,
+  request: BulkReleaseRequest,
+  options: { workflowId?: string; taskQueue?: string } = {},
+) {
+  parseBulkRequest(request);
+  const workflowId = options.workflowId ?? `bulk-release-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  return client.workflow.start<typeof bulkRelease>(BULK_WORKFLOW_TYPE, {
+    taskQueue: taskQueueOf(options.taskQueue),
+    workflowId,
+    args: [request],
+    memo: { requestedBy: request.requestedBy, comment: request.comment, incidentId: request.incidentId ?? null },
+    staticSummary: `Bulk release${request.dryRun ? ' (dry run)' : ''} requested by ${request.requestedBy}`,
+  });
+}
+
+export async function approveBulkRelease(
+  client: Client,
+  workflowId: string,
+  input: BulkApproveInput,
+): Promise<BulkProgress> {
+  return client.workflow.getHandle(workflowId).executeUpdate(bulkApproveUpdate, { args: [input] });
+}
+
+export async function getBulkProgress(client: Client, workflowId: string): Promise<BulkProgress> {
+  return client.workflow.getHandle(workflowId).query(progressQuery);
+}
+
+export interface BulkScheduleOptions {
+  scheduleId: string;
+  /** A cron expression (UTC), or… */
+  cron?: string;
+  /** …an interval such as '1 day'. */
+  every?: string;
+  selector: BulkSelector;
+  comment: string;
+  /** Who creates the schedule; with approval 'pre-approved' every run is approved in their name (recorded). */
+  createdBy: string;
+  approval: { mode: 'pre-approved' } | { mode: 'each-run'; timeout?: string; approvers?: string[] };
+  concurrency?: number;
+  pollInterval?: string;
+  deadline?: string;
+  taskQueue?: string;
+}
+
+/** The bulk request each run of a schedule starts with. */
+export function scheduledBulkRequest(options: BulkScheduleOptions): BulkReleaseRequest {
+  const requestedBy = `schedule:${options.scheduleId}`;
+  return {
+    selector: options.selector,
+    comment: options.comment,
+    requestedBy,
+    approval:
+      options.approval.mode === 'pre-approved'
+        ? {
+            preApprovedBy: options.createdBy,
+            reason: `schedule ${options.scheduleId} created and pre-approved by ${options.createdBy}`,
+          }
+        : {
+            ...(options.approval.approvers ? { approvers: options.approval.approvers } : {}),
+            ...(options.approval.timeout ? { timeout: options.approval.timeout } : {}),
+          },
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.pollInterval ? { pollInterval: options.pollInterval } : {}),
+    ...(options.deadline ? { deadline: options.deadline } : {}),
+  };
+}
+
+/** A recurring bulk release (Temporal Schedule, overlap SKIP), visible on the Temporal UI's Schedules page. */
+export async function createBulkSchedule(client: Client, options: BulkScheduleOptions) {
+  if (!options.cron === !options.every) throw new Error('give either a cron expression or an interval');
+  const request = scheduledBulkRequest(options);
+  parseBulkRequest(request);
+  return client.schedule.create({
+    scheduleId: options.scheduleId,
+    spec: options.cron ? { cronExpressions: [options.cron] } : { intervals: [{ every: options.every as never }] },
+    action: {
+      type: 'startWorkflow',
+      workflowType: BULK_WORKFLOW_TYPE,
+      taskQueue: taskQueueOf(options.taskQueue),
+      workflowId: `bulk-${options.scheduleId}`,
+      args: [request],
+      memo: { createdBy: options.createdBy, scheduleId: options.scheduleId },
+    },
+    policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour', pauseOnFailure: false },
+    memo: { createdBy: options.createdBy, approval: options.approval.mode },
+    state: { note: `Bulk release created by ${options.createdBy} (approval: ${options.approval.mode})` },
+  });
+}

@@ -1,0 +1,202 @@
+/** CLI commands for bulk releases and their schedules. */
+import { parseArgs } from 'node:util';
+import type { Client } from '@temporalio/client';
+import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../workflows/bulk-definitions.js';
+import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
+
+export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
+         --comment <text> --requested-by <who> [--dry-run] [--approver <who>]... [--approval-timeout <dur>]
+         [--pre-approved-by <who> --reason <text>] [--concurrency <n>] [--poll-interval <dur>] [--deadline <dur>]
+         [--workflow-id <id>] [--wait] [--json]
+Approve a batch with: defender-isolation approve <workflowId> --by <who> [--digest <targetDigest>]`;
+
+export const SCHEDULE_HELP = `Usage: defender-isolation schedule <create|list|describe|pause|unpause|trigger|delete> [<scheduleId>] [options]
+  create <id> (--cron '<expr>' | --every <dur>) --comment <text> --created-by <who>
+         [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>]
+         [--approval pre-approved|each-run] [--approval-timeout <dur>] [--approver <who>]...
+  Runs overlap policy: skip. Pre-approved runs record the creator as approver.`;
+
+type Print = (human: string, data: unknown) => void;
+
+export class CliUsageError extends Error {}
+
+function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined {
+  const selector: BulkSelector = {
+    ...(values.tag ? { machineTag: String(values.tag) } : {}),
+    ...(values['device-group'] ? { deviceGroup: String(values['device-group']) } : {}),
+    ...(values['isolated-longer-than'] ? { isolatedLongerThan: String(values['isolated-longer-than']) } : {}),
+  };
+  return Object.keys(selector).length > 0 ? selector : undefined;
+}
+
+const bulkOptions = {
+  machine: { type: 'string', multiple: true },
+  tag: { type: 'string' },
+  'device-group': { type: 'string' },
+  'isolated-longer-than': { type: 'string' },
+  comment: { type: 'string' },
+  'requested-by': { type: 'string' },
+  'created-by': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  approver: { type: 'string', multiple: true },
+  'approval-timeout': { type: 'string' },
+  approval: { type: 'string' },
+  'pre-approved-by': { type: 'string' },
+  reason: { type: 'string' },
+  concurrency: { type: 'string' },
+  'poll-interval': { type: 'string' },
+  deadline: { type: 'string' },
+  'workflow-id': { type: 'string' },
+  cron: { type: 'string' },
+  every: { type: 'string' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export function parseBulkArgs(args: string[]) {
+  return parseArgs({ args, allowPositionals: true, options: bulkOptions });
+}
+
+export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values']): BulkReleaseRequest {
+  return {
+    ...(values.machine ? { machineIds: values.machine } : {}),
+    ...(selectorFrom(values) ? { selector: selectorFrom(values)! } : {}),
+    comment: values.comment ?? '',
+    requestedBy: values['requested-by'] ?? '',
+    ...(values['dry-run'] ? { dryRun: true } : {}),
+    ...(values['pre-approved-by'] !== undefined
+      ? { approval: { preApprovedBy: values['pre-approved-by'], reason: values.reason ?? '' } }
+      : values.approver || values['approval-timeout']
+        ? {
+            approval: {
+              ...(values.approver ? { approvers: values.approver } : {}),
+              ...(values['approval-timeout'] ? { timeout: values['approval-timeout'] } : {}),
+            },
+          }
+        : {}),
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+    ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
+    ...(values.deadline ? { deadline: values.deadline } : {}),
+  };
+}
+
+export async function runBulk(
+  client: Client,
+  values: ReturnType<typeof parseBulkArgs>['values'],
+  print: Print,
+): Promise<number> {
+  const handle = await startBulkRelease(client, bulkRequestFrom(values), { workflowId: values['workflow-id'] });
+  if (!values.wait) {
+    print(`Started bulk release ${handle.workflowId}`, { workflowId: handle.workflowId });
+    return 0;
+  }
+  const report: BulkReport = await handle.result();
+  print(
+    `Bulk release ${handle.workflowId}${report.dryRun ? ' (dry run)' : ''}: ${report.total} machines, ` +
+      Object.entries(report.counts)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', '),
+    report,
+  );
+  return 0;
+}
+
+export async function runSchedule(
+  client: Client,
+  sub: string,
+  id: string | undefined,
+  values: ReturnType<typeof parseBulkArgs>['values'],
+  print: Print,
+): Promise<number> {
+  const need = () => {
+    if (!id) throw new CliUsageError(`schedule ${sub} needs a schedule id\n\n${SCHEDULE_HELP}`);
+    return id;
+  };
+  switch (sub) {
+    case 'create': {
+      const selector = selectorFrom(values);
+      if (!selector)
+        throw new CliUsageError('a schedule needs a selector (--tag, --device-group, --isolated-longer-than)');
+      if (!values['created-by']) throw new CliUsageError('schedule create needs --created-by <who>');
+      const mode = values.approval ?? 'pre-approved';
+      if (mode !== 'pre-approved' && mode !== 'each-run')
+        throw new CliUsageError('--approval is pre-approved or each-run');
+      await createBulkSchedule(client, {
+        scheduleId: need(),
+        cron: values.cron,
+        every: values.every,
+        selector,
+        comment: values.comment ?? '',
+        createdBy: values['created-by'],
+        approval:
+          mode === 'pre-approved'
+            ? { mode }
+            : { mode, timeout: values['approval-timeout'], approvers: values.approver },
+        ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+        ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
+        ...(values.deadline ? { deadline: values.deadline } : {}),
+      });
+      print(`Created schedule ${id}`, { scheduleId: id });
+      return 0;
+    }
+    case 'list': {
+      const rows = [];
+      for await (const s of client.schedule.list())
+        rows.push({ scheduleId: s.scheduleId, paused: s.state.paused, note: s.state.note });
+      print(
+        rows.map((r) => `${r.scheduleId}${r.paused ? ' (paused)' : ''}  ${r.note ?? ''}`).join('\n') || 'no schedules',
+        rows,
+      );
+      return 0;
+    }
+    case 'describe': {
+      const d = await client.schedule.getHandle(need()).describe();
+      const data = {
+        scheduleId: d.scheduleId,
+        paused: d.state.paused,
+        note: d.state.note,
+        nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
+        recentActions: d.info.recentActions.map((a) => ({
+          at: a.takenAt.toISOString(),
+          workflowId: a.action.workflow.workflowId,
+        })),
+        runningActions: d.info.runningActions.map((a) => a.workflow.workflowId),
+      };
+      print(JSON.stringify(data, null, 2), data);
+      return 0;
+    }
+    case 'pause':
+      await client.schedule.getHandle(need()).pause(values.reason);
+      print(`Paused ${id}`, { scheduleId: id, paused: true });
+      return 0;
+    case 'unpause':
+      await client.schedule.getHandle(need()).unpause(values.reason);
+      print(`Unpaused ${id}`, { scheduleId: id, paused: false });
+      return 0;
+    case 'trigger':
+      await client.schedule.getHandle(need()).trigger();
+      print(`Triggered ${id}`, { scheduleId: id, triggered: true });
+      return 0;
+    case 'delete':
+      await client.schedule.getHandle(need()).delete();
+      print(`Deleted ${id}`, { scheduleId: id, deleted: true });
+      return 0;
+    default:
+      throw new CliUsageError(`unknown schedule command ${JSON.stringify(sub)}\n\n${SCHEDULE_HELP}`);
+  }
+}
+
+export function formatProgress(p: BulkProgress): string {
+  return [
+    `Bulk release ${p.workflowId}: ${p.state}${p.dryRun ? ' (dry run)' : ''}, ${p.total} machines (run ${p.run})`,
+    `  counts        ${
+      Object.entries(p.counts)
+        .map(([k, n]) => `${n} ${k}`)
+        .join(', ') || '-'
+    }`,
+    ...(p.targetDigest ? [`  targets       sha256 ${p.targetDigest}`] : []),
+    ...(p.approval.decision ? [`  approval      ${p.approval.decision.decision} by ${p.approval.decision.by}`] : []),
+    ...p.failed.slice(0, 20).map((f) => `  failed        ${f.machineId} ${f.type}`),
+  ].join('\n');
+}
