@@ -41,8 +41,11 @@ describe('replay of committed histories', () => {
     it(`replays ${file}`, async () => {
       const history = load(file);
       await Worker.runReplayHistory({ workflowBundle: bundle }, history, file);
-      // Releases must stay cheap in history: polls are activity retries, not events.
-      assert.ok((history.events?.length ?? 0) <= 60, `${file} has ${history.events?.length} events`);
+      // A release must stay cheap in history: polls are not events (activity retries in v1, the watcher in v2).
+      const type = history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+      if (type === 'releaseMachine') {
+        assert.ok((history.events?.length ?? 0) <= 60, `${file} has ${history.events?.length} events`);
+      }
     });
   }
 
