@@ -141,9 +141,16 @@ export async function runSchedule(
       return 0;
     }
     case 'list': {
-      const rows = [];
-      for await (const s of client.schedule.list())
-        rows.push({ scheduleId: s.scheduleId, paused: s.state.paused, note: s.state.note });
+      // One page (up to 1000) through the raw API: the paging iterator was seen to hang on a busy dev server.
+      const page = await client.workflowService.listSchedules({
+        namespace: client.options.namespace,
+        maximumPageSize: 1000,
+      });
+      const rows = (page.schedules ?? []).map((entry) => ({
+        scheduleId: entry.scheduleId ?? '',
+        paused: entry.info?.paused ?? false,
+        note: entry.info?.notes ?? null,
+      }));
       print(
         rows.map((r) => `${r.scheduleId}${r.paused ? ' (paused)' : ''}  ${r.note ?? ''}`).join('\n') || 'no schedules',
         rows,

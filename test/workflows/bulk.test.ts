@@ -183,7 +183,13 @@ describe('bulkRelease', () => {
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
     const out: string[] = [];
-    const cli = (...args: string[]) => runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const cli = async (...args: string[]) => {
+      const started = Date.now();
+      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
+      if (process.env.DEBUG_SCHEDULE)
+        console.log(`cli ${args.slice(0, 2).join(' ')} → ${code} in ${Date.now() - started} ms`);
+      return code;
+    };
     const tag = `nightly-${Date.now()}`;
     const ids = Array.from({ length: 2 }, () => h.sim.addMachine({ isolated: true, machineTags: [tag] }).id);
     const scheduleId = `release-${tag}`;
@@ -216,7 +222,12 @@ describe('bulkRelease', () => {
       if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(workflowId, 'the trigger started a run');
-    const report: BulkReport = await h.client.workflow.getHandle(workflowId).result();
+    const report: BulkReport = await Promise.race([
+      h.client.workflow.getHandle(workflowId).result(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`scheduled run ${workflowId} did not end`)), 120_000),
+      ),
+    ]);
     assert.equal(report.approvedBy, 'carol@contoso.com');
     for (const id of ids) assert.equal(report.outcomes[id], 'released');
     assert.equal(await cli('schedule', 'describe', scheduleId, '--json'), EXIT.ok);
