@@ -238,6 +238,75 @@ describe('bulkRelease', () => {
     assert.equal(await cli('schedule', 'describe', scheduleId), EXIT.notFound);
   });
 
+  it('a schedule with a fresh approval each run waits for an approver; unpause works', async () => {
+    process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
+    process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
+    const out: string[] = [];
+    const cli = (...args: string[]) => runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const tag = `weekly-${Date.now()}`;
+    const id = h.sim.addMachine({ isolated: true, machineTags: [tag] }).id;
+    const scheduleId = `release-${tag}`;
+    const args = [
+      '--every',
+      '7 days',
+      '--tag',
+      tag,
+      '--comment',
+      'Weekly release',
+      '--created-by',
+      'carol@contoso.com',
+    ];
+    assert.equal(
+      await cli(
+        'schedule',
+        'create',
+        scheduleId,
+        ...args,
+        '--approval',
+        'each-run',
+        '--approver',
+        'dave@contoso.com',
+        '--poll-interval',
+        '1s',
+      ),
+      EXIT.ok,
+      out.join('\n'),
+    );
+    assert.equal(await cli('schedule', 'pause', scheduleId), EXIT.ok);
+    assert.equal(await cli('schedule', 'unpause', scheduleId), EXIT.ok);
+    assert.equal((await h.client.schedule.getHandle(scheduleId).describe()).state.paused, false);
+    assert.equal(await cli('schedule', 'trigger', scheduleId), EXIT.ok);
+    let workflowId: string | undefined;
+    for (let i = 0; i < 100 && !workflowId; i++) {
+      workflowId = (await h.client.schedule.getHandle(scheduleId).describe()).info.recentActions[0]?.action.workflow
+        .workflowId;
+      if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(workflowId);
+    let state = '';
+    for (let i = 0; i < 100 && state !== 'awaiting-approval'; i++) {
+      state =
+        (
+          await h.client.workflow
+            .getHandle(workflowId)
+            .query(progressQuery)
+            .catch(() => undefined)
+        )?.state ?? '';
+      if (state !== 'awaiting-approval') await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(state, 'awaiting-approval');
+    assert.equal(
+      await cli('approve', workflowId, '--by', 'carol@contoso.com'),
+      EXIT.refused,
+      'not an approver of this schedule',
+    );
+    assert.equal(await cli('approve', workflowId, '--by', 'dave@contoso.com'), EXIT.ok, out.join('\n'));
+    const report: BulkReport = await h.client.workflow.getHandle(workflowId).result();
+    assert.equal(report.approvedBy, 'dave@contoso.com');
+    assert.equal(report.outcomes[id], 'released');
+    assert.equal(await cli('schedule', 'delete', scheduleId), EXIT.ok);
+  });
+
   it('the bulk CLI refuses invalid input before connecting', async () => {
     const out: string[] = [];
     const code = await runCli(['bulk', '--comment', 'x', '--requested-by', 'a', '--json'], {
