@@ -212,8 +212,14 @@ describe('bulkRelease', () => {
       EXIT.ok,
       out.join('\n'),
     );
-    assert.equal(await cli('schedule', 'list', '--json'), EXIT.ok);
-    assert.ok(out.at(-1)!.includes(scheduleId));
+    // Schedule listing goes through visibility, which is eventually consistent.
+    let listed = false;
+    for (let i = 0; i < 50 && !listed; i++) {
+      assert.equal(await cli('schedule', 'list', '--json'), EXIT.ok);
+      listed = out.at(-1)!.includes(scheduleId);
+      if (!listed) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.ok(listed, 'the schedule is listed');
     assert.equal(await cli('schedule', 'trigger', scheduleId), EXIT.ok);
     let workflowId: string | undefined;
     for (let i = 0; i < 100 && !workflowId; i++) {
