@@ -62,7 +62,7 @@ export async function startReleaseHarness(
         { taskQueue, workflowId: options.workflowId ?? `release-${request.machineId}-${taskQueue}` },
       );
     },
-    async waitForState(workflowId, states, timeoutMs = 30_000) {
+    async waitForState(workflowId, states, timeoutMs = 60_000) {
       const wanted = Array.isArray(states) ? states : [states];
       const deadline = Date.now() + timeoutMs;
       let last: ReleaseStatus | undefined;

@@ -69,7 +69,7 @@ describe('bulkRelease', () => {
     const free = h.sim.addMachine().id;
     const handle = await startBulk({ machineIds: [...ok, failing, free], concurrency: 2 });
     let progress;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600; i++) {
       progress = await handle.query(progressQuery).catch(() => undefined);
       if (progress?.state === 'awaiting-approval') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -153,7 +153,7 @@ describe('bulkRelease', () => {
       () => h.sim.addMachine({ isolated: true, behavior: { stuckPending: true } }).id,
     );
     const handle = await startBulk({ machineIds: ids, approval: PRE_APPROVED });
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 600; i++) {
       const states = await Promise.all(
         ids.map((id) =>
           h.client.workflow
@@ -222,7 +222,7 @@ describe('bulkRelease', () => {
     assert.ok(listed, 'the schedule is listed');
     assert.equal(await cli('schedule', 'trigger', scheduleId), EXIT.ok);
     let workflowId: string | undefined;
-    for (let i = 0; i < 100 && !workflowId; i++) {
+    for (let i = 0; i < 600 && !workflowId; i++) {
       const d = await h.client.schedule.getHandle(scheduleId).describe();
       workflowId = d.info.recentActions[0]?.action.workflow.workflowId;
       if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
@@ -283,14 +283,14 @@ describe('bulkRelease', () => {
     assert.equal((await h.client.schedule.getHandle(scheduleId).describe()).state.paused, false);
     assert.equal(await cli('schedule', 'trigger', scheduleId), EXIT.ok);
     let workflowId: string | undefined;
-    for (let i = 0; i < 100 && !workflowId; i++) {
+    for (let i = 0; i < 600 && !workflowId; i++) {
       workflowId = (await h.client.schedule.getHandle(scheduleId).describe()).info.recentActions[0]?.action.workflow
         .workflowId;
       if (!workflowId) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.ok(workflowId);
     let state = '';
-    for (let i = 0; i < 100 && state !== 'awaiting-approval'; i++) {
+    for (let i = 0; i < 600 && state !== 'awaiting-approval'; i++) {
       state =
         (
           await h.client.workflow

@@ -85,7 +85,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     assert.deepEqual(JSON.parse(started.out), { workflowId: `release-${machine}`, joined: false });
 
     let status;
-    for (let i = 0; i < 100; i++) {
+    for (let i = 0; i < 600; i++) {
       status = await cli('status', machine, '--json');
       if (status.code === EXIT.ok && JSON.parse(status.out).state === 'awaiting-approval') break;
       await new Promise((resolve) => setTimeout(resolve, 100));
