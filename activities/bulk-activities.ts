@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto';
-import { ApplicationFailure } from '@temporalio/common';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { odata } from './defender/odata.js';
-import { toActivityFailure } from './failures.js';
-import { InvalidReleaseRequestError } from './release-request.js';
+import { mapDefenderFailures } from './failures.js';
 import { parseBulkRequest } from './bulk-request.js';
 import { isolationState } from './defender-activities.js';
+import { asInvalidInput } from './validation-activities.js';
 import type { IsolationState, MachineSummary } from './types.js';
 import type { ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
-
-/** Ids per OData or-chain: keeps the URL well under common 2 KB proxy limits. */
-export const IDS_PER_CALL = 25;
-
-async function call<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toActivityFailure(err);
-  }
-}
 
 /** Bulk activities that call Defender: one call each, on the rate-limited API task queue. */
 export function createBulkApiActivities(deps: { defender: DefenderClient }) {
@@ -26,7 +14,7 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
   return {
     /** Which of up to 25 machines exist, with their names: one list call. */
     async lookupMachines(input: { machineIds: string[] }): Promise<MachineSummary[]> {
-      return call(async () => {
+      return mapDefenderFailures(async () => {
         const machines = await defender.listMachines({
           filter: odata.anyOf('id', input.machineIds),
           top: MAX_PAGE_SIZE,
@@ -42,7 +30,7 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
 
     /** The isolation state of up to 25 machines: one list call. */
     async isolationStates(input: { machineIds: string[] }): Promise<Record<string, IsolationState>> {
-      return call(async () => {
+      return mapDefenderFailures(async () => {
         const actions = await defender.listMachineActions({
           filter: odata.and(odata.anyOf('type', ['Isolate', 'Unisolate']), odata.anyOf('machineId', input.machineIds)),
           top: MAX_PAGE_SIZE,
@@ -60,7 +48,7 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
       skip: number;
       pageSize: number;
     }): Promise<{ machineIds: string[]; pageFull: boolean }> {
-      return call(async () => {
+      return mapDefenderFailures(async () => {
         const filters = [];
         if (input.machineTag) filters.push(odata.contains('machineTags', input.machineTag));
         const groupId = input.deviceGroup && /^\d+$/.test(input.deviceGroup) ? Number(input.deviceGroup) : null;
@@ -87,7 +75,7 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
       skip: number;
       pageSize: number;
     }): Promise<{ machineIds: string[]; pageFull: boolean }> {
-      return call(async () => {
+      return mapDefenderFailures(async () => {
         const page = await defender.listMachineActions({
           filter: odata.and(
             odata.eq('type', 'Isolate'),
@@ -109,19 +97,7 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
 /** Local activities of bulk releases: no Defender call. */
 export const bulkLocalActivities = {
   async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
-    try {
-      return parseBulkRequest(input.request);
-    } catch (err) {
-      if (err instanceof InvalidReleaseRequestError) {
-        throw ApplicationFailure.create({
-          message: err.message,
-          type: 'InvalidInput',
-          nonRetryable: true,
-          details: [{ fields: err.fields }],
-        });
-      }
-      throw err;
-    }
+    return asInvalidInput(() => parseBulkRequest(input.request));
   },
 
   /** SHA-256 of the sorted target ids: what an approver reviews, recorded with the decision. */

@@ -3,11 +3,12 @@ import { MAX_BULK_TARGETS, type BulkReleaseRequest, type ValidatedBulkRequest } 
 import { isMachineId } from './defender/ids.js';
 import {
   approvalSchema,
-  DEFAULT_APPROVAL_TIMEOUT_MS,
+  checkFourEyes,
   duration,
   formatIssues,
   identity,
   InvalidReleaseRequestError,
+  normalizeApproval,
   printable,
 } from './release-request.js';
 
@@ -45,22 +46,7 @@ export const bulkRequestSchema = z
         message: 'give either machineIds or a selector (not both)',
       });
     }
-    const requester = request.requestedBy.trim().toLowerCase();
-    const approval = request.approval;
-    if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approval', 'preApprovedBy'],
-        message: 'must be someone other than requestedBy (four-eyes)',
-      });
-    }
-    if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approval', 'approvers'],
-        message: 'must name someone other than requestedBy (four-eyes)',
-      });
-    }
+    checkFourEyes(request, ctx);
   });
 
 /** Validates a bulk request, or throws an error naming every offending field. Durations stay in the original form
@@ -85,14 +71,7 @@ export function parseBulkRequest(input: unknown): ValidatedBulkRequest {
     comment: r.comment,
     requestedBy: r.requestedBy.trim(),
     incidentId: r.incidentId?.trim() ?? null,
-    approval:
-      r.approval && 'preApprovedBy' in r.approval
-        ? { kind: 'pre-approved', approvedBy: r.approval.preApprovedBy.trim(), reason: r.approval.reason }
-        : {
-            kind: 'required',
-            approvers: r.approval?.approvers?.map((a) => a.trim()) ?? null,
-            timeoutMs: r.approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          },
+    approval: normalizeApproval(r.approval),
     dryRun: r.dryRun ?? false,
     concurrency: r.concurrency ?? 50,
     pollInterval: String(raw.pollInterval ?? '30s'),

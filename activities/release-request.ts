@@ -1,6 +1,6 @@
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
-import type { ReleaseRequest, ValidatedReleaseRequest } from '../workflows/definitions.js';
+import type { ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../workflows/definitions.js';
 import { isMachineId } from './defender/ids.js';
 
 /**
@@ -86,24 +86,29 @@ export const releaseRequestSchema = z
     /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
     precheck: precheckSchema.optional(),
   })
-  .superRefine((request, ctx) => {
-    const requester = request.requestedBy.trim().toLowerCase();
-    const approval = request.approval;
-    if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approval', 'preApprovedBy'],
-        message: 'must be someone other than requestedBy (four-eyes)',
-      });
-    }
-    if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['approval', 'approvers'],
-        message: 'must name someone other than requestedBy (four-eyes)',
-      });
-    }
-  });
+  .superRefine(checkFourEyes);
+
+type ApprovalInput = z.output<typeof approvalSchema>;
+
+/** Four-eyes at the door: a pre-approval or an approver list that names only the requester is refused. */
+export function checkFourEyes(request: { requestedBy: string; approval?: ApprovalInput }, ctx: z.RefinementCtx): void {
+  const requester = request.requestedBy.trim().toLowerCase();
+  const approval = request.approval;
+  if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'preApprovedBy'],
+      message: 'must be someone other than requestedBy (four-eyes)',
+    });
+  }
+  if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'approvers'],
+      message: 'must name someone other than requestedBy (four-eyes)',
+    });
+  }
+}
 
 export const DEFAULT_APPROVAL_TIMEOUT_MS = DAY;
 export const DEFAULT_POLL_INTERVAL_MS = 30 * SECOND;
@@ -124,36 +129,16 @@ export class InvalidReleaseRequestError extends Error {
 export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
   const parsed = releaseRequestSchema.safeParse(input);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => {
-      const field = issue.path.join('.') || 'request';
-      const message =
-        issue.code === 'unrecognized_keys'
-          ? `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
-          : issue.code === 'invalid_type'
-            ? valueAt(input, issue.path) === undefined
-              ? 'is required'
-              : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
-            : issue.message;
-      return { field: issue.code === 'unrecognized_keys' ? issue.path.join('.') || 'request' : field, message };
-    });
-    const message = `invalid release request: ${issues.map((i) => `${i.field} ${i.message}`).join('; ')}`;
-    throw new InvalidReleaseRequestError(message, [...new Set(issues.map((i) => i.field))]);
+    const { message, fields } = formatIssues(parsed.error, input);
+    throw new InvalidReleaseRequestError(`invalid release request: ${message}`, fields);
   }
   const request = parsed.data;
-  const approval = request.approval;
   return {
     machineId: request.machineId.toLowerCase(),
     comment: request.comment,
     requestedBy: request.requestedBy.trim(),
     incidentId: request.incidentId?.trim() ?? null,
-    approval:
-      approval && 'preApprovedBy' in approval
-        ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy.trim(), reason: approval.reason }
-        : {
-            kind: 'required',
-            approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
-            timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
-          },
+    approval: normalizeApproval(request.approval),
     pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
     deadlineMs: request.deadline ?? DEFAULT_DEADLINE_MS,
     precheck: request.precheck
@@ -172,6 +157,18 @@ export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
   };
 }
 
+/** Trims names and applies the default approval timeout. */
+export function normalizeApproval(approval: ApprovalInput | undefined): ValidatedApproval {
+  return approval && 'preApprovedBy' in approval
+    ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy.trim(), reason: approval.reason }
+    : {
+        kind: 'required',
+        approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
+        timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      };
+}
+
+/** One readable message naming every offending field, and the fields. */
 export function formatIssues(error: z.ZodError, input: unknown): { message: string; fields: string[] } {
   const issues = error.issues.map((issue) => {
     const field = issue.path.join('.') || 'request';

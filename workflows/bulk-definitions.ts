@@ -1,6 +1,13 @@
 /** The public contract of bulk releases: input, report, messages. */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalDecision, ApprovalRequest, ApproveInput, DurationInput, RejectInput } from './definitions.js';
+import type {
+  ApprovalDecision,
+  ApprovalRequest,
+  ApproveInput,
+  DurationInput,
+  RejectInput,
+  ValidatedApproval,
+} from './definitions.js';
 
 export const BULK_WORKFLOW_TYPE = 'bulkRelease';
 export const MAX_BULK_TARGETS = 10_000;
@@ -38,9 +45,7 @@ export interface ValidatedBulkRequest {
   comment: string;
   requestedBy: string;
   incidentId: string | null;
-  approval:
-    | { kind: 'required'; approvers: string[] | null; timeoutMs: number }
-    | { kind: 'pre-approved'; approvedBy: string; reason: string };
+  approval: ValidatedApproval;
   dryRun: boolean;
   concurrency: number;
   pollInterval: string;

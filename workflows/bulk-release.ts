@@ -13,6 +13,7 @@ import {
   type MachineOutcome,
   type ValidatedBulkRequest,
 } from './bulk-definitions.js';
+import { checkApprover, refuseApproval } from './approval-rules.js';
 import { ReleaseFailureType, type ApprovalDecision, type ReleaseRequest } from './definitions.js';
 import { releaseMachine } from './release-machine.js';
 import { apiTaskQueue } from './watcher-definitions.js';
@@ -82,22 +83,11 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   };
 
   wf.setHandler(progressQuery, progress);
-  const refuse = (message: string) => wf.ApplicationFailure.nonRetryable(message, 'ApprovalRefused');
   const checkDecider = (approver: unknown, verb: string) => {
     if (state !== 'awaiting-approval' || !v || v.approval.kind !== 'required' || decision) {
-      throw refuse(`batch ${info.workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
+      throw refuseApproval(`batch ${info.workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
     }
-    if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 200) {
-      throw refuse('approver must be a non-empty string of at most 200 characters');
-    }
-    const who = approver.trim().toLowerCase();
-    if (who === v.requestedBy.toLowerCase())
-      throw refuse(`four-eyes: ${approver.trim()} requested this batch and cannot ${verb} it`);
-    if (v.approval.approvers && !v.approval.approvers.some((a) => a.toLowerCase() === who)) {
-      throw refuse(
-        `${approver.trim()} is not an approver of this batch (approvers: ${v.approval.approvers.join(', ')})`,
-      );
-    }
+    checkApprover({ approver, requestedBy: v.requestedBy, approvers: v.approval.approvers, subject: 'batch', verb });
   };
   wf.setHandler(
     bulkApproveUpdate,
@@ -116,7 +106,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
         checkDecider(input?.approver, 'approve');
         // A decision taken on another batch's target list cannot be replayed onto this one.
         if (input.targetDigest !== undefined && input.targetDigest !== digest) {
-          throw refuse(
+          throw refuseApproval(
             `targetDigest does not match this batch (${digest ?? 'unresolved'}): the approval was for other targets`,
           );
         }
@@ -138,7 +128,8 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     {
       validator: (input) => {
         checkDecider(input?.approver, 'reject');
-        if (typeof input?.reason !== 'string' || input.reason.trim() === '') throw refuse('reject needs a reason');
+        if (typeof input?.reason !== 'string' || input.reason.trim() === '')
+          throw refuseApproval('reject needs a reason');
       },
     },
   );
@@ -148,12 +139,11 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     throw wf.ApplicationFailure.create({ message, type, nonRetryable: true });
   };
 
-  const api = () =>
-    wf.proxyActivities<BulkApiActivities>({
-      taskQueue: apiTaskQueue(info.taskQueue),
-      startToCloseTimeout: '60s',
-      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
-    });
+  const api = wf.proxyActivities<BulkApiActivities>({
+    taskQueue: apiTaskQueue(info.taskQueue),
+    startToCloseTimeout: '60s',
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
+  });
 
   /** Two list calls per 25 machines: which exist, and their isolation actions. */
   async function check(ids: string[]): Promise<Map<string, Check>> {
@@ -164,8 +154,8 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       await Promise.all(
         chunks.slice(i, i + CHUNKS_IN_PARALLEL).map(async (chunk) => {
           const [machines, states] = await Promise.all([
-            api().lookupMachines({ machineIds: chunk }),
-            api().isolationStates({ machineIds: chunk }),
+            api.lookupMachines({ machineIds: chunk }),
+            api.isolationStates({ machineIds: chunk }),
           ]);
           for (const id of chunk) {
             result.set(id, { machine: machines.find((m) => m.id === id) ?? null, state: states[id] ?? null });
@@ -294,13 +284,13 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     for (let skip = 0; ; skip += PAGE_SIZE) {
       const page =
         s.machineTag || s.deviceGroup
-          ? await api().listMachinesPage({
+          ? await api.listMachinesPage({
               machineTag: s.machineTag,
               deviceGroup: s.deviceGroup,
               skip,
               pageSize: PAGE_SIZE,
             })
-          : await api().listIsolatedCandidatesPage({
+          : await api.listIsolatedCandidatesPage({
               before: new Date(Date.now() - s.isolatedLongerThanMs!).toISOString(),
               skip,
               pageSize: PAGE_SIZE,

@@ -39,15 +39,18 @@ export interface ReleaseRequest {
   };
 }
 
+/** An approval request after validation (single and bulk releases alike). */
+export type ValidatedApproval =
+  | { kind: 'required'; approvers: string[] | null; timeoutMs: number }
+  | { kind: 'pre-approved'; approvedBy: string; reason: string };
+
 /** The request after validation: ids normalised, defaults applied, durations in milliseconds. */
 export interface ValidatedReleaseRequest {
   machineId: string;
   comment: string;
   requestedBy: string;
   incidentId: string | null;
-  approval:
-    | { kind: 'required'; approvers: string[] | null; timeoutMs: number }
-    | { kind: 'pre-approved'; approvedBy: string; reason: string };
+  approval: ValidatedApproval;
   pollIntervalMs: number;
   deadlineMs: number;
   /** From a bulk release: the machine was already read; the release does not read it again. */

@@ -22,6 +22,7 @@ import {
   type ReleaseStatus,
   type ValidatedReleaseRequest,
 } from './definitions.js';
+import { checkApprover, refuseApproval } from './approval-rules.js';
 import { DefenderMachineIdAttribute, IncidentIdAttribute, ReleaseStateAttribute } from './search-attributes.js';
 import { actionFinalSignal, apiTaskQueue } from './watcher-definitions.js';
 
@@ -150,7 +151,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       validator: (input) => {
         checkDecider(input?.approver, 'reject');
         if (typeof input?.reason !== 'string' || input.reason.trim() === '' || input.reason.length > 1000) {
-          throw wf.ApplicationFailure.nonRetryable('reject needs a reason of 1 to 1000 characters', 'ApprovalRefused');
+          throw refuseApproval('reject needs a reason of 1 to 1000 characters');
         }
       },
     },
@@ -158,23 +159,21 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
 
   /** Synchronous: a refused update leaves no event in history. Refusals carry the stable type `ApprovalRefused`. */
   function checkDecider(approver: unknown, verb: string): void {
-    const refuse = (message: string) => wf.ApplicationFailure.nonRetryable(message, 'ApprovalRefused');
     if (status.state !== 'awaiting-approval' || !validated || validated.approval.kind !== 'required') {
-      throw refuse(`release ${info.workflowId} is not awaiting approval (state: ${status.state}); cannot ${verb}`);
+      throw refuseApproval(
+        `release ${info.workflowId} is not awaiting approval (state: ${status.state}); cannot ${verb}`,
+      );
     }
-    if (status.approval.decision)
-      throw refuse(`release ${info.workflowId} was already ${status.approval.decision.decision}`);
-    if (typeof approver !== 'string' || approver.trim() === '' || approver.length > 200) {
-      throw refuse('approver must be a non-empty string of at most 200 characters');
+    if (status.approval.decision) {
+      throw refuseApproval(`release ${info.workflowId} was already ${status.approval.decision.decision}`);
     }
-    const who = approver.trim().toLowerCase();
-    if (who === validated.requestedBy.toLowerCase()) {
-      throw refuse(`four-eyes: ${approver.trim()} requested this release and cannot ${verb} it`);
-    }
-    const allowed = validated.approval.approvers;
-    if (allowed && !allowed.some((a) => a.toLowerCase() === who)) {
-      throw refuse(`${approver.trim()} is not an approver of this release (approvers: ${allowed.join(', ')})`);
-    }
+    checkApprover({
+      approver,
+      requestedBy: validated.requestedBy,
+      approvers: validated.approval.approvers,
+      subject: 'release',
+      verb,
+    });
   }
 
   function decide(decision: Omit<ApprovalDecision, 'at' | 'source'>): ReleaseStatus {
@@ -306,6 +305,23 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
 
   const isIsolated = (view: IsolationView) => view.newestSucceeded?.type === 'Isolate';
 
+  /**
+   * MS docs #5903: a pending Isolate can complete after our release and leave the device isolated, so it is cancelled
+   * first and recorded. Returns true when it had already succeeded (the machine is isolated after all).
+   */
+  async function cancelRacingIsolate(isolate: MachineActionSummary): Promise<boolean> {
+    const cancelled = await cancelAction(
+      isolate.id,
+      `Cancelled before release from isolation by ${info.workflowId} (approved release)`,
+    );
+    status.cancelledIsolationActionId = isolate.id;
+    wf.log.info('Cancelled an in-flight isolation before releasing', {
+      machineActionId: isolate.id,
+      status: cancelled.status,
+    });
+    return cancelled.status === 'Succeeded';
+  }
+
   /** Step 4: exactly one Unisolate. Returns false when the machine turned out not to need one. */
   async function release(view: IsolationView, fresh: boolean): Promise<boolean> {
     const v = validated!;
@@ -318,18 +334,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       }
       let isolated = isIsolated(current);
       if (current.inFlightIsolate) {
-        // MS docs #5903: a pending Isolate can complete after our release and leave the device isolated.
-        const isolate = current.inFlightIsolate;
-        const cancelled = await cancelAction(
-          isolate.id,
-          `Cancelled before release from isolation by ${info.workflowId} (approved release)`,
-        );
-        status.cancelledIsolationActionId = isolate.id;
-        wf.log.info('Cancelled an in-flight isolation before releasing', {
-          machineActionId: isolate.id,
-          status: cancelled.status,
-        });
-        isolated = isolated || cancelled.status === 'Succeeded';
+        isolated = (await cancelRacingIsolate(current.inFlightIsolate)) || isolated;
       }
       if (!isolated) return false;
       try {
@@ -377,15 +382,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       }
       let isolated = state.newestSucceeded?.type === 'Isolate';
       if (state.inFlightIsolate) {
-        // MS docs #5903: a pending Isolate can complete after our release and leave the device isolated.
-        const isolate = state.inFlightIsolate;
-        const cancelled = await cancelAction(
-          isolate.id,
-          `Cancelled before release from isolation by ${info.workflowId} (approved release)`,
-        );
-        status.cancelledIsolationActionId = isolate.id;
-        wf.log.info('Cancelled an in-flight isolation before releasing', { machineActionId: isolate.id });
-        isolated = isolated || cancelled.status === 'Succeeded';
+        isolated = (await cancelRacingIsolate(state.inFlightIsolate)) || isolated;
       }
       if (!isolated) return false;
       try {
