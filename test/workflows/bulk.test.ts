@@ -183,13 +183,7 @@ describe('bulkRelease', () => {
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
     const out: string[] = [];
-    const cli = async (...args: string[]) => {
-      const started = Date.now();
-      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
-      if (process.env.DEBUG_SCHEDULE)
-        console.log(`cli ${args.slice(0, 2).join(' ')} → ${code} in ${Date.now() - started} ms`);
-      return code;
-    };
+    const cli = (...args: string[]) => runCli(args, { out: (l) => out.push(l), err: (l) => out.push(l) });
     const tag = `nightly-${Date.now()}`;
     const ids = Array.from({ length: 2 }, () => h.sim.addMachine({ isolated: true, machineTags: [tag] }).id);
     const scheduleId = `release-${tag}`;

@@ -170,15 +170,6 @@ describe('releaseMachine resilience', () => {
       taskQueue,
       defender: clientFor(h.sim, { requestTimeoutMs: 2_000 }),
     });
-    if (process.env.DEBUG_KILL) {
-      setTimeout(() => {
-        void handle.fetchHistory().then(async (hist) => {
-          const { historyToJSON } = await import('@temporalio/common/lib/proto-utils.js');
-          const { writeFileSync } = await import('node:fs');
-          writeFileSync('/tmp/killed-history.json', historyToJSON(hist));
-        });
-      }, 20_000);
-    }
     const result = await replacement.runUntil(handle.result());
     assert.equal(result.outcome, 'released');
     assert.equal(unisolateActions(machine.id).length, 1, 'no duplicate release action');
