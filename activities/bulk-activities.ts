@@ -4,7 +4,7 @@ import { odata } from './defender/odata.js';
 import { mapDefenderFailures } from './failures.js';
 import { parseBulkRequest } from './bulk-request.js';
 import { isolationState } from './defender-activities.js';
-import { asInvalidInput } from './validation-activities.js';
+import { asInvalidInput, checkTenant, type TenantDirectory } from './validation-activities.js';
 import type { IsolationState, MachineSummary } from './types.js';
 import type { ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
 
@@ -95,9 +95,13 @@ export function createBulkApiActivities(deps: { defender: DefenderClient }) {
 }
 
 /** Local activities of bulk releases: no Defender call. */
-export const bulkLocalActivities = {
+export const createBulkLocalActivities = (directory?: TenantDirectory) => ({
   async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
-    return asInvalidInput(() => parseBulkRequest(input.request));
+    return asInvalidInput(() => {
+      const valid = parseBulkRequest(input.request);
+      checkTenant(valid.tenant, directory);
+      return valid;
+    });
   },
 
   /** SHA-256 of the sorted target ids: what an approver reviews, recorded with the decision. */
@@ -106,7 +110,7 @@ export const bulkLocalActivities = {
       .update([...input.machineIds].sort().join('\n'))
       .digest('hex');
   },
-};
+});
 
 export type BulkApiActivities = ReturnType<typeof createBulkApiActivities>;
-export type BulkLocalActivities = typeof bulkLocalActivities;
+export type BulkLocalActivities = ReturnType<typeof createBulkLocalActivities>;

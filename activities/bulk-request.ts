@@ -10,7 +10,9 @@ import {
   InvalidReleaseRequestError,
   normalizeApproval,
   printable,
+  tenantSchema,
 } from './release-request.js';
+import { DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
 
 const DAY = 86_400_000;
 
@@ -37,6 +39,7 @@ export const bulkRequestSchema = z
     concurrency: z.number().int().min(1).max(500).optional(),
     pollInterval: duration({ min: 1_000, max: DAY, label: '1s and 24h' }).optional(),
     deadline: duration({ min: 1_000, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+    tenant: tenantSchema.optional(),
   })
   .superRefine((request, ctx) => {
     if (!request.machineIds === !request.selector) {
@@ -76,5 +79,6 @@ export function parseBulkRequest(input: unknown): ValidatedBulkRequest {
     concurrency: r.concurrency ?? 50,
     pollInterval: String(raw.pollInterval ?? '30s'),
     deadline: String(raw.deadline ?? '72h'),
+    tenant: r.tenant === undefined || r.tenant === DEFAULT_TENANT ? null : r.tenant,
   };
 }

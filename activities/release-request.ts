@@ -2,6 +2,7 @@ import { msToNumber } from '@temporalio/common/lib/time.js';
 import { z } from 'zod';
 import type { ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../workflows/definitions.js';
 import { isMachineId } from './defender/ids.js';
+import { DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
 
 /**
  * The one schema for a release request. The client helpers and the CLI parse with it before starting a workflow, and
@@ -74,6 +75,12 @@ const precheckSchema = z.strictObject({
   inFlightIsolate: actionSummarySchema,
 });
 
+/** A tenant name as configured on the worker: it becomes part of task queue and workflow ids. */
+export const TENANT_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;
+export const tenantSchema = z
+  .string()
+  .regex(TENANT_NAME, 'must be a tenant name (lowercase letters, digits and dashes, at most 40 characters)');
+
 export const releaseRequestSchema = z
   .strictObject({
     machineId: z.string().refine(isMachineId, 'must be a Defender machine id (40 hexadecimal characters)'),
@@ -83,6 +90,7 @@ export const releaseRequestSchema = z
     approval: approvalSchema.optional(),
     pollInterval: duration({ min: SECOND, max: DAY, label: '1s and 24h' }).optional(),
     deadline: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+    tenant: tenantSchema.optional(),
     /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
     precheck: precheckSchema.optional(),
   })
@@ -141,6 +149,7 @@ export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
     approval: normalizeApproval(request.approval),
     pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
     deadlineMs: request.deadline ?? DEFAULT_DEADLINE_MS,
+    tenant: request.tenant === undefined || request.tenant === DEFAULT_TENANT ? null : request.tenant,
     precheck: request.precheck
       ? {
           machine: {

@@ -37,6 +37,8 @@ export interface BulkReleaseRequest {
   concurrency?: number;
   pollInterval?: DurationInput;
   deadline?: DurationInput;
+  /** The Defender tenant of every machine in the batch (see ReleaseRequest.tenant). */
+  tenant?: string;
 }
 
 export interface ValidatedBulkRequest {
@@ -50,6 +52,8 @@ export interface ValidatedBulkRequest {
   concurrency: number;
   pollInterval: string;
   deadline: string;
+  /** Null for the default tenant. */
+  tenant: string | null;
 }
 
 /** Per machine: what happened (or, in a dry run, what would). */

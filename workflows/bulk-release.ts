@@ -139,11 +139,13 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     throw wf.ApplicationFailure.create({ message, type, nonRetryable: true });
   };
 
-  const api = wf.proxyActivities<BulkApiActivities>({
-    taskQueue: apiTaskQueue(info.taskQueue),
-    startToCloseTimeout: '60s',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
-  });
+  // The tenant is known once the request is validated; proxies only describe calls, so building one per use is cheap.
+  const apiOf = (tenant: string | null) =>
+    wf.proxyActivities<BulkApiActivities>({
+      taskQueue: apiTaskQueue(info.taskQueue, tenant),
+      startToCloseTimeout: '60s',
+      retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
+    });
 
   /** Two list calls per 25 machines: which exist, and their isolation actions. */
   async function check(ids: string[]): Promise<Map<string, Check>> {
@@ -153,6 +155,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     for (let i = 0; i < chunks.length; i += CHUNKS_IN_PARALLEL) {
       await Promise.all(
         chunks.slice(i, i + CHUNKS_IN_PARALLEL).map(async (chunk) => {
+          const api = apiOf(v!.tenant);
           const [machines, states] = await Promise.all([
             api.lookupMachines({ machineIds: chunk }),
             api.isolationStates({ machineIds: chunk }),
@@ -284,13 +287,13 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     for (let skip = 0; ; skip += PAGE_SIZE) {
       const page =
         s.machineTag || s.deviceGroup
-          ? await api.listMachinesPage({
+          ? await apiOf(v!.tenant).listMachinesPage({
               machineTag: s.machineTag,
               deviceGroup: s.deviceGroup,
               skip,
               pageSize: PAGE_SIZE,
             })
-          : await api.listIsolatedCandidatesPage({
+          : await apiOf(v!.tenant).listIsolatedCandidatesPage({
               before: new Date(Date.now() - s.isolatedLongerThanMs!).toISOString(),
               skip,
               pageSize: PAGE_SIZE,
@@ -347,6 +350,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       },
       pollInterval: valid.pollInterval,
       deadline: valid.deadline,
+      ...(valid.tenant ? { tenant: valid.tenant } : {}),
       precheck: {
         computerDnsName: c.machine!.computerDnsName,
         newestSucceeded: view.newestSucceeded,

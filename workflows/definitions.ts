@@ -30,6 +30,11 @@ export interface ReleaseRequest {
   pollInterval?: DurationInput;
   /** How long to follow the machine action once sent; default '72h'. */
   deadline?: DurationInput;
+  /**
+   * The Defender tenant (MSSP): a name the worker was configured with (`DEFENDER_TENANTS_FILE`). Credentials and base
+   * URLs live on the worker, never in the request. Absent: the worker's default tenant.
+   */
+  tenant?: string;
   /** Set by bulk releases only. */
   precheck?: {
     computerDnsName: string | null;
@@ -53,6 +58,8 @@ export interface ValidatedReleaseRequest {
   approval: ValidatedApproval;
   pollIntervalMs: number;
   deadlineMs: number;
+  /** Null for the default tenant. */
+  tenant: string | null;
   /** From a bulk release: the machine was already read; the release does not read it again. */
   precheck: IsolationView | null;
 }
@@ -121,6 +128,8 @@ export interface ReleaseStatus {
   workflowId: string;
   state: ReleaseState;
   machineId: string | null;
+  /** Null for the default tenant. */
+  tenant: string | null;
   computerDnsName: string | null;
   incidentId: string | null;
   requestedBy: string | null;

@@ -31,7 +31,7 @@ export async function machineActionWatcher(state: WatcherState = { watched: [] }
   });
 
   const { checkWatchedActions } = wf.proxyActivities<DefenderActivities>({
-    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue),
+    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
     summary: 'List recent isolation actions for the watched releases',
     startToCloseTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
@@ -58,7 +58,10 @@ export async function machineActionWatcher(state: WatcherState = { watched: [] }
     const info = wf.workflowInfo();
     if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
       await wf.condition(wf.allHandlersFinished);
-      await wf.continueAsNew<typeof machineActionWatcher>({ watched: [...watched.values()] });
+      await wf.continueAsNew<typeof machineActionWatcher>({
+        watched: [...watched.values()],
+        ...(state.tenant ? { tenant: state.tenant } : {}),
+      });
     }
   }
 

@@ -61,10 +61,15 @@ function defender(summary: string, withinMs: number) {
 }
 
 /** The same, on the tenant's rate-limited API task queue (one Defender call per activity). */
-function defenderApi(summary: string, withinMs: number, extra: Partial<wf.ActivityOptions> = {}) {
+function defenderApi(
+  request: ValidatedReleaseRequest,
+  summary: string,
+  withinMs: number,
+  extra: Partial<wf.ActivityOptions> = {},
+) {
   return wf.proxyActivities<DefenderActivities>({
     summary,
-    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue),
+    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, request.tenant),
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: withinMs,
     ...extra,
@@ -87,6 +92,23 @@ const FINAL_STATUS_FAILURES: Record<string, { state: ReleaseState; type: Release
 
 const NOT_FOUND_GRACE_MS = 60_000;
 
+const FINAL_STATES: ReadonlySet<ReleaseState> = new Set<ReleaseState>([
+  'released',
+  'already-released',
+  'rejected',
+  'approval-expired',
+  'invalid-input',
+  'machine-not-found',
+  'access-denied',
+  'action-failed',
+  'action-timed-out',
+  'action-cancelled',
+  'deadline-exceeded',
+  'reisolated',
+  'defender-error',
+  'cancelled',
+]);
+
 /**
  * The activity gave up because its schedule-to-close budget (the release deadline) ran out: either mid-attempt
  * (TimeoutFailure) or because the next retry would have started past it (retry state TIMEOUT, last failure attached).
@@ -107,6 +129,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     workflowId: info.workflowId,
     state: 'validating',
     machineId: null,
+    tenant: null,
     computerDnsName: null,
     incidentId: null,
     requestedBy: null,
@@ -118,6 +141,18 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     result: null,
   };
   let validated: ValidatedReleaseRequest | undefined;
+  // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
+  const releasesEnded = wf.metricMeter.createCounter(
+    'defender_isolation_releases',
+    '1',
+    'Releases that ended, by outcome (the final ReleaseState)',
+  );
+  const approvalWait = wf.metricMeter.createHistogram(
+    'defender_isolation_approval_wait',
+    'float',
+    's',
+    'Seconds from awaiting-approval to the decision (or expiry)',
+  );
   /** Whether this run follows the shared-budget version (decided once, after validation). */
   let v2 = false;
   /** The machine action being followed. */
@@ -185,6 +220,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   function setState(state: ReleaseState): void {
     if (status.state === state) return;
     status.state = state;
+    if (FINAL_STATES.has(state)) releasesEnded.add(1, { outcome: state, tenant: validated?.tenant ?? 'default' });
     wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
     wf.setCurrentDetails(describe());
   }
@@ -256,7 +292,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     const v = validated!;
     try {
       if (v2) {
-        const machine = await defenderApi(`GET machine ${v.machineId}`, v.deadlineMs).getMachine({
+        const machine = await defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({
           machineId: v.machineId,
         });
         const { ours: _ours, ...state } = await listState(step);
@@ -275,7 +311,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   async function listState(step: string): Promise<IsolationState> {
     const v = validated!;
     try {
-      return await defenderApi(`List isolation actions of ${v.machineId}`, v.deadlineMs).listIsolationActions({
+      return await defenderApi(v, `List isolation actions of ${v.machineId}`, v.deadlineMs).listIsolationActions({
         machineId: v.machineId,
         correlationTag: runCorrelationTag,
       });
@@ -286,7 +322,12 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   }
 
   async function cancelAction(actionId: string, comment: string): Promise<MachineActionSummary> {
-    return defender(`Cancel machine action ${actionId}`, validated!.deadlineMs).cancelMachineAction({
+    const v = validated!;
+    // Releases of named tenants (which never ran the first version) cancel through their tenant's API queue.
+    const activities = v.tenant
+      ? defenderApi(v, `Cancel machine action ${actionId}`, v.deadlineMs)
+      : defender(`Cancel machine action ${actionId}`, v.deadlineMs);
+    return activities.cancelMachineAction({
       actionId,
       comment,
     });
@@ -386,7 +427,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       }
       if (!isolated) return false;
       try {
-        const action = await defenderApi(`POST unisolate for ${v.machineId}`, v.deadlineMs, {
+        const action = await defenderApi(v, `POST unisolate for ${v.machineId}`, v.deadlineMs, {
           retry: { nonRetryableErrorTypes: UNKNOWN_POST_OUTCOMES },
         }).postUnisolate({ machineId: v.machineId, comment: `${v.comment} ${runCorrelationTag}` });
         adopt({ action, how: 'posted' });
@@ -411,6 +452,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     const action = current!;
     await watchMachineAction({
       taskQueue: info.taskQueue,
+      ...(v.tenant ? { tenant: v.tenant } : {}),
       request: {
         actionId: action.id,
         machineId: v.machineId,
@@ -491,6 +533,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     }
     const v = validated;
     status.machineId = v.machineId;
+    status.tenant = v.tenant;
     status.incidentId = v.incidentId;
     status.requestedBy = v.requestedBy;
     status.approval.mode = v.approval.kind;
@@ -523,7 +566,11 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
         status.approval.expiresAt = new Date(Date.now() + v.approval.timeoutMs).toISOString();
         setState('awaiting-approval');
         waited = true;
+        const waitStarted = Date.now();
         const decided = await wf.condition(() => status.approval.decision !== null, v.approval.timeoutMs);
+        approvalWait.record((Date.now() - waitStarted) / 1000, {
+          decision: status.approval.decision?.decision ?? 'expired',
+        });
         if (!decided) {
           end(
             'approval-expired',
@@ -622,7 +669,12 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
 /** Memo and search attributes, for requests started without them (e.g. from the stock `temporal` CLI). */
 function recordAudit(v: ValidatedReleaseRequest): void {
   const info = wf.workflowInfo();
-  const memo = { requestedBy: v.requestedBy, incidentId: v.incidentId, comment: v.comment };
+  const memo = {
+    requestedBy: v.requestedBy,
+    incidentId: v.incidentId,
+    comment: v.comment,
+    ...(v.tenant ? { tenant: v.tenant } : {}),
+  };
   const current = info.memo ?? {};
   if (Object.entries(memo).some(([k, value]) => (current[k] ?? null) !== value)) wf.upsertMemo(memo);
   const pairs: SearchAttributeUpdatePair[] = [];

@@ -1,0 +1,46 @@
+import { DefenderClient } from '../activities/defender/client.js';
+import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
+import type { DefenderCredentials } from './config.js';
+import { recordDefenderResponse } from './metrics.js';
+
+export const USER_AGENT = 'defender-isolation/0.1.0';
+
+/** A Defender client for one tenant, whose answered requests are counted in the worker's metrics. */
+export function createDefenderClient(
+  credentials: DefenderCredentials,
+  options: { requestTimeoutMs?: number; tenant?: string } = {},
+): DefenderClient {
+  const tokens = new ClientCredentialsTokenSource({
+    loginUrl: credentials.loginUrl,
+    tenantId: credentials.tenantId,
+    clientId: credentials.clientId,
+    clientSecret: credentials.clientSecret,
+    scope: credentials.scope,
+    userAgent: USER_AGENT,
+  });
+  return new DefenderClient({
+    apiUrl: credentials.apiUrl,
+    tokens,
+    userAgent: USER_AGENT,
+    requestTimeoutMs: options.requestTimeoutMs,
+    onResponse: recordDefenderResponse(options.tenant ?? 'default'),
+  });
+}
+
+/** Defender's documented budget per application and tenant. */
+export interface RateBudget {
+  perMinute: number;
+  perHour: number;
+  /** >1 for a time-compressed simulator: the windows are this many times shorter. */
+  timeScale?: number;
+  /** Fraction of the budget to use, leaving room for the server's burst allowance and clock skew. */
+  headroom?: number;
+}
+
+export const DEFAULT_RATE_BUDGET: RateBudget = { perMinute: 100, perHour: 1500, timeScale: 1, headroom: 0.97 };
+
+/** The steady activity rate that keeps both windows of the budget: the binding one is usually the hourly one. */
+export function activitiesPerSecond(budget: RateBudget): number {
+  const scale = budget.timeScale ?? 1;
+  return Math.min(budget.perMinute / 60, budget.perHour / 3600) * scale * (budget.headroom ?? 0.97);
+}

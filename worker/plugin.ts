@@ -1,0 +1,161 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SimplePlugin } from '@temporalio/plugin';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, createApiActivities } from '../activities/index.js';
+import type { DefenderClient } from '../activities/defender/client.js';
+import { apiTaskQueue, DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
+import type { DefenderCredentials } from './config.js';
+import { activitiesPerSecond, createDefenderClient, DEFAULT_RATE_BUDGET, type RateBudget } from './defender.js';
+import { WORKFLOWS_PATH } from './paths.js';
+
+export const PLUGIN_NAME = 'defender-isolation';
+
+/** The workflow functions a worker must register (exported by `defender-isolation/workflows`). */
+export const WORKFLOW_NAMES = ['releaseMachine', 'bulkRelease', 'machineActionWatcher'] as const;
+
+export interface DefenderTenantOptions {
+  /** The plugin builds the client (with its metrics hook)… */
+  credentials?: DefenderCredentials;
+  /** …or uses this one. */
+  client?: DefenderClient;
+  /** Defender's budget for this app and tenant; default 100/min and 1500/h. */
+  rateBudget?: RateBudget;
+}
+
+export interface DefenderIsolationPluginOptions {
+  /** Tenants by name; `default` serves releases that name no tenant. At least one. */
+  tenants: Record<string, DefenderTenantOptions>;
+  /** Per Defender request; keep below the activities' 60 s start-to-close timeout. Default 20 s. */
+  requestTimeoutMs?: number;
+  /**
+   * `alongside` (default): running the worker also runs one API worker per tenant on `<taskQueue>-api[-<tenant>]`, on
+   * the same connection. `none`: run them elsewhere, with `plugin.createApiWorkers(...)`.
+   */
+  apiWorkers?: 'alongside' | 'none';
+  /** More options for the API workers (e.g. `maxConcurrentActivityTaskExecutions`). */
+  apiWorkerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+}
+
+interface Tenant {
+  name: string;
+  client: DefenderClient;
+  rateBudget: RateBudget;
+}
+
+/**
+ * Adds the release workflows and their activities to a worker: `Worker.create({ ..., plugins: [plugin] })`.
+ *
+ * The worker keeps its own workflows: when it has a `workflowsPath`, the plugin registers a module that re-exports
+ * that path's workflows plus ours. Every Defender call runs as an activity on the tenant's API task queue, whose
+ * server-side rate limit is the tenant's budget; the plugin runs those API workers next to the worker it is added to.
+ */
+export class DefenderIsolationPlugin extends SimplePlugin {
+  readonly tenants: readonly Tenant[];
+  readonly #apiWorkers: 'alongside' | 'none';
+  readonly #apiWorkerOptions: DefenderIsolationPluginOptions['apiWorkerOptions'];
+
+  constructor(options: DefenderIsolationPluginOptions) {
+    const tenants = Object.entries(options.tenants).map(([name, t]): Tenant => {
+      const client =
+        t.client ??
+        (t.credentials
+          ? createDefenderClient(t.credentials, { requestTimeoutMs: options.requestTimeoutMs, tenant: name })
+          : undefined);
+      if (!client) throw new TypeError(`tenant ${name}: give credentials or a client`);
+      return { name, client, rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET };
+    });
+    if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
+    const defaultTenant = tenants.find((t) => t.name === DEFAULT_TENANT);
+    super({
+      name: PLUGIN_NAME,
+      workflowsPath: (existing) => withOurWorkflows(existing),
+      activities: createActivities({
+        defender: defaultTenant?.client,
+        tenants: { names: tenants.map((t) => t.name) },
+      }),
+    });
+    this.tenants = tenants;
+    this.#apiWorkers = options.apiWorkers ?? 'alongside';
+    this.#apiWorkerOptions = options.apiWorkerOptions;
+  }
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    // A worker with a prebuilt bundle gets our workflows through the bundler (bundleWorkflowCode({ plugins })).
+    if (options.workflowBundle !== undefined) {
+      const configured = super.configureWorker({ ...options, workflowsPath: undefined });
+      return { ...configured, workflowsPath: undefined, workflowBundle: options.workflowBundle };
+    }
+    return super.configureWorker(options);
+  }
+
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    const connection = worker.connection;
+    if (this.#apiWorkers === 'none' || !connection) return super.runWorker(worker, next);
+    const apiWorkers = await this.createApiWorkers({
+      connection,
+      namespace: worker.options.namespace,
+      taskQueue: worker.options.taskQueue,
+    });
+    let failure: unknown;
+    const runs = apiWorkers.map((w) =>
+      w.run().catch((err: unknown) => {
+        // Without its API worker a tenant's releases would wait forever: stop the whole worker instead.
+        failure ??= err;
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }),
+    );
+    try {
+      await super.runWorker(worker, next);
+    } finally {
+      for (const w of apiWorkers) if (w.getState() === 'RUNNING') w.shutdown();
+      await Promise.all(runs);
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** One worker per tenant on its API task queue, rate-limited to the tenant's budget. */
+  async createApiWorkers(options: {
+    connection: NativeConnection;
+    namespace?: string;
+    taskQueue: string;
+  }): Promise<Worker[]> {
+    return Promise.all(
+      this.tenants.map((tenant) =>
+        Worker.create({
+          ...this.#apiWorkerOptions,
+          connection: options.connection,
+          namespace: options.namespace,
+          taskQueue: apiTaskQueue(options.taskQueue, tenant.name),
+          activities: createApiActivities({ defender: tenant.client }),
+          maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
+        }),
+      ),
+    );
+  }
+}
+
+const generated = new Set<string>();
+
+/**
+ * A worker has one workflows module. Ours alone when it has none; otherwise a generated module that re-exports the
+ * worker's own workflows and ours (ours win a name clash, which Temporal would refuse at run time anyway).
+ */
+export function withOurWorkflows(existing: string | undefined): string {
+  if (existing === undefined || existing === WORKFLOWS_PATH || generated.has(existing))
+    return existing ?? WORKFLOWS_PATH;
+  const source = [
+    `// Generated by the ${PLUGIN_NAME} Temporal plugin: the worker's workflows plus the release workflows.`,
+    `export * from ${JSON.stringify(existing)};`,
+    `export { ${WORKFLOW_NAMES.join(', ')} } from ${JSON.stringify(WORKFLOWS_PATH)};`,
+    '',
+  ].join('\n');
+  const dir = path.join(os.tmpdir(), `${PLUGIN_NAME}-workflows`);
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${createHash('sha256').update(source).digest('hex').slice(0, 16)}.js`);
+  writeFileSync(file, source);
+  generated.add(file);
+  return file;
+}
