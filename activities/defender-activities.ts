@@ -40,7 +40,13 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
       return await fn(cancellationSignal());
     } catch (err) {
       if (err instanceof DefenderApiError) {
-        log.warn(`Defender ${what} failed`, { status: err.status, code: err.code, correlationId: err.target });
+        // Defender's error.target is its correlation id for the request: what its support asks for.
+        log.warn(`Defender ${what} failed`, {
+          endpoint: err.endpoint,
+          status: err.status,
+          code: err.code,
+          correlationId: err.target,
+        });
       }
       throw toActivityFailure(err, { rateLimitFallbackMs: deps.rateLimitFallbackMs });
     }
@@ -176,11 +182,18 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
 
     /** POST unisolate, nothing else: the workflow decides what an unknown outcome means. */
     async postUnisolate(input: { machineId: string; comment: string }): Promise<MachineActionSummary> {
-      return call('release', async (signal) =>
-        summarizeAction(
+      return call('release', async (signal) => {
+        const action = summarizeAction(
           await defender.unisolateMachine({ machineId: input.machineId, comment: input.comment }, { signal }),
-        ),
-      );
+        );
+        log.info('Defender accepted the release', {
+          machineId: input.machineId,
+          machineActionId: action.id,
+          status: action.status,
+          correlationTag: /\[defender-isolation [^\]]+\]/.exec(input.comment)?.[0],
+        });
+        return action;
+      });
     },
 
     /**

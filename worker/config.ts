@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
 import { DEFAULT_TASK_QUEUE } from '../workflows/definitions.js';
+import { loadTenantsFile, type TenantSettings } from './tenants.js';
 
 /**
  * Everything the worker reads from the environment, validated at start. Messages name the variable and the problem,
@@ -45,7 +46,16 @@ const envSchema = z.object({
   DEFENDER_RATE_PER_MINUTE: integer(1, 100_000),
   DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
-  METRICS_BIND_ADDRESS: optional,
+  DEFENDER_TENANTS_FILE: optional,
+  METRICS_BIND_ADDRESS: optional.refine(
+    (v) => v === undefined || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
+    {
+      message: 'must be host:port, e.g. 0.0.0.0:9464',
+    },
+  ),
+  LOG_FORMAT: optional.pipe(z.enum(['json', 'text']).optional()),
+  LOG_LEVEL: optional.pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).optional()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional,
 });
 
 export interface DefenderCredentials {
@@ -76,6 +86,13 @@ export interface WorkerConfig {
   simulatorPort: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
   rateBudget: { perMinute: number; perHour: number; timeScale: number };
+  /** Named MSSP tenants (DEFENDER_TENANTS_FILE), besides the default one of the DEFENDER_* variables. */
+  tenants: Record<string, TenantSettings>;
+  /** Prometheus scrape endpoint of the worker runtime, e.g. 0.0.0.0:9464. */
+  metricsBindAddress: string | undefined;
+  /** OTLP/gRPC collector for traces (and metrics when no Prometheus address is set). */
+  otlpEndpoint: string | undefined;
+  log: { format: 'json' | 'text'; level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
 }
 
 export class ConfigError extends Error {
@@ -123,6 +140,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       scope: e.DEFENDER_SCOPE ?? DEFAULT_SCOPE,
     };
   }
+  let tenants: Record<string, TenantSettings> = {};
+  if (e.DEFENDER_TENANTS_FILE) {
+    try {
+      tenants = loadTenantsFile(e.DEFENDER_TENANTS_FILE, env);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: DEFENDER_TENANTS_FILE: ${(err as Error).message}`);
+    }
+  }
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -143,5 +168,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       perHour: e.DEFENDER_RATE_PER_HOUR ?? 1500,
       timeScale: e.DEFENDER_RATE_TIME_SCALE ?? 1,
     },
+    tenants,
+    metricsBindAddress: e.METRICS_BIND_ADDRESS,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    log: { format: e.LOG_FORMAT ?? 'text', level: e.LOG_LEVEL ?? 'INFO' },
   };
 }

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { DefaultLogger, NativeConnection, Runtime, type NativeConnectionOptions } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from '../simulator/index.js';
 import { ConfigError, loadConfig, type DefenderCredentials } from './config.js';
 import { startDevServer, type DevServer } from './dev-server.js';
@@ -13,11 +13,17 @@ import { DATA_DIR } from './paths.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { resolveTemporalCli } from './temporal-cli.js';
-import { activitiesPerSecond, createDefenderClient, createReleaseWorkers } from './worker.js';
+import { activitiesPerSecond, createReleaseWorkers } from './worker.js';
+import { installWorkerRuntime } from './runtime.js';
+import { apiTaskQueue } from '../workflows/watcher-definitions.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Runtime.install({ logger: new DefaultLogger('INFO') });
+  installWorkerRuntime({
+    log: config.log,
+    metricsBindAddress: config.metricsBindAddress,
+    otlpEndpoint: config.otlpEndpoint,
+  });
   const cleanups: (() => Promise<void>)[] = [];
 
   try {
@@ -104,14 +110,35 @@ async function main(): Promise<void> {
       connection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      defender: createDefenderClient(credentials, { requestTimeoutMs: config.requestTimeoutMs }),
-      rateBudget: config.rateBudget,
+      requestTimeoutMs: config.requestTimeoutMs,
+      tenants: {
+        default: { credentials, rateBudget: config.rateBudget },
+        ...Object.fromEntries(
+          Object.entries(config.tenants).map(([name, t]) => [
+            name,
+            {
+              credentials: t.credentials,
+              rateBudget: {
+                perMinute: t.rate?.perMinute ?? config.rateBudget.perMinute,
+                perHour: t.rate?.perHour ?? config.rateBudget.perHour,
+                timeScale: config.rateBudget.timeScale,
+              },
+            },
+          ]),
+        ),
+      },
     });
+    const tq = config.temporal.taskQueue;
     console.log(
-      `Worker polling task queue "${config.temporal.taskQueue}" in namespace "${config.temporal.namespace}"; ` +
-        `Defender calls on "${config.temporal.taskQueue}-api" at most ${activitiesPerSecond(config.rateBudget).toFixed(3)}/s ` +
-        `(${config.rateBudget.perMinute}/min, ${config.rateBudget.perHour}/h). ` +
-        'Ctrl-C to stop.\nTry: npx defender-isolation release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 ' +
+      `Worker polling task queue "${tq}" in namespace "${config.temporal.namespace}"; Defender calls of tenant ` +
+        workers.plugin.tenants
+          .map(
+            (t) =>
+              `"${t.name}" on "${apiTaskQueue(tq, t.name)}" at most ${activitiesPerSecond(t.rateBudget).toFixed(3)}/s`,
+          )
+          .join(', ') +
+        (config.metricsBindAddress ? `. Metrics: http://${config.metricsBindAddress}/metrics` : '') +
+        '. Ctrl-C to stop.\nTry: npx defender-isolation release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 ' +
         "--comment 'Clean after re-imaging' --requested-by alice@contoso.com",
     );
     // The runtime shuts the worker down on SIGINT/SIGTERM; run() then resolves.

@@ -39,10 +39,7 @@ const tenantEntry = z
   });
 
 const tenantsFile = z.strictObject({
-  tenants: z.record(
-    z.string().regex(TENANT_NAME, 'tenant names are lowercase letters, digits and dashes (at most 40)'),
-    tenantEntry,
-  ),
+  tenants: z.record(z.string(), tenantEntry),
 });
 
 export interface TenantSettings {
@@ -72,6 +69,11 @@ export function loadTenantsFile(file: string, env: NodeJS.ProcessEnv = process.e
   }
   const result: Record<string, TenantSettings> = {};
   for (const [name, t] of Object.entries(parsed.data.tenants)) {
+    if (!TENANT_NAME.test(name)) {
+      throw new TenantConfigError(
+        `invalid tenants file ${file}: tenant ${JSON.stringify(name)}: tenant names are lowercase letters, digits and dashes (at most 40)`,
+      );
+    }
     if (name === DEFAULT_TENANT) {
       throw new TenantConfigError(
         `invalid tenants file ${file}: "${DEFAULT_TENANT}" is the tenant of the DEFENDER_* variables; name it differently`,

@@ -1,4 +1,6 @@
-import type { Client } from '@temporalio/client';
+import assert from 'node:assert/strict';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { getReleaseStatus, startRelease, type StartedRelease } from '../../client/release-client.js';
 import type { DefenderSimulator, SimulatorOptions } from '../../simulator/index.js';
@@ -89,4 +91,16 @@ export async function startReleaseHarness(
       await env.teardown();
     },
   };
+}
+
+/** The non-retryable ApplicationFailure a workflow ended with. */
+export async function failureOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof WorkflowFailedError, `expected the workflow to fail, got ${String(err)}`);
+  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err.cause)}`);
+  assert.equal(err.cause.nonRetryable, true);
+  return err.cause;
 }

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, Runtime, type LogEntry } from '@temporalio/worker';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { installWorkerRuntime } from '../../worker/runtime.js';
 
 let installed = false;
 
@@ -11,18 +11,22 @@ export const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? path.resolve('test-re
  * Installed once per test process (each test file runs in its own process). Every SDK log line of the run goes to
  * test-results/logs/, where the secret scan reads it; only errors reach the console.
  */
-export function installTestRuntime(): void {
-  if (installed) return;
+export function installTestRuntime(options: { metricsBindAddress?: string } = {}): string {
   const logDir = path.join(RESULTS_DIR, 'logs');
-  mkdirSync(logDir, { recursive: true });
   const logFile = path.join(logDir, `worker-${process.pid}.log`);
-  Runtime.install({
-    logger: new DefaultLogger('DEBUG', (entry: LogEntry) => {
-      appendFileSync(logFile, `${JSON.stringify({ level: entry.level, message: entry.message, meta: entry.meta })}\n`);
-      if (entry.level === 'ERROR') console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
-    }),
+  if (installed) return logFile;
+  mkdirSync(logDir, { recursive: true });
+  // The worker's own JSON log format, so that tests read what operators read.
+  installWorkerRuntime({
+    log: { format: 'json', level: 'DEBUG' },
+    metricsBindAddress: options.metricsBindAddress,
+    write: (line) => {
+      appendFileSync(logFile, `${line}\n`);
+      if (line.includes('"level":"ERROR"')) console.error(line);
+    },
   });
   installed = true;
+  return logFile;
 }
 
 /**

@@ -1,8 +1,7 @@
 /** releaseMachine on the real dev server against the simulator: every end of the contract. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import {
   approveRelease,
   getReleaseStatus,
@@ -12,18 +11,7 @@ import {
 } from '../../client/release-client.js';
 import { approveUpdate, type ReleaseResult } from '../../workflows/definitions.js';
 import { recordHistory } from '../helpers/histories.js';
-import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
-
-async function failureOf(handle: WorkflowHandle): Promise<ApplicationFailure> {
-  const err = await handle.result().then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof WorkflowFailedError, `expected the workflow to fail, got ${String(err)}`);
-  assert.ok(err.cause instanceof ApplicationFailure, `expected an ApplicationFailure, got ${String(err.cause)}`);
-  assert.equal(err.cause.nonRetryable, true);
-  return err.cause;
-}
+import { failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 async function updateEvents(handle: WorkflowHandle): Promise<number> {
   const history = await handle.fetchHistory();

@@ -1,0 +1,161 @@
+/**
+ * Multi-tenant (MSSP): two Defender tenants in the simulator, each with its own app credentials, held by the worker.
+ * Releases name their tenant; each tenant's calls go with its own credentials through its own rate-limited API queue.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { startRelease } from '../../client/release-client.js';
+import { startBulkRelease } from '../../client/bulk-client.js';
+import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
+import { apiTaskQueue, watcherWorkflowId } from '../../workflows/watcher-definitions.js';
+import { activitiesPerSecond, createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
+import { failureOf } from '../helpers/release-harness.js';
+import { startSimulator } from '../helpers/simulator.js';
+import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+
+const CONTOSO: SimApp = {
+  tenantId: '11111111-1111-4111-8111-111111111111',
+  clientId: 'aaaaaaaa-1111-4111-8111-111111111111',
+  clientSecret: 'contoso-secret-Tq8~xVb2',
+  roles: ['Machine.Read.All', 'Machine.Isolate'],
+};
+const FABRIKAM: SimApp = {
+  tenantId: '22222222-2222-4222-8222-222222222222',
+  clientId: 'bbbbbbbb-2222-4222-8222-222222222222',
+  clientSecret: 'fabrikam-secret-Zp3~kLw9',
+  roles: ['Machine.Read.All', 'Machine.Isolate'],
+};
+const PRE_APPROVED = { preApprovedBy: 'bob@mssp.example', reason: 'CHG-7' };
+
+describe('multi-tenant releases', () => {
+  let env: TestWorkflowEnvironment;
+  let sim: DefenderSimulator;
+  let workers: ReleaseWorkers;
+  let running: Promise<void>;
+  const taskQueue = uniqueTaskQueue('tenants');
+
+  const credentialsOf = (app: SimApp) => ({
+    apiUrl: sim.url,
+    loginUrl: sim.url,
+    tenantId: app.tenantId,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    scope: 'https://api.securitycenter.microsoft.com/.default',
+  });
+  const start = (machineId: string, tenant: string | undefined, workflowId: string) =>
+    startRelease(
+      env.client,
+      {
+        machineId,
+        comment: 'Clean after re-imaging',
+        requestedBy: 'alice@mssp.example',
+        approval: PRE_APPROVED,
+        pollInterval: '1s',
+        deadline: '2m',
+        ...(tenant ? { tenant } : {}),
+      },
+      { taskQueue, workflowId: `${workflowId}-${taskQueue}` },
+    );
+
+  before(async () => {
+    env = await connectTestEnvironment();
+    sim = await startSimulator({ apps: [CONTOSO, FABRIKAM], rateLimits: false });
+    workers = await createReleaseWorkers({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue,
+      requestTimeoutMs: 2_000,
+      // No default tenant: every release must name one.
+      tenants: {
+        contoso: { credentials: credentialsOf(CONTOSO), rateBudget: { perMinute: 6000, perHour: 360_000 } },
+        fabrikam: { credentials: credentialsOf(FABRIKAM), rateBudget: { perMinute: 3000, perHour: 90_000 } },
+      },
+    });
+    running = workers.run();
+  });
+  after(async () => {
+    workers?.shutdown();
+    await running;
+    await sim?.stop();
+    await env?.teardown();
+  });
+
+  it("releases each tenant's machine with that tenant's credentials, through its own API queue and watcher", async () => {
+    const a = sim.addMachine({ tenantId: CONTOSO.tenantId, isolated: true });
+    const b = sim.addMachine({ tenantId: FABRIKAM.tenantId, isolated: true });
+    const [ra, rb] = await Promise.all([start(a.id, 'contoso', 'ta'), start(b.id, 'fabrikam', 'tb')]);
+    const [resultA, resultB] = await Promise.all([ra.handle.result(), rb.handle.result()]);
+    assert.equal(resultA.outcome, 'released');
+    assert.equal(resultB.outcome, 'released');
+
+    const callsFor = (machineId: string) => sim.requests.filter((r) => r.machineId === machineId);
+    assert.ok(callsFor(a.id).length > 0);
+    assert.ok(callsFor(a.id).every((r) => r.tenantId === CONTOSO.tenantId && r.clientId === CONTOSO.clientId));
+    assert.ok(callsFor(b.id).every((r) => r.tenantId === FABRIKAM.tenantId && r.clientId === FABRIKAM.clientId));
+    assert.equal(sim.machineActions(a.id, CONTOSO.tenantId).filter((x) => x.type === 'Unisolate').length, 1);
+    assert.equal(sim.machineActions(b.id, FABRIKAM.tenantId).filter((x) => x.type === 'Unisolate').length, 1);
+
+    // One watcher per tenant, each calling with its own tenant's token.
+    for (const tenant of ['contoso', 'fabrikam']) {
+      const watcher = await env.client.workflow.getHandle(watcherWorkflowId(taskQueue, tenant)).describe();
+      assert.equal(watcher.type, 'machineActionWatcher');
+    }
+    const status = await ra.handle.query('status');
+    assert.equal((status as { tenant: string }).tenant, 'contoso');
+    const description = await ra.handle.describe();
+    assert.equal(description.memo?.tenant, 'contoso');
+  });
+
+  it("a machine of another tenant is not found with this tenant's credentials", async () => {
+    const b = sim.addMachine({ tenantId: FABRIKAM.tenantId, isolated: true });
+    const { handle } = await start(b.id, 'contoso', 'cross');
+    const failure = await failureOf(handle);
+    assert.equal(failure.type, 'MachineNotFound');
+    assert.equal(sim.machineActions(b.id, FABRIKAM.tenantId).filter((x) => x.type === 'Unisolate').length, 0);
+  });
+
+  it('an unknown tenant, or none on a worker without a default tenant, is invalid input and reaches no Defender', async () => {
+    const machine = sim.addMachine({ tenantId: CONTOSO.tenantId, isolated: true });
+    const before = sim.requests.length;
+    const unknown = await failureOf((await start(machine.id, 'northwind', 'unknown')).handle);
+    assert.equal(unknown.type, 'InvalidInput');
+    assert.match(
+      unknown.message,
+      /tenant "northwind" is not configured on this worker \(configured: contoso, fabrikam\)/,
+    );
+    const missing = await failureOf((await start(machine.id, undefined, 'missing')).handle);
+    assert.equal(missing.type, 'InvalidInput');
+    assert.match(missing.message, /tenant is required/);
+    const bulk = await startBulkRelease(
+      env.client,
+      { machineIds: [machine.id], comment: 'batch', requestedBy: 'alice@mssp.example', tenant: 'northwind' },
+      { taskQueue, workflowId: `bulk-unknown-${taskQueue}` },
+    );
+    await assert.rejects(bulk.result(), (err: Error) => /not configured on this worker/.test(String(err.cause)));
+    assert.equal(sim.requests.length, before, 'no call reached the simulator');
+  });
+
+  it('a malformed tenant name is refused by the client before anything starts', async () => {
+    await assert.rejects(start('a'.repeat(40), 'Contoso Ltd', 'malformed'), /tenant must be a tenant name/);
+  });
+
+  it("each tenant gets its own API worker, rate-limited to that tenant's budget", async () => {
+    const apiWorkers = await workers.plugin.createApiWorkers({
+      connection: env.nativeConnection,
+      namespace: env.namespace,
+      taskQueue: 'budget-check',
+    });
+    const byQueue = Object.fromEntries(
+      apiWorkers.map((w) => [w.options.taskQueue, w.options.maxTaskQueueActivitiesPerSecond]),
+    );
+    // A worker that was created holds native resources until it has run; run each one to a clean stop.
+    await Promise.all(apiWorkers.map((w) => w.runUntil(Promise.resolve())));
+    assert.deepEqual(byQueue, {
+      [apiTaskQueue('budget-check', 'contoso')]: activitiesPerSecond({ perMinute: 6000, perHour: 360_000 }),
+      [apiTaskQueue('budget-check', 'fabrikam')]: activitiesPerSecond({ perMinute: 3000, perHour: 90_000 }),
+    });
+    assert.equal(apiTaskQueue('q', 'contoso'), 'q-api-contoso');
+    assert.equal(apiTaskQueue('q', null), 'q-api', 'the default tenant keeps its queue name');
+  });
+});
