@@ -17,7 +17,7 @@ const workflowForbidden = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'test-results/'] },
+  { ignores: ['node_modules/', 'dist/', '.tools/', '.data/', 'test-results/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -46,15 +46,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts'],
+    files: ['workflows/**/*.ts', 'examples/**/workflows.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
         {
-          paths: workflowForbidden.map((name) => ({
-            name,
-            message: 'Workflow code must stay deterministic: import only @temporalio/workflow and types.',
-          })),
+          paths: [
+            ...workflowForbidden.map((name) => ({
+              name,
+              message: 'Workflow code must stay deterministic: import only @temporalio/workflow and types.',
+            })),
+            // Our package's client, worker and simulator entries are not workflow code; its /workflows entry is.
+            ...['defender-isolation', 'defender-isolation/worker', 'defender-isolation/simulator'].map((name) => ({
+              name,
+              allowTypeImports: true,
+              message: 'Workflows may import defender-isolation/workflows (and types from the other entries) only.',
+            })),
+          ],
           patterns: [
             {
               group: ['**/activities', '**/activities/**', '**/simulator/**', '**/worker/**', '**/client/**'],

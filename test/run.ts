@@ -6,8 +6,9 @@
  *   npm test                       # everything
  *   npm test -- test/simulator     # only files whose path contains a filter (no secret scan)
  *   npm run test:unit              # only files that need no Temporal server (outside test/workflows/)
+ *   npm test -- --no-build ...     # skip building dist/ first (the package's own entries resolve to it)
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
@@ -72,6 +73,25 @@ async function main(): Promise<number> {
   if (main.length === 0) {
     console.error('no test files matched');
     return 1;
+  }
+
+  // Tests import the package by its own name (`defender-isolation/...`), as users do: that resolves to dist/.
+  if (!args.includes('--no-build')) {
+    const started = Date.now();
+    rmSync(path.join(PROJECT_ROOT, 'dist'), { recursive: true, force: true });
+    const build = spawnSync(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: PROJECT_ROOT,
+        stdio: 'inherit',
+      },
+    );
+    if (build.status !== 0) {
+      console.error('the build failed; nothing was tested');
+      return 1;
+    }
+    console.log(`Built dist/ in ${Date.now() - started} ms`);
   }
 
   const resultsDir = path.join(PROJECT_ROOT, 'test-results');

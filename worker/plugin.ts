@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
@@ -9,7 +8,7 @@ import type { DefenderClient } from '../activities/defender/client.js';
 import { apiTaskQueue, DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
 import type { DefenderCredentials } from './config.js';
 import { activitiesPerSecond, createDefenderClient, DEFAULT_RATE_BUDGET, type RateBudget } from './defender.js';
-import { WORKFLOWS_PATH } from './paths.js';
+import { PROJECT_ROOT, WORKFLOWS_PATH } from './paths.js';
 
 export const PLUGIN_NAME = 'defender-isolation';
 
@@ -152,10 +151,22 @@ export function withOurWorkflows(existing: string | undefined): string {
     `export { ${WORKFLOW_NAMES.join(', ')} } from ${JSON.stringify(WORKFLOWS_PATH)};`,
     '',
   ].join('\n');
-  const dir = path.join(os.tmpdir(), `${PLUGIN_NAME}-workflows`);
-  mkdirSync(dir, { recursive: true });
-  const file = path.join(dir, `${createHash('sha256').update(source).digest('hex').slice(0, 16)}.js`);
-  writeFileSync(file, source);
-  generated.add(file);
-  return file;
+  const name = `${createHash('sha256').update(source).digest('hex').slice(0, 16)}.js`;
+  // The bundler resolves @temporalio/workflow from the module's folder: it must sit where node_modules is found, so in
+  // our package (ignored .cache folder), or else next to the worker's own workflows.
+  for (const dir of [path.join(PROJECT_ROOT, '.cache', 'workflows'), path.dirname(existing)]) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, dir === path.dirname(existing) ? `.defender-isolation-${name}` : name);
+      writeFileSync(file, source);
+      generated.add(file);
+      return file;
+    } catch {
+      // read-only: try the next place
+    }
+  }
+  throw new Error(
+    `${PLUGIN_NAME} plugin: cannot write the combined workflows module; re-export ${WORKFLOW_NAMES.join(', ')} ` +
+      `from 'defender-isolation/workflows' in ${existing} and pass it as workflowsPath`,
+  );
 }
