@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { startDevServer, type DevServer } from '../worker/dev-server.js';
+import { freePort, startDevServer, type DevServer } from '../worker/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 import { cliVersion, resolveTemporalCli } from '../worker/temporal-cli.js';
 
@@ -105,6 +105,8 @@ async function main(): Promise<number> {
     const started = Date.now();
     server = await startDevServer({
       cliPath: cli.path,
+      // The Web UI too: the browser test looks at releases as a person does.
+      uiPort: await freePort(),
       searchAttributes: SEARCH_ATTRIBUTES,
       logFile: path.join(resultsDir, 'temporal-dev-server.log'),
     });
@@ -113,6 +115,7 @@ async function main(): Promise<number> {
     );
     env.TEMPORAL_TEST_ADDRESS = server.address;
     env.TEMPORAL_TEST_NAMESPACE = server.namespace;
+    env.TEMPORAL_TEST_UI_URL = server.uiUrl;
   }
 
   const stopServer = async () => {
