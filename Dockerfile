@@ -1,4 +1,4 @@
-# The release worker. Build: docker build -t defender-isolation-worker .
+# The release worker. Build: docker build -t defender-isolation-worker .  (docker-compose.yml builds it too.)
 FROM node:20.20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
@@ -12,4 +12,6 @@ COPY worker ./worker
 COPY simulator ./simulator
 COPY client ./client
 USER node
+# Prometheus metrics (METRICS_BIND_ADDRESS=0.0.0.0:9464).
+EXPOSE 9464
 CMD ["node", "--import", "tsx", "worker/main.ts"]

@@ -47,6 +47,7 @@ const envSchema = z.object({
   DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
+  DEMO_MODE: optional.pipe(z.enum(['auto', 'true', 'false']).optional()),
   METRICS_BIND_ADDRESS: optional.refine(
     (v) => v === undefined || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
     {
@@ -57,6 +58,9 @@ const envSchema = z.object({
   LOG_LEVEL: optional.pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).optional()),
   OTEL_EXPORTER_OTLP_ENDPOINT: optional,
 });
+
+/** Every variable the worker reads (the deployment check makes sure docker-compose.yml passes each one on). */
+export const WORKER_ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
 export interface DefenderCredentials {
   apiUrl: string;
@@ -82,6 +86,8 @@ export interface WorkerConfig {
   };
   /** Absent: demo mode against the simulator. */
   defender: DefenderCredentials | undefined;
+  /** `auto`: demo mode when no credentials are set; `false`: credentials are required (deployments). */
+  demoMode: 'auto' | 'true' | 'false';
   requestTimeoutMs: number;
   simulatorPort: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
@@ -148,7 +154,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       throw new ConfigError(`invalid configuration: DEFENDER_TENANTS_FILE: ${(err as Error).message}`);
     }
   }
+  const demoMode = e.DEMO_MODE ?? 'auto';
+  if (demoMode === 'false' && !defender) {
+    throw new ConfigError(
+      'invalid configuration: DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET are required (DEMO_MODE=false)',
+    );
+  }
   return {
+    demoMode,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       console.log(`Temporal Web UI: http://127.0.0.1:${config.temporal.devUiPort}\n`);
     }
 
-    let credentials: DefenderCredentials | undefined = config.defender;
+    let credentials: DefenderCredentials | undefined = config.demoMode === 'true' ? undefined : config.defender;
     if (!credentials) {
       const simulator = await new DefenderSimulator({ port: config.simulatorPort }).start();
       seedDemoMachines(simulator);

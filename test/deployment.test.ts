@@ -1,0 +1,102 @@
+/**
+ * docker-compose.yml, checked without a Docker engine: Debian's docker-compose parses and interpolates it, and the
+ * parsed result must run Temporal on PostgreSQL with the UI from official pinned images, build our worker from the
+ * Dockerfile, pass every variable the worker reads, and keep the simulator behind the opt-in `demo` profile.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { WORKER_ENV_VARIABLES } from '../worker/config.js';
+import { PROJECT_ROOT } from '../worker/paths.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  profiles?: string[];
+  environment?: Record<string, string | null>;
+  depends_on?: Record<string, unknown>;
+  ports?: unknown[];
+}
+
+/** Variables only `npm start`'s embedded dev server and demo simulator use. */
+const LOCAL_ONLY = new Set(['TEMPORAL_DEV_PORT', 'TEMPORAL_DEV_UI_PORT', 'SIMULATOR_PORT']);
+
+function composeConfig(args: string[], env: NodeJS.ProcessEnv = {}): Record<string, Service> {
+  const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args, 'config'], {
+    cwd: PROJECT_ROOT,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+  });
+  assert.ok(!result.error, `docker-compose is not installed (apt-get install docker-compose): ${String(result.error)}`);
+  assert.equal(result.status, 0, `docker-compose config failed:\n${result.stderr}`);
+  return (parse(result.stdout) as { services: Record<string, Service> }).services;
+}
+
+describe('docker-compose.yml', () => {
+  const services = composeConfig([]);
+
+  it('runs Temporal on PostgreSQL with the Web UI, from official images with pinned versions', () => {
+    const images = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.image]));
+    assert.match(images.postgresql!, /^postgres:\d+\.\d+$/);
+    assert.match(images.temporal!, /^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
+    assert.match(images['temporal-ui']!, /^temporalio\/ui:\d+\.\d+\.\d+$/);
+    assert.equal(services.temporal!.environment!.DB, 'postgres12');
+    assert.equal(services.temporal!.environment!.POSTGRES_SEEDS, 'postgresql');
+    assert.ok(services.temporal!.depends_on!.postgresql, 'Temporal waits for PostgreSQL');
+    assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
+    for (const [name, image] of Object.entries(images)) {
+      assert.doesNotMatch(String(image), /:latest$/, `${name} is pinned`);
+    }
+  });
+
+  it('builds the worker from the Dockerfile in the repository', () => {
+    const worker = services.worker!;
+    assert.ok(worker.build, 'the worker is built, not pulled');
+    const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^FROM node:20\.\d+/m);
+    assert.match(dockerfile, /worker\/main\.ts/);
+    for (const [, source] of dockerfile.matchAll(/^COPY (\S+)/gm)) {
+      for (const file of source!.split(/\s+/)) assert.ok(existsSync(path.join(PROJECT_ROOT, file)), `COPY ${file}`);
+    }
+  });
+
+  it('passes every variable the worker reads, and requires real credentials (no silent demo mode)', () => {
+    for (const name of ['worker', 'worker-demo']) {
+      const environment = (name === 'worker' ? services : composeConfig(['--profile', 'demo']))[name]!.environment!;
+      const missing = WORKER_ENV_VARIABLES.filter((v) => !LOCAL_ONLY.has(v) && !(v in environment));
+      assert.deepEqual(missing, [], `${name} passes every worker variable`);
+      assert.equal(environment.TEMPORAL_ADDRESS, 'temporal:7233');
+      assert.equal(environment.LOG_FORMAT, 'json');
+      assert.equal(environment.METRICS_BIND_ADDRESS, '0.0.0.0:9464');
+    }
+    assert.equal(services.worker!.environment!.DEMO_MODE, 'false');
+  });
+
+  it('takes configuration and secrets from the environment', () => {
+    const configured = composeConfig([], {
+      DEFENDER_TENANT_ID: 'tenant-from-env',
+      DEFENDER_CLIENT_SECRET: 'secret-from-env',
+      DEFENDER_CLOUD: 'gcc-high',
+    });
+    const environment = configured.worker!.environment!;
+    assert.equal(environment.DEFENDER_TENANT_ID, 'tenant-from-env');
+    assert.equal(environment.DEFENDER_CLIENT_SECRET, 'secret-from-env');
+    assert.equal(environment.DEFENDER_CLOUD, 'gcc-high');
+    const compose = readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8');
+    assert.doesNotMatch(compose, /^\s*DEFENDER_CLIENT_SECRET:\s*(?!\$\{)\S/m, 'no secret written in the file');
+  });
+
+  it('keeps the simulator demo behind the opt-in "demo" profile', () => {
+    const demo = composeConfig(['--profile', 'demo'])['worker-demo']!;
+    assert.deepEqual(demo.profiles, ['demo']);
+    assert.equal(demo.environment!.DEMO_MODE, 'true');
+    const withoutProfile = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--profiles'], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    });
+    assert.equal(withoutProfile.stdout.trim(), 'demo');
+  });
+});
