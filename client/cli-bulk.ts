@@ -3,11 +3,14 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../workflows/bulk-definitions.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
+import { table } from './cli-output.js';
+import { describeBulkProgress, followBulk } from './cli-progress.js';
 
 export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
          --comment <text> --requested-by <who> [--dry-run] [--approver <who>]... [--approval-timeout <dur>]
          [--pre-approved-by <who> --reason <text>] [--concurrency <n>] [--poll-interval <dur>] [--deadline <dur>]
-         [--workflow-id <id>] [--wait] [--json]
+         [--tenant <name>] [--workflow-id <id>] [--wait] [--json]
+  --wait prints progress to stderr until the batch ends, then a table of outcomes (or the report with --json).
 Approve a batch with: defender-isolation approve <workflowId> --by <who> [--digest <targetDigest>]`;
 
 export const SCHEDULE_HELP = `Usage: defender-isolation schedule <create|list|describe|pause|unpause|trigger|delete> [<scheduleId>] [options]
@@ -47,6 +50,7 @@ const bulkOptions = {
   'poll-interval': { type: 'string' },
   deadline: { type: 'string' },
   'workflow-id': { type: 'string' },
+  tenant: { type: 'string' },
   cron: { type: 'string' },
   every: { type: 'string' },
   wait: { type: 'boolean' },
@@ -78,6 +82,7 @@ export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
     ...(values.deadline ? { deadline: values.deadline } : {}),
+    ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
   };
 }
 
@@ -85,18 +90,29 @@ export async function runBulk(
   client: Client,
   values: ReturnType<typeof parseBulkArgs>['values'],
   print: Print,
+  progress: (line: string) => void,
 ): Promise<number> {
   const handle = await startBulkRelease(client, bulkRequestFrom(values), { workflowId: values['workflow-id'] });
   if (!values.wait) {
     print(`Started bulk release ${handle.workflowId}`, { workflowId: handle.workflowId });
     return 0;
   }
-  const report: BulkReport = await handle.result();
+  progress(`Started bulk release ${handle.workflowId}; waiting for it to end (Ctrl-C stops waiting, not the batch)`);
+  const report: BulkReport = await followBulk(client, handle.workflowId, handle.result(), (p) =>
+    progress(describeBulkProgress(p)),
+  );
   print(
-    `Bulk release ${handle.workflowId}${report.dryRun ? ' (dry run)' : ''}: ${report.total} machines, ` +
-      Object.entries(report.counts)
-        .map(([k, n]) => `${n} ${k}`)
-        .join(', '),
+    [
+      `Bulk release ${handle.workflowId}${report.dryRun ? ' (dry run)' : ''}: ${report.total} machines`,
+      table(
+        Object.entries(report.counts).map(([outcome, n]) => ({ outcome, n: String(n) })),
+        [
+          { key: 'outcome', title: 'OUTCOME' },
+          { key: 'n', title: 'MACHINES' },
+        ],
+        'no machines',
+      ),
+    ].join('\n'),
     report,
   );
   return 0;
@@ -152,7 +168,15 @@ export async function runSchedule(
         note: entry.info?.notes ?? null,
       }));
       print(
-        rows.map((r) => `${r.scheduleId}${r.paused ? ' (paused)' : ''}  ${r.note ?? ''}`).join('\n') || 'no schedules',
+        table(
+          rows.map((r) => ({ scheduleId: r.scheduleId, paused: r.paused ? 'paused' : 'active', note: r.note ?? '' })),
+          [
+            { key: 'scheduleId', title: 'SCHEDULE' },
+            { key: 'paused', title: 'STATE' },
+            { key: 'note', title: 'NOTE' },
+          ],
+          'no schedules',
+        ),
         rows,
       );
       return 0;

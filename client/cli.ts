@@ -18,6 +18,9 @@ import {
   runSchedule,
   SCHEDULE_HELP,
 } from './cli-bulk.js';
+import { progressLine, table, type Io } from './cli-output.js';
+import { describeReleaseProgress, followRelease } from './cli-progress.js';
+import { listReleases } from './release-list.js';
 import {
   approveRelease,
   cancelRelease,
@@ -40,14 +43,16 @@ Commands:
   approve <machineId|workflowId> --by <who> [--comment <text>]
   reject  <machineId|workflowId> --by <who> --reason <text>
   status  <machineId|workflowId>
+  list    [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>]   releases as a table
   cancel  <machineId|workflowId>
   bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
   schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
 
-Global options: --json (machine-readable output), --help
+Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command)
 Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
   TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
-Exit codes: 0 ok, 1 error, 2 invalid usage or input, 3 release failed (--wait), 4 approval refused, 5 no such release`,
+Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
+  4 approval or rejection refused, 5 no such release or schedule`,
   release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
 
   --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
@@ -59,20 +64,47 @@ Exit codes: 0 ok, 1 error, 2 invalid usage or input, 3 release failed (--wait), 
   --reason <text>             why it is pre-approved
   --poll-interval <dur>       how often to poll the machine action (default 30s, minimum 1s)
   --deadline <dur>            how long to follow the machine action (default 72h)
+  --tenant <name>             the machine's Defender tenant (MSSP), as configured on the worker
   --workflow-id <id>          override the default release-<machineId>
-  --wait                      wait for the release to end and exit 3 if it failed
+  --wait                      print progress (stderr) until the release ends; exit 3 if it failed
   --json                      print JSON`,
   approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
   reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
   status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
   cancel: `Usage: defender-isolation cancel <machineId|workflowId> [--json]`,
+  list: `Usage: defender-isolation list [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>] [--json]
+  Releases, running ones first (default limit 50), through the search attributes DefenderMachineId, ReleaseState, IncidentId.`,
 };
 
 class UsageError extends Error {}
 
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
+/** The Temporal client the CLI uses, from the environment (the same variables as the worker). */
+async function connectClient(): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({
+    address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+    ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
+  });
+  return { connection, client: new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }) };
+}
+
+/** Every error of every command, mapped once to an exit code and a message (JSON on stdout with --json). */
+function reportError(err: unknown, io: Io, json: boolean, help?: string): number {
+  const report = (code: number, type: string, message: string) => {
+    if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
+    else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
+    return code;
+  };
+  if (err instanceof UsageError || err instanceof CliUsageError) return report(EXIT.usage, 'UsageError', err.message);
+  if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+    return report(EXIT.usage, 'UsageError', help ? `${err.message}\n\n${help}` : err.message);
+  }
+  if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
+  if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
+  if (err instanceof WorkflowNotFoundError)
+    return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
+  if (err instanceof Error && err.name === 'ScheduleNotFoundError')
+    return report(EXIT.notFound, 'NotFound', err.message);
+  return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
 }
 
 export async function runCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
@@ -108,6 +140,10 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         'workflow-id': { type: 'string' },
         by: { type: 'string' },
         digest: { type: 'string' },
+        tenant: { type: 'string' },
+        state: { type: 'string' },
+        machine: { type: 'string' },
+        limit: { type: 'string' },
       },
     });
     json = values.json ?? false;
@@ -115,9 +151,11 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       io.out(HELP[command]!);
       return EXIT.ok;
     }
-    if (positionals.length !== 1)
-      throw new UsageError(`${command} takes exactly one machine or workflow id\n\n${HELP[command]}`);
-    const target = positionals[0]!;
+    if (command === 'list' ? positionals.length !== 0 : positionals.length !== 1)
+      throw new UsageError(
+        `${command} takes ${command === 'list' ? 'no arguments' : 'exactly one machine or workflow id'}\n\n${HELP[command]}`,
+      );
+    const target = positionals[0] ?? '';
     const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
 
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
@@ -143,6 +181,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
             : {}),
         ...(values['poll-interval'] !== undefined ? { pollInterval: values['poll-interval'] } : {}),
         ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
+        ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       };
       const { parseReleaseRequest } = await import('../activities/release-request.js');
       parseReleaseRequest(request);
@@ -151,13 +190,37 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       throw new UsageError(`${command} needs --by <who>`);
     if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
 
-    connection = await Connection.connect({
-      address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-      ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
-    });
-    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
+
+    const connected = await connectClient();
+    connection = connected.connection;
+    const client = connected.client;
 
     switch (command) {
+      case 'list': {
+        const rows = await listReleases(client, {
+          state: values.state,
+          machineId: values.machine,
+          incidentId: values.incident,
+          limit,
+        });
+        print(
+          table(
+            rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', state: r.state ?? r.status })),
+            [
+              { key: 'workflowId', title: 'WORKFLOW ID' },
+              { key: 'state', title: 'STATE' },
+              { key: 'incidentId', title: 'INCIDENT' },
+              { key: 'startTime', title: 'STARTED' },
+              { key: 'machineId', title: 'MACHINE' },
+            ],
+            'no releases',
+          ),
+          rows,
+        );
+        return EXIT.ok;
+      }
       case 'release': {
         const started = await startRelease(client, request!, { workflowId: values['workflow-id'] });
         const line = `${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
@@ -165,9 +228,14 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
           print(line, { workflowId: started.workflowId, joined: started.joined });
           return EXIT.ok;
         }
-        if (!json) io.out(`${line}; waiting for it to end…`);
+        io.err(progressLine(`${line}; waiting for it to end (Ctrl-C stops waiting, not the release)`));
         try {
-          const result = await waitForRelease(client, started.workflowId);
+          const result = await followRelease(
+            client,
+            started.workflowId,
+            waitForRelease(client, started.workflowId),
+            (s) => io.err(progressLine(describeReleaseProgress(s))),
+          );
           print(`Release ${started.workflowId}: ${result.outcome}`, { workflowId: started.workflowId, ...result });
           return EXIT.ok;
         } catch (err) {
@@ -221,20 +289,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     }
     return EXIT.usage;
   } catch (err) {
-    const report = (code: number, type: string, message: string) => {
-      if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
-      else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
-      return code;
-    };
-    if (err instanceof UsageError) return report(EXIT.usage, 'UsageError', err.message);
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      return report(EXIT.usage, 'UsageError', `${err.message}\n\n${HELP[command]}`);
-    }
-    if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
-    if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
-    if (err instanceof WorkflowNotFoundError)
-      return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
-    return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
+    return reportError(err, io, json, HELP[command]);
   } finally {
     await connection?.close();
   }
@@ -243,11 +298,6 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
 async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
   let json = rest.includes('--json');
   let connection: Connection | undefined;
-  const report = (code: number, type: string, message: string) => {
-    if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
-    else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
-    return code;
-  };
   try {
     const { values, positionals } = parseBulkArgs(rest);
     json = values.json ?? false;
@@ -261,24 +311,14 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);
     }
-    connection = await Connection.connect({
-      address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-      ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
-    });
-    const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+    const connected = await connectClient();
+    connection = connected.connection;
     const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
     return command === 'bulk'
-      ? await runBulk(client, values, print)
-      : await runSchedule(client, positionals[0]!, positionals[1], values, print);
+      ? await runBulk(connected.client, values, print, (line) => io.err(progressLine(line)))
+      : await runSchedule(connected.client, positionals[0]!, positionals[1], values, print);
   } catch (err) {
-    if (err instanceof CliUsageError) return report(EXIT.usage, 'UsageError', err.message);
-    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-      return report(EXIT.usage, 'UsageError', err.message);
-    }
-    if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
-    if (err instanceof Error && err.name === 'ScheduleNotFoundError')
-      return report(EXIT.notFound, 'NotFound', err.message);
-    return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
+    return reportError(err, io, json, command === 'bulk' ? BULK_HELP : SCHEDULE_HELP);
   } finally {
     await connection?.close();
   }

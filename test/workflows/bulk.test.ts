@@ -316,4 +316,35 @@ describe('bulkRelease', () => {
     assert.equal(code, EXIT.usage);
     assert.match(out.join(''), /either machineIds or a selector/);
   });
+  it('CLI: bulk --wait prints progress on stderr and a table of outcomes', async () => {
+    process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
+    process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;
+    const out: string[] = [];
+    const err: string[] = [];
+    const ids = [h.sim.addMachine({ isolated: true }).id, h.sim.addMachine({ isolated: true }).id];
+    const code = await runCli(
+      [
+        'bulk',
+        ...ids.flatMap((id) => ['--machine', id]),
+        '--comment',
+        'Batch after clean-up',
+        '--requested-by',
+        'alice@contoso.com',
+        '--pre-approved-by',
+        'bob@contoso.com',
+        '--reason',
+        'CHG-9',
+        '--poll-interval',
+        '1s',
+        '--wait',
+      ],
+      { out: (l) => out.push(l), err: (l) => err.push(l) },
+    );
+    assert.equal(code, EXIT.ok, err.join('\n'));
+    assert.match(err.join('\n'), /^\[\d\d:\d\d:\d\d\] Started bulk release /m);
+    assert.match(err.join('\n'), /\] (releasing|completed): 2 machines/);
+    const text = out.join('\n');
+    assert.match(text, /^OUTCOME\s+MACHINES$/m);
+    assert.match(text, /^released\s+2$/m);
+  });
 });

@@ -114,6 +114,24 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     const result = JSON.parse(waited.out);
     assert.equal(result.outcome, 'released');
     assert.equal(result.approvedBy, 'bob@contoso.com');
+    // Progress for people goes to stderr, so that --json stdout stays one JSON document.
+    assert.match(waited.err, /^\[\d\d:\d\d:\d\d\] Joined the running release release-/m);
+
+    // A table for people, filtered through the search attributes (visibility is eventually consistent).
+    let listed: Captured | undefined;
+    for (let i = 0; i < 100; i++) {
+      listed = await cli('list', '--machine', machine.toUpperCase());
+      if (listed.out.includes('released')) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(listed!.code, EXIT.ok, listed!.err);
+    const [header, row] = listed!.out.split('\n');
+    assert.match(header!, /^WORKFLOW ID\s+STATE\s+INCIDENT\s+STARTED\s+MACHINE$/);
+    assert.match(row!, new RegExp(`^release-${machine}\\s+released\\s+42\\s+\\d{4}-`));
+    const listedJson = await cli('list', '--state', 'released', '--json');
+    assert.ok(
+      (JSON.parse(listedJson.out) as { workflowId: string }[]).some((r) => r.workflowId === `release-${machine}`),
+    );
 
     const human = await cli('status', machine);
     assert.match(human.out, /: released/);
@@ -140,7 +158,12 @@ describe('CLI errors and exit codes', () => {
     const help = await cli('--help');
     assert.equal(help.code, EXIT.ok);
     assert.match(help.out, /release <machineId>/);
-    assert.equal((await cli('release', '--help')).code, EXIT.ok);
+    for (const command of ['release', 'approve', 'reject', 'status', 'list', 'cancel', 'bulk', 'schedule']) {
+      const h = await cli(command, '--help');
+      assert.equal(h.code, EXIT.ok, `${command} --help`);
+      assert.match(h.out, new RegExp(`Usage: defender-isolation ${command}`), `${command} --help prints its usage`);
+    }
+    assert.match(help.out, /Exit codes: 0 ok, 1 error, 2 invalid usage or input/);
     assert.equal((await cli()).code, EXIT.usage);
     assert.equal((await cli('frobnicate')).code, EXIT.usage);
   });

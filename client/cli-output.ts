@@ -1,0 +1,27 @@
+/** How the CLI talks to people (tables, progress lines on stderr) and to playbooks (`--json` on stdout). */
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+/** Columns padded to their widest cell; an empty list says so instead of printing a bare header. */
+export function table(
+  rows: Record<string, string>[],
+  columns: { key: string; title: string }[],
+  empty: string,
+): string {
+  if (rows.length === 0) return empty;
+  const widths = columns.map((c) => Math.max(c.title.length, ...rows.map((r) => (r[c.key] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.title)), ...rows.map((r) => line(columns.map((c) => r[c.key] ?? '')))].join('\n');
+}
+
+/** A progress line for people: local time and what changed. Goes to stderr so that `--json` stdout stays parseable. */
+export function progressLine(text: string, now = new Date()): string {
+  return `[${now.toISOString().slice(11, 19)}] ${text}`;
+}

@@ -1,0 +1,86 @@
+import type { Client } from '@temporalio/client';
+import type { BulkProgress } from '../workflows/bulk-definitions.js';
+import { progressQuery } from '../workflows/bulk-definitions.js';
+import { statusQuery, type ReleaseStatus } from '../workflows/definitions.js';
+
+const TICK_MS = 1_000;
+
+/**
+ * Resolves with the workflow's result; meanwhile calls `onChange` whenever the queried state changes. Queries that
+ * fail (no worker yet, workflow just ended) are skipped: progress is a courtesy, the result is what counts.
+ */
+async function follow<R, S>(
+  result: Promise<R>,
+  query: () => Promise<S>,
+  key: (s: S) => string,
+  onChange: (s: S) => void,
+): Promise<R> {
+  let done = false;
+  const settled = result.finally(() => (done = true));
+  let last = '';
+  while (!done) {
+    try {
+      const state = await query();
+      const k = key(state);
+      if (k !== last) {
+        last = k;
+        onChange(state);
+      }
+    } catch {
+      // not answerable right now
+    }
+    await Promise.race([settled.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, TICK_MS))]);
+  }
+  return settled;
+}
+
+export function followRelease<R>(
+  client: Client,
+  workflowId: string,
+  result: Promise<R>,
+  onChange: (status: ReleaseStatus) => void,
+): Promise<R> {
+  const handle = client.workflow.getHandle(workflowId);
+  return follow(
+    result,
+    () => handle.query(statusQuery),
+    (s) => `${s.state} ${s.machineAction?.status ?? ''}`,
+    onChange,
+  );
+}
+
+export function followBulk<R>(
+  client: Client,
+  workflowId: string,
+  result: Promise<R>,
+  onChange: (progress: BulkProgress) => void,
+): Promise<R> {
+  const handle = client.workflow.getHandle(workflowId);
+  return follow(
+    result,
+    () => handle.query(progressQuery),
+    (p) => `${p.state} ${JSON.stringify(p.counts)}`,
+    onChange,
+  );
+}
+
+/** One line per release state, with the next step a person can take. */
+export function describeReleaseProgress(s: ReleaseStatus): string {
+  switch (s.state) {
+    case 'awaiting-approval':
+      return `awaiting approval by ${s.approval.approvers?.join(' or ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'} (defender-isolation approve ${s.workflowId} --by <who>)`;
+    case 'confirming':
+      return `confirming machine action ${s.machineAction?.id ?? '?'}: ${s.machineAction?.status ?? '?'}`;
+    default:
+      return s.state;
+  }
+}
+
+export function describeBulkProgress(p: BulkProgress): string {
+  const counts = Object.entries(p.counts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  return `${p.state}: ${p.total} machines${counts ? ` (${counts})` : ''}${
+    p.state === 'awaiting-approval' && p.targetDigest ? `; targets sha256 ${p.targetDigest.slice(0, 16)}…` : ''
+  }`;
+}
