@@ -18,3 +18,4 @@ export { ensureSearchAttributes } from './search-attributes.js';
 export { installWorkerRuntime, type RuntimeSettings } from './runtime.js';
 export { createLogger, formatJsonLogEntry } from './logging.js';
 export { WORKFLOWS_PATH } from './paths.js';
+export { createTracingPlugin } from './tracing.js';

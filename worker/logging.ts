@@ -20,9 +20,18 @@ export function formatJsonLogEntry(entry: LogEntry): string {
       delete meta[key];
     }
   }
-  return JSON.stringify({ ...line, ...meta }, (_key, value: unknown) =>
-    typeof value === 'bigint' ? value.toString() : value,
-  );
+  // Metadata may hold anything the SDK logs (worker options with plugins, errors): never let a log line throw.
+  const seen = new WeakSet<object>();
+  return JSON.stringify({ ...line, ...meta }, (_key, value: unknown) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (typeof value === 'function') return undefined;
+    if (value instanceof Error) return { name: value.name, message: value.message };
+    if (value !== null && typeof value === 'object') {
+      if (seen.has(value)) return '[Circular]';
+      seen.add(value);
+    }
+    return value;
+  });
 }
 
 function formatTextLogEntry(entry: LogEntry): string {

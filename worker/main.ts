@@ -15,6 +15,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 import { activitiesPerSecond, createReleaseWorkers } from './worker.js';
 import { installWorkerRuntime } from './runtime.js';
+import { createTracingPlugin } from './tracing.js';
 import { apiTaskQueue } from '../workflows/watcher-definitions.js';
 
 async function main(): Promise<void> {
@@ -111,6 +112,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       requestTimeoutMs: config.requestTimeoutMs,
+      ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
       tenants: {
         default: { credentials, rateBudget: config.rateBudget },
         ...Object.fromEntries(

@@ -1,4 +1,4 @@
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
 import type { DefenderClient } from '../activities/defender/client.js';
 import type { RateBudget } from './defender.js';
 import { DefenderIsolationPlugin, type DefenderTenantOptions } from './plugin.js';
@@ -22,6 +22,8 @@ export interface ReleaseWorkerOptions extends Partial<Omit<WorkerOptions, 'conne
   /** More tenants (MSSP), by name. */
   tenants?: Record<string, DefenderTenantOptions>;
   requestTimeoutMs?: number;
+  /** Tracing (see tracing.ts): added to the workflow worker and to every tenant's API worker. */
+  tracing?: WorkerPlugin;
 }
 
 export interface ReleaseWorkers {
@@ -35,12 +37,16 @@ export interface ReleaseWorkers {
 
 /** A dedicated release worker: a plain Worker with the defender-isolation plugin. */
 export async function createReleaseWorkers(options: ReleaseWorkerOptions): Promise<ReleaseWorkers> {
-  const { defender, rateBudget, tenants, requestTimeoutMs, ...workerOptions } = options;
+  const { defender, rateBudget, tenants, requestTimeoutMs, tracing, ...workerOptions } = options;
   const plugin = new DefenderIsolationPlugin({
     tenants: { ...(defender ? { default: { client: defender, rateBudget } } : {}), ...tenants },
     requestTimeoutMs,
+    ...(tracing ? { apiWorkerOptions: { plugins: [tracing] } } : {}),
   });
-  const worker = await Worker.create({ ...workerOptions, plugins: [plugin, ...(workerOptions.plugins ?? [])] });
+  const worker = await Worker.create({
+    ...workerOptions,
+    plugins: [plugin, ...(tracing ? [tracing] : []), ...(workerOptions.plugins ?? [])],
+  });
   return {
     worker,
     plugin,

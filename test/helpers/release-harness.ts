@@ -32,6 +32,7 @@ export async function startReleaseHarness(
   name: string,
   simulator: SimulatorOptions = {},
   rateBudget?: RateBudget,
+  workerOptions: Partial<Parameters<typeof createReleaseWorkers>[0]> = {},
 ): Promise<ReleaseHarness> {
   const env = await connectTestEnvironment();
   const sim = await startSimulator({ rateLimits: false, ...simulator });
@@ -43,6 +44,7 @@ export async function startReleaseHarness(
     defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
     // Tests run many releases quickly; the budget is exercised by the bulk tests with a rate-limited simulator.
     rateBudget: rateBudget ?? { perMinute: 6000, perHour: 360_000 },
+    ...workerOptions,
   });
   const running = workers.run();
   return {
