@@ -9,6 +9,7 @@ import { startBulkRelease } from '../../client/bulk-client.js';
 import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
 import { apiTaskQueue, watcherWorkflowId } from '../../workflows/watcher-definitions.js';
 import { activitiesPerSecond, createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
+import { recordHistory } from '../helpers/histories.js';
 import { failureOf } from '../helpers/release-harness.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -105,6 +106,7 @@ describe('multi-tenant releases', () => {
     assert.equal((status as { tenant: string }).tenant, 'contoso');
     const description = await ra.handle.describe();
     assert.equal(description.memo?.tenant, 'contoso');
+    await recordHistory(ra.handle, 'released-named-tenant');
   });
 
   it("a machine of another tenant is not found with this tenant's credentials", async () => {
