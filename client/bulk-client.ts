@@ -57,6 +57,8 @@ export interface BulkScheduleOptions {
   concurrency?: number;
   pollInterval?: string;
   deadline?: string;
+  /** The Defender tenant of every run (MSSP). */
+  tenant?: string;
   taskQueue?: string;
 }
 
@@ -80,6 +82,7 @@ export function scheduledBulkRequest(options: BulkScheduleOptions): BulkReleaseR
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
     ...(options.pollInterval ? { pollInterval: options.pollInterval } : {}),
     ...(options.deadline ? { deadline: options.deadline } : {}),
+    ...(options.tenant ? { tenant: options.tenant } : {}),
   };
 }
 

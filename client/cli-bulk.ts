@@ -16,7 +16,7 @@ Approve a batch with: defender-isolation approve <workflowId> --by <who> [--dige
 export const SCHEDULE_HELP = `Usage: defender-isolation schedule <create|list|describe|pause|unpause|trigger|delete> [<scheduleId>] [options]
   create <id> (--cron '<expr>' | --every <dur>) --comment <text> --created-by <who>
          [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>]
-         [--approval pre-approved|each-run] [--approval-timeout <dur>] [--approver <who>]...
+         [--approval pre-approved|each-run] [--approval-timeout <dur>] [--approver <who>]... [--tenant <name>]
   Runs overlap policy: skip. Pre-approved runs record the creator as approver.`;
 
 type Print = (human: string, data: unknown) => void;
@@ -152,6 +152,7 @@ export async function runSchedule(
         ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
         ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
         ...(values.deadline ? { deadline: values.deadline } : {}),
+        ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       });
       print(`Created schedule ${id}`, { scheduleId: id });
       return 0;

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startRelease } from '../../client/release-client.js';
-import { startBulkRelease } from '../../client/bulk-client.js';
+import { scheduledBulkRequest, startBulkRelease } from '../../client/bulk-client.js';
 import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
 import { apiTaskQueue, watcherWorkflowId } from '../../workflows/watcher-definitions.js';
 import { activitiesPerSecond, createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
@@ -140,6 +140,27 @@ describe('multi-tenant releases', () => {
 
   it('a malformed tenant name is refused by the client before anything starts', async () => {
     await assert.rejects(start('a'.repeat(40), 'Contoso Ltd', 'malformed'), /tenant must be a tenant name/);
+  });
+
+  it("a scheduled bulk release of a tenant releases that tenant's machines", async () => {
+    const tag = `tenant-weekly-${Date.now()}`;
+    const machine = sim.addMachine({ tenantId: FABRIKAM.tenantId, isolated: true, machineTags: [tag] });
+    const scheduleId = `tenant-schedule-${taskQueue}`;
+    const request = scheduledBulkRequest({
+      scheduleId,
+      every: '7 days',
+      selector: { machineTag: tag },
+      comment: 'Weekly release',
+      createdBy: 'carol@mssp.example',
+      approval: { mode: 'pre-approved' },
+      pollInterval: '1s',
+      tenant: 'fabrikam',
+    });
+    assert.equal(request.tenant, 'fabrikam');
+    const bulk = await startBulkRelease(env.client, request, { taskQueue, workflowId: `bulk-${scheduleId}` });
+    const report = await bulk.result();
+    assert.deepEqual(report.outcomes, { [machine.id]: 'released' });
+    assert.ok(sim.requests.filter((r) => r.machineId === machine.id).every((r) => r.tenantId === FABRIKAM.tenantId));
   });
 
   it("each tenant gets its own API worker, rate-limited to that tenant's budget", async () => {
