@@ -3,7 +3,8 @@ import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporal
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { getReleaseStatus, startRelease, type StartedRelease } from '../../client/release-client.js';
-import type { DefenderSimulator, SimulatorOptions } from '../../simulator/index.js';
+import { DEFAULT_APP, type DefenderSimulator, type SimApp, type SimulatorOptions } from '../../simulator/index.js';
+import type { DefenderCredentials } from '../../worker/config.js';
 import type { ReleaseRequest, ReleaseState, ReleaseStatus } from '../../workflows/definitions.js';
 import { createReleaseWorkers, type RateBudget, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from './simulator.js';
@@ -27,12 +28,27 @@ export interface ReleaseHarness {
   stop(): Promise<void>;
 }
 
+type WorkerOverrides = Partial<Parameters<typeof createReleaseWorkers>[0]>;
+
+/** Credentials of one of the simulator's apps, as a worker's tenant configuration holds them. */
+export function credentialsFor(sim: DefenderSimulator, app: SimApp = DEFAULT_APP): DefenderCredentials {
+  return {
+    apiUrl: sim.url,
+    loginUrl: sim.url,
+    tenantId: app.tenantId,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    scope: 'https://api.securitycenter.microsoft.com/.default',
+  };
+}
+
 /** The run's dev server, a fresh simulator and a release worker on its own task queue. */
 export async function startReleaseHarness(
   name: string,
   simulator: SimulatorOptions = {},
   rateBudget?: RateBudget,
-  workerOptions: Partial<Parameters<typeof createReleaseWorkers>[0]> = {},
+  /** More worker options (tenants, tracing…), possibly built from the harness's simulator. */
+  workerOptions: WorkerOverrides | ((sim: DefenderSimulator) => WorkerOverrides) = {},
 ): Promise<ReleaseHarness> {
   const env = await connectTestEnvironment();
   const sim = await startSimulator({ rateLimits: false, ...simulator });
@@ -44,7 +60,7 @@ export async function startReleaseHarness(
     defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
     // Tests run many releases quickly; the budget is exercised by the bulk tests with a rate-limited simulator.
     rateBudget: rateBudget ?? { perMinute: 6000, perHour: 360_000 },
-    ...workerOptions,
+    ...(typeof workerOptions === 'function' ? workerOptions(sim) : workerOptions),
   });
   const running = workers.run();
   return {

@@ -4,24 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveRelease, startRelease } from '../../client/release-client.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
-import { DEFAULT_APP } from '../../simulator/index.js';
-import { createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
-import { failureOf } from '../helpers/release-harness.js';
-import { startSimulator } from '../helpers/simulator.js';
-import { connectTestEnvironment, installTestRuntime, uniqueTaskQueue } from '../helpers/temporal.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../worker/dev-server.js';
+import { credentialsFor, failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+import { installTestRuntime } from '../helpers/temporal.js';
 
 /** `name{labels} value` lines of a Prometheus text exposition whose name and labels match. */
 function samples(text: string, name: string, labels: Record<string, string> = {}): number[] {
@@ -33,47 +22,29 @@ function samples(text: string, name: string, labels: Record<string, string> = {}
 }
 
 describe('metrics and logs', () => {
+  let h: ReleaseHarness;
   let env: TestWorkflowEnvironment;
   let sim: DefenderSimulator;
-  let workers: ReleaseWorkers;
-  let running: Promise<void>;
+  let taskQueue: string;
   let metricsUrl: string;
   let logFile: string;
-  const taskQueue = uniqueTaskQueue('observability');
 
   before(async () => {
     const port = await freePort();
     metricsUrl = `http://127.0.0.1:${port}/metrics`;
     // Before anything else touches the runtime: it is installed once per process.
     logFile = installTestRuntime({ metricsBindAddress: `127.0.0.1:${port}` });
-    env = await connectTestEnvironment();
-    sim = await startSimulator({ rateLimits: false });
-    workers = await createReleaseWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue,
-      requestTimeoutMs: 2_000,
+    // A client built from credentials, as the worker builds it: its answered requests are counted.
+    h = await startReleaseHarness('observability', {}, undefined, (simulator) => ({
+      defender: undefined,
       tenants: {
-        default: {
-          credentials: {
-            apiUrl: sim.url,
-            loginUrl: sim.url,
-            tenantId: DEFAULT_APP.tenantId,
-            clientId: DEFAULT_APP.clientId,
-            clientSecret: DEFAULT_APP.clientSecret,
-            scope: 'https://api.securitycenter.microsoft.com/.default',
-          },
-          rateBudget: { perMinute: 6000, perHour: 360_000 },
-        },
+        default: { credentials: credentialsFor(simulator), rateBudget: { perMinute: 6000, perHour: 360_000 } },
       },
-    });
-    running = workers.run();
+    }));
+    ({ env, sim, taskQueue } = h);
   });
   after(async () => {
-    workers?.shutdown();
-    await running;
-    await sim?.stop();
-    await env?.teardown();
+    await h?.stop();
   });
 
   it('the metrics endpoint serves release outcomes, Defender calls by endpoint and status, 429s and approval waits', async () => {

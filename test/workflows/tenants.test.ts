@@ -8,11 +8,9 @@ import { startRelease } from '../../client/release-client.js';
 import { scheduledBulkRequest, startBulkRelease } from '../../client/bulk-client.js';
 import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
 import { apiTaskQueue, watcherWorkflowId } from '../../workflows/watcher-definitions.js';
-import { activitiesPerSecond, createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
+import { activitiesPerSecond, type ReleaseWorkers } from '../../worker/worker.js';
 import { recordHistory } from '../helpers/histories.js';
-import { failureOf } from '../helpers/release-harness.js';
-import { startSimulator } from '../helpers/simulator.js';
-import { connectTestEnvironment, uniqueTaskQueue } from '../helpers/temporal.js';
+import { credentialsFor, failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const CONTOSO: SimApp = {
@@ -30,20 +28,12 @@ const FABRIKAM: SimApp = {
 const PRE_APPROVED = { preApprovedBy: 'bob@mssp.example', reason: 'CHG-7' };
 
 describe('multi-tenant releases', () => {
+  let h: ReleaseHarness;
   let env: TestWorkflowEnvironment;
   let sim: DefenderSimulator;
   let workers: ReleaseWorkers;
-  let running: Promise<void>;
-  const taskQueue = uniqueTaskQueue('tenants');
+  let taskQueue: string;
 
-  const credentialsOf = (app: SimApp) => ({
-    apiUrl: sim.url,
-    loginUrl: sim.url,
-    tenantId: app.tenantId,
-    clientId: app.clientId,
-    clientSecret: app.clientSecret,
-    scope: 'https://api.securitycenter.microsoft.com/.default',
-  });
   const start = (machineId: string, tenant: string | undefined, workflowId: string) =>
     startRelease(
       env.client,
@@ -60,26 +50,24 @@ describe('multi-tenant releases', () => {
     );
 
   before(async () => {
-    env = await connectTestEnvironment();
-    sim = await startSimulator({ apps: [CONTOSO, FABRIKAM], rateLimits: false });
-    workers = await createReleaseWorkers({
-      connection: env.nativeConnection,
-      namespace: env.namespace,
-      taskQueue,
-      requestTimeoutMs: 2_000,
+    h = await startReleaseHarness('tenants', { apps: [CONTOSO, FABRIKAM] }, undefined, (simulator) => ({
       // No default tenant: every release must name one.
+      defender: undefined,
       tenants: {
-        contoso: { credentials: credentialsOf(CONTOSO), rateBudget: { perMinute: 6000, perHour: 360_000 } },
-        fabrikam: { credentials: credentialsOf(FABRIKAM), rateBudget: { perMinute: 3000, perHour: 90_000 } },
+        contoso: {
+          credentials: credentialsFor(simulator, CONTOSO),
+          rateBudget: { perMinute: 6000, perHour: 360_000 },
+        },
+        fabrikam: {
+          credentials: credentialsFor(simulator, FABRIKAM),
+          rateBudget: { perMinute: 3000, perHour: 90_000 },
+        },
       },
-    });
-    running = workers.run();
+    }));
+    ({ env, sim, workers, taskQueue } = h);
   });
   after(async () => {
-    workers?.shutdown();
-    await running;
-    await sim?.stop();
-    await env?.teardown();
+    await h?.stop();
   });
 
   it("releases each tenant's machine with that tenant's credentials, through its own API queue and watcher", async () => {
