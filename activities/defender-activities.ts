@@ -22,6 +22,9 @@ export interface DefenderActivityDeps {
   rateLimitFallbackMs?: number;
 }
 
+/** Thrown (retryable, but listed as non-retryable by the release) by a retried POST: see postUnisolate. */
+export const PREVIOUS_ATTEMPT_UNKNOWN = 'PreviousAttemptUnknown';
+
 /** Failure types of the confirmation activity while the action is not final; retried by the polling policy. */
 export const ConfirmationFailureType = {
   Pending: 'MachineActionPending',
@@ -181,7 +184,20 @@ export function createDefenderActivities(deps: DefenderActivityDeps) {
     },
 
     /** POST unisolate, nothing else: the workflow decides what an unknown outcome means. */
-    async postUnisolate(input: { machineId: string; comment: string }): Promise<MachineActionSummary> {
+    async postUnisolate(input: {
+      machineId: string;
+      comment: string;
+      /** Set by releases that look for their own action after an unknown outcome (see below). */
+      lookFirstOnRetry?: boolean;
+    }): Promise<MachineActionSummary> {
+      // A retry means the previous attempt's outcome is unknown: its worker may have died after Defender created the
+      // action. Posting again could release twice; hand the decision back to the workflow, which lists first.
+      if (input.lookFirstOnRetry && activityInfo().attempt > 1) {
+        throw ApplicationFailure.create({
+          type: PREVIOUS_ATTEMPT_UNKNOWN,
+          message: `attempt ${activityInfo().attempt - 1} of this POST may have reached Defender; look before posting again`,
+        });
+      }
       return call('release', async (signal) => {
         const action = summarizeAction(
           await defender.unisolateMachine({ machineId: input.machineId, comment: input.comment }, { signal }),

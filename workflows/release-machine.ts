@@ -48,6 +48,8 @@ const UNKNOWN_POST_OUTCOMES = [
   'DefenderTimeout',
   'DefenderNetworkError',
   'DefenderInvalidResponse',
+  // A retried attempt (after a worker crash or an activity timeout) refuses to post blind.
+  'PreviousAttemptUnknown',
 ];
 
 /** Defender calls: a short attempt (got's request timeout is shorter still), retried with backoff until `withinMs`. */
@@ -429,7 +431,11 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
       try {
         const action = await defenderApi(v, `POST unisolate for ${v.machineId}`, v.deadlineMs, {
           retry: { nonRetryableErrorTypes: UNKNOWN_POST_OUTCOMES },
-        }).postUnisolate({ machineId: v.machineId, comment: `${v.comment} ${runCorrelationTag}` });
+        }).postUnisolate({
+          machineId: v.machineId,
+          comment: `${v.comment} ${runCorrelationTag}`,
+          lookFirstOnRetry: true,
+        });
         adopt({ action, how: 'posted' });
         return true;
       } catch (err) {
