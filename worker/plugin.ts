@@ -22,6 +22,8 @@ export interface DefenderTenantOptions {
   client?: DefenderClient;
   /** Defender's budget for this app and tenant; default 100/min and 1500/h. */
   rateBudget?: RateBudget;
+  /** Delay before retrying a 429 that carried no Retry-After; default 60 s. */
+  rateLimitFallbackMs?: number;
 }
 
 export interface DefenderIsolationPluginOptions {
@@ -42,6 +44,7 @@ interface Tenant {
   name: string;
   client: DefenderClient;
   rateBudget: RateBudget;
+  rateLimitFallbackMs?: number;
 }
 
 /**
@@ -64,7 +67,12 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           ? createDefenderClient(t.credentials, { requestTimeoutMs: options.requestTimeoutMs, tenant: name })
           : undefined);
       if (!client) throw new TypeError(`tenant ${name}: give credentials or a client`);
-      return { name, client, rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET };
+      return {
+        name,
+        client,
+        rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET,
+        rateLimitFallbackMs: t.rateLimitFallbackMs,
+      };
     });
     if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
     const defaultTenant = tenants.find((t) => t.name === DEFAULT_TENANT);
@@ -128,7 +136,10 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           connection: options.connection,
           namespace: options.namespace,
           taskQueue: apiTaskQueue(options.taskQueue, tenant.name),
-          activities: createApiActivities({ defender: tenant.client }),
+          activities: createApiActivities({
+            defender: tenant.client,
+            rateLimitFallbackMs: tenant.rateLimitFallbackMs,
+          }),
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),
       ),

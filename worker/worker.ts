@@ -17,8 +17,10 @@ export interface ReleaseWorkerOptions extends Partial<Omit<WorkerOptions, 'conne
   taskQueue: string;
   /** The default tenant's client (shorthand for `tenants.default.client`)… */
   defender?: DefenderClient;
-  /** …and its budget. */
+  /** …and its budget… */
   rateBudget?: RateBudget;
+  /** …and its delay before retrying a 429 without Retry-After. */
+  rateLimitFallbackMs?: number;
   /** More tenants (MSSP), by name. */
   tenants?: Record<string, DefenderTenantOptions>;
   requestTimeoutMs?: number;
@@ -37,9 +39,9 @@ export interface ReleaseWorkers {
 
 /** A dedicated release worker: a plain Worker with the defender-isolation plugin. */
 export async function createReleaseWorkers(options: ReleaseWorkerOptions): Promise<ReleaseWorkers> {
-  const { defender, rateBudget, tenants, requestTimeoutMs, tracing, ...workerOptions } = options;
+  const { defender, rateBudget, rateLimitFallbackMs, tenants, requestTimeoutMs, tracing, ...workerOptions } = options;
   const plugin = new DefenderIsolationPlugin({
-    tenants: { ...(defender ? { default: { client: defender, rateBudget } } : {}), ...tenants },
+    tenants: { ...(defender ? { default: { client: defender, rateBudget, rateLimitFallbackMs } } : {}), ...tenants },
     requestTimeoutMs,
     ...(tracing ? { apiWorkerOptions: { plugins: [tracing] } } : {}),
   });
