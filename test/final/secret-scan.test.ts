@@ -77,6 +77,10 @@ describe('secret scan over the whole test run', () => {
       for (const secret of findSecrets(corpus, list)) hits.push(`${workflow.workflowId}: ${secret.slice(0, 12)}…`);
       scanned += 1;
     }
+    console.log(
+      `secret-scan: ${list.length} secrets and tokens of the run (${list.filter((x) => x.startsWith('eyJ')).length} tokens), ` +
+        `${scanned} workflow histories with memo and search attributes, ${hits.length} found`,
+    );
     assert.deepEqual(hits, []);
     assert.ok(scanned >= 20, `scanned ${scanned} workflows`);
   });
@@ -85,11 +89,13 @@ describe('secret scan over the whole test run', () => {
     const logs = [
       ...filesUnder(path.join(RESULTS_DIR, 'logs'), '.log'),
       ...filesUnder(RESULTS_DIR, 'temporal-dev-server.log'),
+      ...filesUnder(RESULTS_DIR, 'temporal-restart-server.log'),
     ];
     assert.ok(logs.length >= 3, `found ${logs.length} log files`);
     const hits = logs.flatMap((file) =>
       findSecrets(readFileSync(file, 'utf8'), [...secrets]).map((s) => `${path.basename(file)}: ${s.slice(0, 12)}…`),
     );
+    console.log(`secret-scan: ${logs.length} log files, ${hits.length} found`);
     assert.deepEqual(hits, []);
   });
 });
