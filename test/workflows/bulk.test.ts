@@ -347,4 +347,29 @@ describe('bulkRelease', () => {
     assert.match(text, /^OUTCOME\s+MACHINES$/m);
     assert.match(text, /^released\s+2$/m);
   });
+  it("a batch approval cannot be replayed onto another batch: the other batch's digest is refused", async () => {
+    const first = await startBulk({ machineIds: [h.sim.addMachine({ isolated: true }).id] });
+    const second = await startBulk({ machineIds: [h.sim.addMachine({ isolated: true }).id] });
+    const awaiting = async (handle: typeof first) => {
+      for (let i = 0; i < 600; i++) {
+        const p = await handle.query(progressQuery).catch(() => undefined);
+        if (p?.state === 'awaiting-approval') return p;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error('never awaited approval');
+    };
+    const [a, b] = [await awaiting(first), await awaiting(second)];
+    assert.notEqual(a.targetDigest, b.targetDigest);
+    const eventsBefore = (await second.fetchHistory()).events?.length;
+    await assert.rejects(
+      second.executeUpdate(bulkApproveUpdate, {
+        args: [{ approver: 'bob@contoso.com', targetDigest: a.targetDigest! }],
+      }),
+      WorkflowUpdateFailedError,
+    );
+    assert.equal((await second.fetchHistory()).events?.length, eventsBefore, 'the refusal left no event');
+    assert.equal((await second.query(progressQuery)).state, 'awaiting-approval');
+    await first.cancel();
+    await second.cancel();
+  });
 });
