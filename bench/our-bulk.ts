@@ -1,0 +1,107 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefenderClient } from '../activities/defender/client.js';
+import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
+import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
+import { startDevServer } from '../worker/dev-server.js';
+import { resolveTemporalCli } from '../worker/temporal-cli.js';
+import { activitiesPerSecond, createReleaseWorkers, type RateBudget } from '../worker/worker.js';
+import type { BulkReport } from '../workflows/bulk-definitions.js';
+import type { bulkRelease } from '../workflows/bulk-release.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+/** Actions take 10 simulated minutes from POST to Succeeded. */
+export const TEN_MINUTE_ACTIONS = { pendingMs: 300_000, inProgressMs: 300_000 };
+
+export interface OurBulkResult {
+  machines: number;
+  released: number;
+  seconds: number;
+  calls: number;
+  byEndpoint: Record<string, number>;
+  throttled: number;
+  duplicates: number;
+  budget: RateBudget;
+}
+
+let runtimeInstalled = false;
+
+/**
+ * One bulk release of `machines` isolated machines through Temporal (a local dev server of its own) against the
+ * simulator with Defender's limits on, time-compressed `timeScale` times.
+ */
+export async function runOurBulk(options: {
+  machines: number;
+  timeScale: number;
+  concurrency?: number;
+}): Promise<OurBulkResult> {
+  const { machines, timeScale } = options;
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+  const cli = await resolveTemporalCli();
+  if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
+  const server = await startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+  const simulator = await new DefenderSimulator({
+    timeScale,
+    rateLimits: { perMinute: 100, perHour: 1500 },
+    actionVisibilityDelayMs: 1_000,
+    defaultBehavior: TEN_MINUTE_ACTIONS,
+  }).start();
+  try {
+    const ids = Array.from({ length: machines }, () => simulator.addMachine({ isolated: true }).id);
+    const connection = await NativeConnection.connect({ address: server.address });
+    const budget = { perMinute: 100, perHour: 1500, timeScale };
+    const workers = await createReleaseWorkers({
+      connection,
+      taskQueue: 'bench',
+      rateBudget: budget,
+      defender: new DefenderClient({
+        apiUrl: simulator.url,
+        userAgent: 'bench',
+        tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
+      }),
+    });
+    const clientConnection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection: clientConnection });
+    const started = Date.now();
+    const report: BulkReport = await workers.runUntil(
+      client.workflow.execute<typeof bulkRelease>('bulkRelease', {
+        taskQueue: 'bench',
+        workflowId: `bench-${Date.now()}`,
+        args: [
+          {
+            machineIds: ids,
+            comment: 'benchmark',
+            requestedBy: 'bench',
+            approval: { preApprovedBy: 'bench-approver', reason: 'benchmark' },
+            concurrency: options.concurrency ?? 200,
+            pollInterval: `${Math.max(1, Math.round(30 / timeScale))}s`,
+            deadline: '1h',
+          },
+        ],
+      }),
+    );
+    const seconds = (Date.now() - started) / 1000;
+    const api = simulator.requests.filter((r) => r.endpoint !== 'token');
+    const byEndpoint: Record<string, number> = {};
+    for (const r of api) byEndpoint[r.endpoint] = (byEndpoint[r.endpoint] ?? 0) + 1;
+    await clientConnection.close();
+    await connection.close();
+    return {
+      machines,
+      released: report.counts.released ?? 0,
+      seconds,
+      calls: api.length,
+      byEndpoint,
+      throttled: api.filter((r) => r.status === 429).length,
+      duplicates: ids.filter((id) => simulator.machineActions(id).filter((a) => a.type === 'Unisolate').length !== 1)
+        .length,
+      budget,
+    };
+  } finally {
+    await simulator.stop();
+    await server.stop();
+  }
+}
+
+export { activitiesPerSecond };
