@@ -46,7 +46,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'examples/**/workflows.ts'],
+    files: ['workflows/**/*.ts', 'examples/**/workflows.ts', 'bench/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

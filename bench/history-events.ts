@@ -1,0 +1,112 @@
+/**
+ * `npm run bench:history`: Temporal history events per release as the machine action takes longer (about 1, 10 and
+ * 100 polls of 1 s), side by side in one run: releaseMachine (pre-approved, and approved through the update) against a
+ * timer-loop workflow that sleeps and GETs the action once per poll. History events are Temporal storage (and, on
+ * Temporal Cloud, billed actions). A benchmark, not a test: nothing is asserted.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { approveRelease, startRelease } from '../client/release-client.js';
+import { DefenderClient } from '../activities/defender/client.js';
+import { isTerminalStatus } from '../activities/defender/schemas.js';
+import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
+import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
+import { startDevServer } from '../worker/dev-server.js';
+import { DefenderIsolationPlugin } from '../worker/plugin.js';
+import { resolveTemporalCli } from '../worker/temporal-cli.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import type { BenchActivities } from './workflows/index.js';
+
+const POLLS = [1, 10, 100];
+const POLL_MS = 1_000;
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const cli = await resolveTemporalCli();
+if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
+const server = await startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+const simulator = await new DefenderSimulator({ rateLimits: false, actionVisibilityDelayMs: 0 }).start();
+try {
+  const defender = new DefenderClient({
+    apiUrl: simulator.url,
+    userAgent: 'bench',
+    tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
+  });
+  const activities: BenchActivities = {
+    async postRelease({ machineId }) {
+      return { actionId: (await defender.unisolateMachine({ machineId, comment: 'timer-loop baseline' })).id };
+    },
+    async actionStatus({ actionId }) {
+      const action = await defender.getMachineAction(actionId);
+      return { final: isTerminalStatus(action.status), status: action.status };
+    },
+  };
+  const connection = await NativeConnection.connect({ address: server.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: 'bench-history',
+    workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+    activities,
+    plugins: [
+      new DefenderIsolationPlugin({
+        tenants: { default: { client: defender, rateBudget: { perMinute: 6000, perHour: 360_000 } } },
+      }),
+    ],
+  });
+  const client = new Client({ connection: await Connection.connect({ address: server.address }) });
+  const events = async (workflowId: string) =>
+    (await client.workflow.getHandle(workflowId).fetchHistory()).events!.length;
+
+  const rows = await worker.runUntil(
+    Promise.all(
+      POLLS.map(async (polls) => {
+        // The action stays Pending/InProgress for about `polls` poll intervals.
+        const behavior = { pendingMs: (polls * POLL_MS) / 2, inProgressMs: (polls * POLL_MS) / 2 };
+        const [a, b, c] = [0, 1, 2].map(() => simulator.addMachine({ isolated: true, behavior }).id);
+        const base = { comment: 'bench', requestedBy: 'alice@contoso.com', pollInterval: POLL_MS, deadline: '1h' };
+        const pre = await startRelease(
+          client,
+          { ...base, machineId: a!, approval: { preApprovedBy: 'bob@contoso.com', reason: 'bench' } },
+          { taskQueue: 'bench-history' },
+        );
+        const approved = await startRelease(client, { ...base, machineId: b! }, { taskQueue: 'bench-history' });
+        for (let i = 0; ; i++) {
+          try {
+            await approveRelease(client, b!, { approver: 'bob@contoso.com' });
+            break;
+          } catch (err) {
+            if (i > 200) throw err;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+        const loop = await client.workflow.start('timerLoopRelease', {
+          taskQueue: 'bench-history',
+          workflowId: `timer-loop-${c}`,
+          args: [{ machineId: c, pollIntervalMs: POLL_MS }],
+        });
+        await Promise.all([pre.handle.result(), approved.handle.result(), loop.result()]);
+        return {
+          polls,
+          pre: await events(pre.workflowId),
+          approved: await events(approved.workflowId),
+          loop: await events(loop.workflowId),
+        };
+      }),
+    ),
+  );
+  console.log(`\nHistory events per release (${new Date().toISOString()}, node ${process.version})`);
+  console.log(
+    `  ${'polls'.padStart(5)}  ${'ours, pre-approved'.padStart(18)}  ${'ours, approved'.padStart(14)}  ${'timer loop'.padStart(10)}  ratio`,
+  );
+  for (const r of rows) {
+    console.log(
+      `  ${String(r.polls).padStart(5)}  ${String(r.pre).padStart(18)}  ${String(r.approved).padStart(14)}  ` +
+        `${String(r.loop).padStart(10)}  ${(r.loop / r.approved).toFixed(1)}x`,
+    );
+  }
+  await connection.close();
+} finally {
+  await simulator.stop();
+  await server.stop();
+}
+process.exit(0);
