@@ -6,24 +6,17 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { approveRelease, getReleaseStatus, startRelease } from '../client/release-client.js';
-import { DefenderClient } from '../activities/defender/client.js';
-import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
-import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
-import { startDevServer } from '../worker/dev-server.js';
-import { resolveTemporalCli } from '../worker/temporal-cli.js';
+import { DefenderSimulator } from '../simulator/index.js';
 import { createReleaseWorkers, type RateBudget } from '../worker/worker.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { simulatorClient, startBenchServer } from './setup.js';
 
 const { values } = parseArgs({
   options: { releases: { type: 'string', default: '100' }, 'budget-releases': { type: 'string', default: '20' } },
 });
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const cli = await resolveTemporalCli();
-if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
-const server = await startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+const server = await startBenchServer();
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!;
@@ -39,11 +32,7 @@ async function measure(name: string, releases: number, budget: RateBudget): Prom
       connection,
       taskQueue,
       rateBudget: budget,
-      defender: new DefenderClient({
-        apiUrl: simulator.url,
-        userAgent: 'bench',
-        tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
-      }),
+      defender: simulatorClient(simulator),
     });
     return await workers.runUntil(
       (async () => {

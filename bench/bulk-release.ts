@@ -4,7 +4,8 @@
  * Prints API calls per machine, 429s, duplicates and wall time. A benchmark, not a test: nothing is asserted.
  */
 import { parseArgs } from 'node:util';
-import { activitiesPerSecond, runOurBulk } from './our-bulk.js';
+import { activitiesPerSecond } from '../worker/worker.js';
+import { runOurBulk } from './our-bulk.js';
 
 const { values } = parseArgs({
   options: {

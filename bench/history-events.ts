@@ -6,32 +6,21 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { approveRelease, startRelease } from '../client/release-client.js';
-import { DefenderClient } from '../activities/defender/client.js';
 import { isTerminalStatus } from '../activities/defender/schemas.js';
-import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
-import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
-import { startDevServer } from '../worker/dev-server.js';
+import { DefenderSimulator } from '../simulator/index.js';
 import { DefenderIsolationPlugin } from '../worker/plugin.js';
-import { resolveTemporalCli } from '../worker/temporal-cli.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { simulatorClient, startBenchServer } from './setup.js';
 import type { BenchActivities } from './workflows/index.js';
 
 const POLLS = [1, 10, 100];
 const POLL_MS = 1_000;
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
-const cli = await resolveTemporalCli();
-if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
-const server = await startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+const server = await startBenchServer();
 const simulator = await new DefenderSimulator({ rateLimits: false, actionVisibilityDelayMs: 0 }).start();
 try {
-  const defender = new DefenderClient({
-    apiUrl: simulator.url,
-    userAgent: 'bench',
-    tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
-  });
+  const defender = simulatorClient(simulator);
   const activities: BenchActivities = {
     async postRelease({ machineId }) {
       return { actionId: (await defender.unisolateMachine({ machineId, comment: 'timer-loop baseline' })).id };

@@ -1,14 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { DefenderClient } from '../activities/defender/client.js';
-import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
-import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
-import { startDevServer } from '../worker/dev-server.js';
-import { resolveTemporalCli } from '../worker/temporal-cli.js';
-import { activitiesPerSecond, createReleaseWorkers, type RateBudget } from '../worker/worker.js';
+import { NativeConnection } from '@temporalio/worker';
+import { DefenderSimulator } from '../simulator/index.js';
+import { createReleaseWorkers, type RateBudget } from '../worker/worker.js';
 import type { BulkReport } from '../workflows/bulk-definitions.js';
 import type { bulkRelease } from '../workflows/bulk-release.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { simulatorClient, startBenchServer } from './setup.js';
 
 /** Actions take 10 simulated minutes from POST to Succeeded. */
 export const TEN_MINUTE_ACTIONS = { pendingMs: 300_000, inProgressMs: 300_000 };
@@ -24,8 +20,6 @@ export interface OurBulkResult {
   budget: RateBudget;
 }
 
-let runtimeInstalled = false;
-
 /**
  * One bulk release of `machines` isolated machines through Temporal (a local dev server of its own) against the
  * simulator with Defender's limits on, time-compressed `timeScale` times.
@@ -36,11 +30,7 @@ export async function runOurBulk(options: {
   concurrency?: number;
 }): Promise<OurBulkResult> {
   const { machines, timeScale } = options;
-  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
-  runtimeInstalled = true;
-  const cli = await resolveTemporalCli();
-  if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
-  const server = await startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+  const server = await startBenchServer();
   const simulator = await new DefenderSimulator({
     timeScale,
     rateLimits: { perMinute: 100, perHour: 1500 },
@@ -55,11 +45,7 @@ export async function runOurBulk(options: {
       connection,
       taskQueue: 'bench',
       rateBudget: budget,
-      defender: new DefenderClient({
-        apiUrl: simulator.url,
-        userAgent: 'bench',
-        tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
-      }),
+      defender: simulatorClient(simulator),
     });
     const clientConnection = await Connection.connect({ address: server.address });
     const client = new Client({ connection: clientConnection });
@@ -103,5 +89,3 @@ export async function runOurBulk(options: {
     await server.stop();
   }
 }
-
-export { activitiesPerSecond };

@@ -12,11 +12,10 @@
  * A benchmark, not a test: nothing is asserted.
  */
 import { parseArgs } from 'node:util';
-import { DefenderClient } from '../activities/defender/client.js';
-import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
 import { isTerminalStatus } from '../activities/defender/schemas.js';
-import { DEFAULT_APP, DefenderSimulator } from '../simulator/index.js';
+import { DefenderSimulator } from '../simulator/index.js';
 import { runOurBulk, TEN_MINUTE_ACTIONS } from './our-bulk.js';
+import { simulatorClient } from './setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -46,11 +45,7 @@ async function pollingBaseline(name: string, pollEverySimulatedMs: number, count
   }).start();
   try {
     const ids = Array.from({ length: count }, () => simulator.addMachine({ isolated: true }).id);
-    const client = new DefenderClient({
-      apiUrl: simulator.url,
-      userAgent: `bench-${name}`,
-      tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent: 'bench' }),
-    });
+    const client = simulatorClient(simulator);
     const realPollMs = pollEverySimulatedMs / timeScale;
     const started = Date.now();
     await Promise.all(

@@ -122,3 +122,19 @@ export async function failureOf(handle: WorkflowHandle): Promise<ApplicationFail
   assert.equal(err.cause.nonRetryable, true);
   return err.cause;
 }
+
+/**
+ * A harness whose simulator enforces Defender's 100/min and 1500/h per app+tenant, time-compressed `timeScale` times,
+ * with actions that take two simulated minutes; the workers keep the same budget on the API task queue.
+ */
+export function startRateLimitedHarness(name: string, timeScale: number): Promise<ReleaseHarness> {
+  return startReleaseHarness(
+    name,
+    {
+      timeScale,
+      rateLimits: { perMinute: 100, perHour: 1500 },
+      defaultBehavior: { pendingMs: 60_000, inProgressMs: 60_000 },
+    },
+    { perMinute: 100, perHour: 1500, timeScale },
+  );
+}

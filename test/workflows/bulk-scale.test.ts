@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { BulkReport } from '../../workflows/bulk-definitions.js';
 import type { bulkRelease } from '../../workflows/bulk-release.js';
-import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const MACHINES = Number(process.env.BULK_SCALE_MACHINES ?? 1000);
 const TIME_SCALE = 60;
@@ -14,16 +14,7 @@ const TIME_SCALE = 60;
 describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME_SCALE}x time)`, () => {
   let h: ReleaseHarness;
   before(async () => {
-    h = await startReleaseHarness(
-      'bulk-scale',
-      // Actions take two simulated minutes (2 s real) in Pending and InProgress.
-      {
-        timeScale: TIME_SCALE,
-        rateLimits: { perMinute: 100, perHour: 1500 },
-        defaultBehavior: { pendingMs: 60_000, inProgressMs: 60_000 },
-      },
-      { perMinute: 100, perHour: 1500, timeScale: TIME_SCALE },
-    );
+    h = await startRateLimitedHarness('bulk-scale', TIME_SCALE);
   });
   after(async () => {
     await h?.stop();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { startRelease } from '../../client/release-client.js';
-import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const RELEASES = Number(process.env.LOAD_RELEASES ?? 500);
 const TIME_SCALE = 60;
@@ -15,15 +15,7 @@ const TIME_SCALE = 60;
 describe(`${RELEASES} concurrent single releases (Defender limits on, ${TIME_SCALE}x time)`, () => {
   let h: ReleaseHarness;
   before(async () => {
-    h = await startReleaseHarness(
-      'release-load',
-      {
-        timeScale: TIME_SCALE,
-        rateLimits: { perMinute: 100, perHour: 1500 },
-        defaultBehavior: { pendingMs: 60_000, inProgressMs: 60_000 },
-      },
-      { perMinute: 100, perHour: 1500, timeScale: TIME_SCALE },
-    );
+    h = await startRateLimitedHarness('release-load', TIME_SCALE);
   });
   after(async () => {
     await h?.stop();

@@ -1,0 +1,27 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefenderClient } from '../activities/defender/client.js';
+import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
+import { DEFAULT_APP, type DefenderSimulator } from '../simulator/index.js';
+import { startDevServer, type DevServer } from '../worker/dev-server.js';
+import { resolveTemporalCli } from '../worker/temporal-cli.js';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+
+let runtimeInstalled = false;
+
+/** A dev server of the benchmark's own (in memory, search attributes registered); SDK logs only on errors. */
+export async function startBenchServer(): Promise<DevServer> {
+  if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
+  runtimeInstalled = true;
+  const cli = await resolveTemporalCli();
+  if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
+  return startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+}
+
+/** The same DefenderClient the worker uses, against the simulator's default app. */
+export function simulatorClient(simulator: DefenderSimulator, userAgent = 'bench'): DefenderClient {
+  return new DefenderClient({
+    apiUrl: simulator.url,
+    userAgent,
+    tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent }),
+  });
+}
