@@ -29,6 +29,7 @@ try {
       const action = await defender.getMachineAction(actionId);
       return { final: isTerminalStatus(action.status), status: action.status };
     },
+    greet: async ({ name }) => `hello ${name}`,
   };
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await Worker.create({

@@ -17,11 +17,12 @@ export async function startBenchServer(): Promise<DevServer> {
   return startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
 }
 
-/** The same DefenderClient the worker uses, against the simulator's default app. */
-export function simulatorClient(simulator: DefenderSimulator, userAgent = 'bench'): DefenderClient {
+/** The same DefenderClient the worker uses, against the simulator's default app (the simulator, or its URL). */
+export function simulatorClient(simulator: DefenderSimulator | string, userAgent = 'bench'): DefenderClient {
+  const url = typeof simulator === 'string' ? simulator : simulator.url;
   return new DefenderClient({
-    apiUrl: simulator.url,
+    apiUrl: url,
     userAgent,
-    tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: simulator.url, userAgent }),
+    tokens: new ClientCredentialsTokenSource({ ...DEFAULT_APP, loginUrl: url, userAgent }),
   });
 }

@@ -1,15 +1,19 @@
 /**
- * The baseline of the history benchmark, written as a playbook author would with Temporal: POST, then a workflow timer
- * and one GET activity per poll until the action is final. Bench only; registered next to ours through the plugin.
+ * Baselines of the benchmarks, registered next to ours through the plugin (bench only):
+ * - timerLoopRelease, written as a playbook author would with Temporal: POST, then a workflow timer and one GET
+ *   activity per poll until the action is final (history benchmark);
+ * - hello, Temporal's floor: one workflow, one activity, and held, a workflow that only waits for a signal
+ *   (worker-overhead benchmark).
  */
-import { proxyActivities, sleep } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
 
 export interface BenchActivities {
   postRelease(input: { machineId: string }): Promise<{ actionId: string }>;
   actionStatus(input: { actionId: string }): Promise<{ final: boolean; status: string }>;
+  greet(input: { name: string }): Promise<string>;
 }
 
-const { postRelease, actionStatus } = proxyActivities<BenchActivities>({
+const { postRelease, actionStatus, greet } = proxyActivities<BenchActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s' },
 });
@@ -21,4 +25,16 @@ export async function timerLoopRelease(input: { machineId: string; pollIntervalM
     const { final, status } = await actionStatus({ actionId });
     if (final) return status;
   }
+}
+
+export async function hello(input: { name: string }): Promise<string> {
+  return await greet({ name: input.name });
+}
+
+export const letGo = defineSignal('letGo');
+
+export async function held(): Promise<void> {
+  let go = false;
+  setHandler(letGo, () => void (go = true));
+  await condition(() => go);
 }
