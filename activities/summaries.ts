@@ -11,6 +11,7 @@ export function summarizeAction(action: MachineAction): MachineActionSummary {
     requestorComment: action.requestorComment ?? null,
     createdAt: action.creationDateTimeUtc,
     lastUpdateAt: action.lastUpdateDateTimeUtc ?? null,
+    computerDnsName: action.computerDnsName ?? null,
   };
 }
 

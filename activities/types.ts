@@ -11,6 +11,8 @@ export interface MachineActionSummary {
   requestorComment: string | null;
   createdAt: string;
   lastUpdateAt: string | null;
+  /** The device's name as the action records it (absent from summaries made before it was recorded). */
+  computerDnsName?: string | null;
 }
 
 export interface MachineSummary {

@@ -8,20 +8,19 @@ import { DefenderIsolationPlugin } from '../worker/plugin.js';
 import { simulatorClient } from './setup.js';
 import type { BenchActivities } from './workflows/index.js';
 
-const [address, simulatorUrl, taskQueue, maxCachedWorkflows] = process.argv.slice(2) as [
-  string,
-  string,
-  string,
-  string?,
-];
+const [address, simulatorUrl, taskQueue, settings] = process.argv.slice(2) as [string, string, string, string];
+/** Worker settings under test: a prebuilt workflow bundle (no webpack in the worker), a smaller workflow cache. */
+const { bundlePath, maxCachedWorkflows } = JSON.parse(settings) as { bundlePath?: string; maxCachedWorkflows?: number };
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const connection = await NativeConnection.connect({ address });
 const activities: Pick<BenchActivities, 'greet'> = { greet: async ({ name }) => `hello ${name}` };
 const worker = await Worker.create({
   connection,
   taskQueue,
-  ...(maxCachedWorkflows ? { maxCachedWorkflows: Number(maxCachedWorkflows) } : {}),
-  workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+  ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+  ...(bundlePath
+    ? { workflowBundle: { codePath: bundlePath } }
+    : { workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)) }),
   activities,
   plugins: [
     new DefenderIsolationPlugin({

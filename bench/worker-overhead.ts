@@ -1,5 +1,6 @@
 /**
- * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000]`: what our workflows cost a worker, side by
+ * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000 --max-cached-workflows N --prebuilt-bundle]`:
+ * what our workflows cost a worker, side by
  * side in one run on one dev server, each measurement in a fresh worker process (our plugin plus the baselines, as a
  * user's worker would host both):
  * - throughput: pre-approved releases completed per second against a simulator whose actions finish at once, against
@@ -7,16 +8,23 @@
  *   drift on shared machines);
  * - memory: the worker's RSS idle and with N releases in flight (their actions stay Pending, the watcher follows them),
  *   against N `held` workflows (which only wait for a signal) in flight.
+ * `--prebuilt-bundle` bundles the workflows once, here, as a deployment would at build time (the plugin's bundler
+ * hook adds ours), so the worker runs no webpack; `--max-cached-workflows` bounds the worker's workflow cache.
  * A benchmark, not a test: nothing is asserted.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRelease } from '../client/release-client.js';
 import { DefenderSimulator } from '../simulator/index.js';
-import { startBenchServer } from './setup.js';
+import { DefenderIsolationPlugin } from '../worker/plugin.js';
+import { simulatorClient, startBenchServer } from './setup.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,12 +32,16 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '2' },
     'in-flight': { type: 'string', default: '1000' },
     'max-cached-workflows': { type: 'string' },
+    'prebuilt-bundle': { type: 'boolean', default: false },
   },
 });
 const n = Number(values.releases);
 const rounds = Number(values.rounds);
 const inFlight = Number(values['in-flight']);
 const maxCached = values['max-cached-workflows'];
+const settings: { bundlePath?: string; maxCachedWorkflows?: number } = {
+  ...(maxCached ? { maxCachedWorkflows: Number(maxCached) } : {}),
+};
 
 const server = await startBenchServer();
 const simulator = await new DefenderSimulator({
@@ -37,6 +49,15 @@ const simulator = await new DefenderSimulator({
   actionVisibilityDelayMs: 0,
   defaultBehavior: { pendingMs: 0, inProgressMs: 0 },
 }).start();
+if (values['prebuilt-bundle']) {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+    plugins: [new DefenderIsolationPlugin({ tenants: { default: { client: simulatorClient(simulator) } } })],
+    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
+  });
+  settings.bundlePath = path.join(mkdtempSync(path.join(tmpdir(), 'bench-bundle-')), 'workflows.js');
+  writeFileSync(settings.bundlePath, code);
+}
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
@@ -55,7 +76,7 @@ async function startWorker(): Promise<BenchWorker> {
   const taskQueue = `bench-overhead-${++phase}`;
   const child: ChildProcess = fork(
     fileURLToPath(new URL('./overhead-worker.ts', import.meta.url)),
-    [server.address, simulator.url, taskQueue, ...(maxCached ? [maxCached] : [])],
+    [server.address, simulator.url, taskQueue, JSON.stringify(settings)],
     { execArgv: ['--import', 'tsx'] },
   );
   await once(child, 'message');
@@ -168,7 +189,7 @@ try {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(
     `\nworker overhead benchmark (${new Date().toISOString()}, node ${process.version}` +
-      `${maxCached ? `, maxCachedWorkflows ${maxCached}` : ''})`,
+      `${maxCached ? `, maxCachedWorkflows ${maxCached}` : ''}${settings.bundlePath ? ', prebuilt bundle' : ''})`,
   );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 } finally {

@@ -267,6 +267,11 @@ export class DefenderSimulator {
     if (index >= 0) this.#faults.splice(index, 1);
   }
 
+  /** How many requests a fault has hit so far (0 for an unknown id). */
+  faultHits(id: string): number {
+    return this.#faults.find((f) => f.id === id)?.hits ?? 0;
+  }
+
   clearFaults(): void {
     this.#faults.length = 0;
   }
@@ -342,7 +347,7 @@ export class DefenderSimulator {
       endpoint: 'unknown',
       status: 0,
     };
-    const route = this.#route(entry.method, url.pathname);
+    const route = this.#route(entry.method, url.pathname, url.searchParams.get('$filter'));
     entry.endpoint = route?.endpoint ?? 'unknown';
     entry.machineId = route?.machineId;
     entry.actionId = route?.actionId;
@@ -373,6 +378,7 @@ export class DefenderSimulator {
   #route(
     method: string,
     path: string,
+    filter: string | null,
   ): { endpoint: SimEndpoint; machineId?: string; actionId?: string; tenantId?: string } | undefined {
     let m: RegExpExecArray | null;
     if (method === 'POST' && (m = /^\/([^/]+)\/oauth2\/v2\.0\/token$/.exec(path))) {
@@ -389,7 +395,11 @@ export class DefenderSimulator {
         machineId: decodeURIComponent(m[1]!),
       };
     }
-    if (method === 'GET' && api === '/machineactions') return { endpoint: 'listMachineActions' };
+    if (method === 'GET' && api === '/machineactions') {
+      // A list of one machine's actions is logged (and matched by faults) under that machine.
+      const machines = [...(filter ?? '').matchAll(/\bmachineId eq '([^']*)'/g)].map((x) => x[1]!.replace(/''/g, "'"));
+      return { endpoint: 'listMachineActions', ...(machines.length === 1 ? { machineId: machines[0] } : {}) };
+    }
     if (method === 'GET' && (m = /^\/machineactions\/([^/]+)$/.exec(api)))
       return { endpoint: 'getMachineAction', actionId: decodeURIComponent(m[1]!) };
     if (method === 'POST' && (m = /^\/machineactions\/([^/]+)\/cancel$/.exec(api))) {

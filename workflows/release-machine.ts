@@ -6,6 +6,7 @@ import type {
   IsolationState,
   IsolationView,
   MachineActionSummary,
+  MachineSummary,
   ReleaseSubmission,
 } from '../activities/types.js';
 import type { WatcherActivities } from '../activities/watcher-activities.js';
@@ -41,6 +42,14 @@ const { watchMachineAction } = wf.proxyLocalActivities<WatcherActivities>({
  * call per activity, and learn their action's end from the tenant's watcher. Older runs replay the first version.
  */
 const SHARED_BUDGET_PATCH = 'defender-api-budget-and-watcher';
+
+/**
+ * Releases started from this version on (v3, on top of v2) keep history short, since history is storage and, on
+ * Temporal Cloud, billed: the machine check is one list call (the machine is read only when it has no isolation
+ * history, to tell an unknown machine from one never isolated), and the deadline timer of a confirmed release is left
+ * to lapse with the workflow rather than cancelled. Older runs replay v2 or v1.
+ */
+const LEAN_HISTORY_PATCH = 'lean-history';
 
 /** Outcomes of a POST that leave it unknown whether Defender created the action: look before posting again. */
 const UNKNOWN_POST_OUTCOMES = [
@@ -155,8 +164,9 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     's',
     'Seconds from awaiting-approval to the decision (or expiry)',
   );
-  /** Whether this run follows the shared-budget version (decided once, after validation). */
+  /** Whether this run follows the shared-budget version, and the lean-history one on top (decided once, at start). */
   let v2 = false;
+  let v3 = false;
   /** The machine action being followed. */
   let current: MachineActionSummary | undefined;
   let watcherOutcome: ActionOutcome | undefined;
@@ -293,6 +303,16 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   async function inspect(step: string): Promise<IsolationView> {
     const v = validated!;
     try {
+      if (v3) {
+        const { ours: _ours, ...state } = await listState(step);
+        const any = state.newestSucceeded ?? state.inFlightUnisolate ?? state.inFlightIsolate;
+        // Any isolation action proves the machine exists and names it; with none, only the machine itself can tell
+        // an unknown id (404, machine-not-found) from a machine that was never isolated.
+        const machine: MachineSummary = any
+          ? { id: v.machineId, computerDnsName: any.computerDnsName ?? null, healthStatus: null, osPlatform: null }
+          : await defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({ machineId: v.machineId });
+        return { machine, ...state };
+      }
       if (v2) {
         const machine = await defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({
           machineId: v.machineId,
@@ -467,7 +487,15 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
         pollIntervalMs: v.pollIntervalMs,
       },
     });
-    if (!(await wf.condition(() => watcherOutcome !== undefined, v.deadlineMs))) {
+    // v3: the deadline timer is raced, not attached to the condition, so that a confirmed release ends without a
+    // TimerCanceled event (the timer lapses with the workflow).
+    const confirmed = v3
+      ? await Promise.race([
+          wf.condition(() => watcherOutcome !== undefined).then(() => true),
+          wf.sleep(v.deadlineMs).then(() => watcherOutcome !== undefined),
+        ])
+      : await wf.condition(() => watcherOutcome !== undefined, v.deadlineMs);
+    if (!confirmed) {
       // Nobody follows the action any more: cancel it so that it cannot release the machine unobserved later.
       await wf.CancellationScope.nonCancellable(async () => {
         const cancelled = await cancelAction(action.id, `Release deadline exceeded in ${info.workflowId}`).catch(
@@ -523,7 +551,8 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
   }
 
   // Decided in the first activation, before any command, so that replay always meets the marker at the same point.
-  v2 = wf.patched(SHARED_BUDGET_PATCH);
+  v3 = wf.patched(LEAN_HISTORY_PATCH);
+  v2 = v3 || wf.patched(SHARED_BUDGET_PATCH);
 
   try {
     // 1. Validate, with the same schema the client used.

@@ -69,7 +69,7 @@ describe('metrics and logs', () => {
     // One throttled answer (then the retry succeeds), and one machine that does not exist.
     const throttled = sim.addMachine({ isolated: true });
     sim.addFault({
-      match: { endpoint: 'getMachine', machineId: throttled.id },
+      match: { endpoint: 'listMachineActions', machineId: throttled.id },
       times: 1,
       fault: { kind: 'status', status: 429, retryAfter: 1 },
     });
@@ -107,7 +107,10 @@ describe('metrics and logs', () => {
       2,
     );
     assert.ok(sum(samples(text, 'defender_isolation_defender_calls_total', { status: '404' })) >= 1);
-    assert.equal(sum(samples(text, 'defender_isolation_defender_throttled_total', { endpoint: 'getMachine' })), 1);
+    assert.equal(
+      sum(samples(text, 'defender_isolation_defender_throttled_total', { endpoint: 'listMachineActions' })),
+      1,
+    );
     assert.equal(
       sum(samples(text, 'defender_isolation_approval_wait_count', { decision: 'approved' })),
       1,

@@ -101,6 +101,12 @@ describe('releaseMachine', () => {
       [status.approval.mode, status.approval.decision?.source, status.approval.decision?.comment],
       ['pre-approved', 'pre-approved', 'CHG-1234'],
     );
+    // Lean history (v3): its isolation history proves the machine exists, so it is not read, and the release stays
+    // within 30 events however many polls its action took (the polls are the watcher's).
+    assert.equal(h.sim.requests.filter((r) => r.endpoint === 'getMachine' && r.machineId === machine.id).length, 0);
+    const events = (await handle.fetchHistory()).events!;
+    assert.ok(events.length <= 30, `${events.length} events`);
+    assert.equal(events.filter((e) => e.timerCanceledEventAttributes).length, 0);
     await recordHistory(handle, 'released-pre-approved');
   });
 

@@ -59,8 +59,8 @@ describe('OpenTelemetry tracing', () => {
     );
     const spans = await spansOf(start.spanContext().traceId, [
       'RunWorkflow:releaseMachine',
-      'StartActivity:getMachine',
-      'RunActivity:getMachine',
+      'StartActivity:listIsolationActions',
+      'RunActivity:listIsolationActions',
       'RunActivity:postUnisolate',
     ]);
     const post = spans.find((s) => s.name === 'RunActivity:postUnisolate')!;
