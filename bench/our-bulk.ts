@@ -18,6 +18,8 @@ export interface OurBulkResult {
   throttled: number;
   duplicates: number;
   budget: RateBudget;
+  /** From the first release POST to the last: the steady state, without start-up and the last actions' own duration. */
+  postWindow: { seconds: number; posts: number; calls: number };
 }
 
 /**
@@ -71,6 +73,9 @@ export async function runOurBulk(options: {
     const api = simulator.requests.filter((r) => r.endpoint !== 'token');
     const byEndpoint: Record<string, number> = {};
     for (const r of api) byEndpoint[r.endpoint] = (byEndpoint[r.endpoint] ?? 0) + 1;
+    const posts = api.filter((r) => r.endpoint === 'unisolateMachine');
+    const [first, last] = [Date.parse(posts[0]!.at), Date.parse(posts.at(-1)!.at)];
+    const inWindow = api.filter((r) => Date.parse(r.at) >= first && Date.parse(r.at) <= last);
     await clientConnection.close();
     await connection.close();
     return {
@@ -83,6 +88,7 @@ export async function runOurBulk(options: {
       duplicates: ids.filter((id) => simulator.machineActions(id).filter((a) => a.type === 'Unisolate').length !== 1)
         .length,
       budget,
+      postWindow: { seconds: (last - first) / 1000, posts: posts.length, calls: inWindow.length },
     };
   } finally {
     await simulator.stop();

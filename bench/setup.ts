@@ -14,7 +14,9 @@ export async function startBenchServer(): Promise<DevServer> {
   runtimeInstalled = true;
   const cli = await resolveTemporalCli();
   if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
-  return startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES });
+  // BENCH_SERVER_ARGS: extra `temporal server start-dev` arguments, e.g. dynamic config for an experiment.
+  const extraArgs = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [];
+  return startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES, extraArgs });
 }
 
 /** The same DefenderClient the worker uses, against the simulator's default app (the simulator, or its URL). */

@@ -1,4 +1,7 @@
-/** The worker's tenants file: validated at start, secrets by reference, messages without values. */
+/**
+ * The worker's configuration: the tenants file (validated at start, secrets by reference, messages without values) and
+ * the workflow cache bound.
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -63,4 +66,15 @@ describe('DEFENDER_TENANTS_FILE', () => {
       );
     });
   }
+});
+
+describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
+  it('is the SDK default when unset, a bound when set, and refused when not a whole number', () => {
+    assert.equal(loadConfig({}).maxCachedWorkflows, undefined);
+    assert.equal(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '100' }).maxCachedWorkflows, 100);
+    assert.throws(
+      () => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }),
+      (err: Error) => err instanceof ConfigError && /WORKER_MAX_CACHED_WORKFLOWS/.test(err.message),
+    );
+  });
 });

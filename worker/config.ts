@@ -47,6 +47,7 @@ const envSchema = z.object({
   DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
+  WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
   DEMO_MODE: optional.pipe(z.enum(['auto', 'true', 'false']).optional()),
   METRICS_BIND_ADDRESS: optional.refine(
     (v) => v === undefined || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
@@ -94,6 +95,11 @@ export interface WorkerConfig {
   rateBudget: { perMinute: number; perHour: number; timeScale: number };
   /** Named MSSP tenants (DEFENDER_TENANTS_FILE), besides the default one of the DEFENDER_* variables. */
   tenants: Record<string, TenantSettings>;
+  /**
+   * Workflows the worker keeps in memory between tasks; unset: the SDK's default, sized from the heap limit. Releases
+   * spend their life waiting, so a small cache trades a short replay on wake-up for memory (see README, Performance).
+   */
+  maxCachedWorkflows: number | undefined;
   /** Prometheus scrape endpoint of the worker runtime, e.g. 0.0.0.0:9464. */
   metricsBindAddress: string | undefined;
   /** OTLP/gRPC collector for traces (and metrics when no Prometheus address is set). */
@@ -176,6 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     defender,
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
     simulatorPort: e.SIMULATOR_PORT ?? 8089,
+    maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     rateBudget: {
       perMinute: e.DEFENDER_RATE_PER_MINUTE ?? 100,
       perHour: e.DEFENDER_RATE_PER_HOUR ?? 1500,

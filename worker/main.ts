@@ -112,6 +112,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       requestTimeoutMs: config.requestTimeoutMs,
+      ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
       ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
       tenants: {
         default: { credentials, rateBudget: config.rateBudget },
