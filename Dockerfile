@@ -11,6 +11,9 @@ COPY workflows ./workflows
 COPY worker ./worker
 COPY simulator ./simulator
 COPY client ./client
+# The workflows are bundled once here, not by webpack at every start (less memory, faster start).
+RUN node --import tsx worker/bundle-workflows.ts /app/.cache/workflow-bundle.js
+ENV WORKFLOW_BUNDLE_PATH=/app/.cache/workflow-bundle.js
 USER node
 # Prometheus metrics (METRICS_BIND_ADDRESS=0.0.0.0:9464).
 EXPOSE 9464

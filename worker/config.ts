@@ -48,6 +48,7 @@ const envSchema = z.object({
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
   WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
+  WORKFLOW_BUNDLE_PATH: optional,
   DEMO_MODE: optional.pipe(z.enum(['auto', 'true', 'false']).optional()),
   METRICS_BIND_ADDRESS: optional.refine(
     (v) => v === undefined || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
@@ -100,6 +101,8 @@ export interface WorkerConfig {
    * spend their life waiting, so a small cache trades a short replay on wake-up for memory (see README, Performance).
    */
   maxCachedWorkflows: number | undefined;
+  /** A workflow bundle made at build time (`npm run bundle:workflows`); unset: bundled at start. */
+  workflowBundlePath: string | undefined;
   /** Prometheus scrape endpoint of the worker runtime, e.g. 0.0.0.0:9464. */
   metricsBindAddress: string | undefined;
   /** OTLP/gRPC collector for traces (and metrics when no Prometheus address is set). */
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
     simulatorPort: e.SIMULATOR_PORT ?? 8089,
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateBudget: {
       perMinute: e.DEFENDER_RATE_PER_MINUTE ?? 100,
       perHour: e.DEFENDER_RATE_PER_HOUR ?? 1500,

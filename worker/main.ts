@@ -113,6 +113,7 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       requestTimeoutMs: config.requestTimeoutMs,
       ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
+      ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
       ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
       tenants: {
         default: { credentials, rateBudget: config.rateBudget },
@@ -132,6 +133,7 @@ async function main(): Promise<void> {
       },
     });
     const tq = config.temporal.taskQueue;
+    if (config.workflowBundlePath) console.log(`Workflows from the prebuilt bundle ${config.workflowBundlePath}`);
     console.log(
       `Worker polling task queue "${tq}" in namespace "${config.temporal.namespace}"; Defender calls of tenant ` +
         workers.plugin.tenants

@@ -4,9 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { EXIT, runCli } from '../../client/cli.js';
+import { writeWorkflowBundle } from '../../worker/bundle-workflows.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
@@ -28,6 +32,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   let worker: ChildProcess;
   let output = '';
   let exited: Promise<number | null>;
+  let bundlePath: string;
   const taskQueue = uniqueTaskQueue('main-job');
   const machine = DEMO_MACHINES[1].id;
 
@@ -35,6 +40,8 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     assert.ok(process.env.TEMPORAL_TEST_ADDRESS, 'run through npm test');
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
+    // As the Docker image runs it: workflows bundled at build time (every other test bundles them at worker start).
+    bundlePath = await writeWorkflowBundle(path.join(mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'workflows.js'));
     worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
       cwd: PROJECT_ROOT,
       env: {
@@ -42,6 +49,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
         TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
         TEMPORAL_TASK_QUEUE: taskQueue,
         SIMULATOR_PORT: '0',
+        WORKFLOW_BUNDLE_PATH: bundlePath,
         DEFENDER_TENANT_ID: '',
         DEFENDER_CLIENT_ID: '',
         DEFENDER_CLIENT_SECRET: '',
@@ -64,6 +72,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
 
   it('announces demo mode and the demo machines', () => {
     assert.match(output, /DEMO MODE/);
+    assert.ok(output.includes(`Workflows from the prebuilt bundle ${bundlePath}`), output);
     for (const m of DEMO_MACHINES) assert.ok(output.includes(m.id));
   });
 

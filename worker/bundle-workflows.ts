@@ -1,0 +1,27 @@
+/**
+ * `npm run bundle:workflows [-- <file>]`: bundles the release workflows once, at build time, into one file (default
+ * `.cache/workflow-bundle.js`). A worker started with `WORKFLOW_BUNDLE_PATH=<file>` loads it instead of running webpack
+ * at start: faster start, and about 100 MB less worker memory (README, Performance). Rebuild it with the code.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { PROJECT_ROOT, WORKFLOWS_PATH } from './paths.js';
+
+export const DEFAULT_BUNDLE_PATH = path.join(PROJECT_ROOT, '.cache', 'workflow-bundle.js');
+
+export async function writeWorkflowBundle(file = DEFAULT_BUNDLE_PATH): Promise<string> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
+  });
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, code);
+  return file;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = await writeWorkflowBundle(process.argv[2] ? path.resolve(process.argv[2]) : undefined);
+  console.log(`Workflow bundle written to ${file}; start the worker with WORKFLOW_BUNDLE_PATH=${file}`);
+}
