@@ -1,15 +1,15 @@
 /**
- * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000 --max-cached-workflows N --prebuilt-bundle]`:
- * what our workflows cost a worker, side by
- * side in one run on one dev server, each measurement in a fresh worker process (our plugin plus the baselines, as a
- * user's worker would host both):
+ * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000 --max-cached-workflows N --prebuilt-bundle
+ * --worker-heap-mb M]`: what our workflows cost a worker, side by side in one run on one dev server, each measurement
+ * in a fresh worker process (our plugin plus the baselines, as a user's worker would host both):
  * - throughput: pre-approved releases completed per second against a simulator whose actions finish at once, against
  *   Temporal's floor, a one-activity `hello` workflow, in alternating rounds (the ratio is the figure; absolute rates
  *   drift on shared machines);
  * - memory: the worker's RSS idle and with N releases in flight (their actions stay Pending, the watcher follows them),
  *   against N `held` workflows (which only wait for a signal) in flight.
  * `--prebuilt-bundle` bundles the workflows once, here, as a deployment would at build time (the plugin's bundler
- * hook adds ours), so the worker runs no webpack; `--max-cached-workflows` bounds the worker's workflow cache.
+ * hook adds ours), so the worker runs no webpack; `--max-cached-workflows` bounds the worker's workflow cache;
+ * `--worker-heap-mb` caps the worker's V8 old space (node --max-old-space-size).
  * A benchmark, not a test: nothing is asserted.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '1000' },
     'max-cached-workflows': { type: 'string' },
     'prebuilt-bundle': { type: 'boolean', default: false },
+    'worker-heap-mb': { type: 'string' },
   },
 });
 const n = Number(values.releases);
@@ -77,7 +78,13 @@ async function startWorker(): Promise<BenchWorker> {
   const child: ChildProcess = fork(
     fileURLToPath(new URL('./overhead-worker.ts', import.meta.url)),
     [server.address, simulator.url, taskQueue, JSON.stringify(settings)],
-    { execArgv: ['--import', 'tsx'] },
+    {
+      execArgv: [
+        ...(values['worker-heap-mb'] ? [`--max-old-space-size=${values['worker-heap-mb']}`] : []),
+        '--import',
+        'tsx',
+      ],
+    },
   );
   await once(child, 'message');
   return {
@@ -189,7 +196,8 @@ try {
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(
     `\nworker overhead benchmark (${new Date().toISOString()}, node ${process.version}` +
-      `${maxCached ? `, maxCachedWorkflows ${maxCached}` : ''}${settings.bundlePath ? ', prebuilt bundle' : ''})`,
+      `${maxCached ? `, maxCachedWorkflows ${maxCached}` : ''}${settings.bundlePath ? ', prebuilt bundle' : ''}` +
+      `${values['worker-heap-mb'] ? `, --max-old-space-size=${values['worker-heap-mb']}` : ''})`,
   );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 } finally {
