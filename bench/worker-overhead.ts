@@ -14,15 +14,15 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRelease } from '../client/release-client.js';
 import { DefenderSimulator } from '../simulator/index.js';
+import { writeWorkflowBundle } from '../worker/bundle-workflows.js';
 import { DefenderIsolationPlugin } from '../worker/plugin.js';
 import { simulatorClient, startBenchServer } from './setup.js';
 
@@ -51,13 +51,13 @@ const simulator = await new DefenderSimulator({
   defaultBehavior: { pendingMs: 0, inProgressMs: 0 },
 }).start();
 if (values['prebuilt-bundle']) {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
-    plugins: [new DefenderIsolationPlugin({ tenants: { default: { client: simulatorClient(simulator) } } })],
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-  });
-  settings.bundlePath = path.join(mkdtempSync(path.join(tmpdir(), 'bench-bundle-')), 'workflows.js');
-  writeFileSync(settings.bundlePath, code);
+  settings.bundlePath = await writeWorkflowBundle(
+    path.join(mkdtempSync(path.join(tmpdir(), 'bench-bundle-')), 'workflows.js'),
+    {
+      workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+      plugins: [new DefenderIsolationPlugin({ tenants: { default: { client: simulatorClient(simulator) } } })],
+    },
+  );
 }
 const connection = await Connection.connect({ address: server.address });
 const client = new Client({ connection });

@@ -10,6 +10,7 @@ import { before, describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { QUIET_BUNDLER_LOGGER } from '../worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../worker/worker.js';
 import { HISTORIES_DIR } from './helpers/histories.js';
 import { installTestRuntime } from './helpers/temporal.js';
@@ -26,7 +27,7 @@ describe('replay of committed histories', () => {
     installTestRuntime();
     bundle = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
-      logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
+      logger: QUIET_BUNDLER_LOGGER,
     });
   });
 
@@ -52,7 +53,7 @@ describe('replay of committed histories', () => {
   it('fails on a non-deterministic change (the guard works)', async () => {
     const changed = await bundleWorkflowCode({
       workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflow/index.ts', import.meta.url)),
-      logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
+      logger: QUIET_BUNDLER_LOGGER,
     });
     await assert.rejects(
       Worker.runReplayHistory({ workflowBundle: changed }, load('v1/released-after-approval.json'), 'changed'),

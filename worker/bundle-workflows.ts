@@ -6,16 +6,27 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { PROJECT_ROOT, WORKFLOWS_PATH } from './paths.js';
 
 export const DEFAULT_BUNDLE_PATH = path.join(PROJECT_ROOT, '.cache', 'workflow-bundle.js');
 
-export async function writeWorkflowBundle(file = DEFAULT_BUNDLE_PATH): Promise<string> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    logger: { log() {}, info() {}, warn() {}, error() {}, debug() {}, trace() {} },
-  });
+/** For bundling where webpack's progress lines would only be noise (builds, tests, benchmarks). */
+export const QUIET_BUNDLER_LOGGER: NonNullable<BundleOptions['logger']> = {
+  log() {},
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  trace() {},
+};
+
+/** Writes the release workflows' bundle (or, with `options`, e.g. a worker's own workflows plus a plugin's) to `file`. */
+export async function writeWorkflowBundle(
+  file = DEFAULT_BUNDLE_PATH,
+  options: Pick<BundleOptions, 'workflowsPath' | 'plugins'> = { workflowsPath: WORKFLOWS_PATH },
+): Promise<string> {
+  const { code } = await bundleWorkflowCode({ ...options, logger: QUIET_BUNDLER_LOGGER });
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, code);
   return file;

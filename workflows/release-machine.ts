@@ -302,6 +302,8 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
 
   async function inspect(step: string): Promise<IsolationView> {
     const v = validated!;
+    const readMachine = () =>
+      defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({ machineId: v.machineId });
     try {
       if (v3) {
         const { ours: _ours, ...state } = await listState(step);
@@ -310,13 +312,11 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
         // an unknown id (404, machine-not-found) from a machine that was never isolated.
         const machine: MachineSummary = any
           ? { id: v.machineId, computerDnsName: any.computerDnsName ?? null, healthStatus: null, osPlatform: null }
-          : await defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({ machineId: v.machineId });
+          : await readMachine();
         return { machine, ...state };
       }
       if (v2) {
-        const machine = await defenderApi(v, `GET machine ${v.machineId}`, v.deadlineMs).getMachine({
-          machineId: v.machineId,
-        });
+        const machine = await readMachine();
         const { ours: _ours, ...state } = await listState(step);
         return { machine, ...state };
       }
