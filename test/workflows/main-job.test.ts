@@ -1,6 +1,7 @@
 /**
  * The main job as a user runs it: `npm start`'s entry point in demo mode (its own simulator) against the run's Temporal
- * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM.
+ * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM. Then the same entry
+ * point with a build-time workflow bundle (WORKFLOW_BUNDLE_PATH), as the Docker image runs it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +9,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { EXIT, runCli } from '../../client/cli.js';
 import { writeWorkflowBundle } from '../../worker/bundle-workflows.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
@@ -28,11 +30,40 @@ async function cli(...args: string[]): Promise<Captured> {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** `npm start`'s entry point (worker/main.ts) in demo mode against the run's server, started and ready to poll. */
+async function startMainWorker(taskQueue: string, env: Record<string, string> = {}) {
+  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      SIMULATOR_PORT: '0',
+      DEFENDER_TENANT_ID: '',
+      DEFENDER_CLIENT_ID: '',
+      DEFENDER_CLIENT_SECRET: '',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const started = {
+    worker,
+    output: '',
+    exited: new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code))),
+  };
+  worker.stdout!.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
+  worker.stderr!.on('data', (chunk: Buffer) => (started.output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!started.output.includes('Worker polling task queue')) {
+    if (Date.now() > deadline) throw new Error(`worker did not start:\n${started.output}`);
+    if (worker.exitCode !== null) throw new Error(`worker exited:\n${started.output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return started;
+}
+
 describe('npm start (demo mode) + CLI walkthrough', () => {
-  let worker: ChildProcess;
-  let output = '';
-  let exited: Promise<number | null>;
-  let bundlePath: string;
+  let main: Awaited<ReturnType<typeof startMainWorker>>;
   const taskQueue = uniqueTaskQueue('main-job');
   const machine = DEMO_MACHINES[1].id;
 
@@ -40,40 +71,16 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     assert.ok(process.env.TEMPORAL_TEST_ADDRESS, 'run through npm test');
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
-    // As the Docker image runs it: workflows bundled at build time (every other test bundles them at worker start).
-    bundlePath = await writeWorkflowBundle(path.join(mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'workflows.js'));
-    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        TEMPORAL_ADDRESS: process.env.TEMPORAL_TEST_ADDRESS,
-        TEMPORAL_TASK_QUEUE: taskQueue,
-        SIMULATOR_PORT: '0',
-        WORKFLOW_BUNDLE_PATH: bundlePath,
-        DEFENDER_TENANT_ID: '',
-        DEFENDER_CLIENT_ID: '',
-        DEFENDER_CLIENT_SECRET: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    exited = new Promise((resolve) => worker.once('exit', (code) => resolve(code)));
-    worker.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    worker.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Worker polling task queue')) {
-      if (Date.now() > deadline) throw new Error(`worker did not start:\n${output}`);
-      if (worker.exitCode !== null) throw new Error(`worker exited:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    main = await startMainWorker(taskQueue);
   });
   after(async () => {
-    if (worker.exitCode === null) worker.kill('SIGKILL');
+    if (main?.worker.exitCode === null) main.worker.kill('SIGKILL');
   });
 
   it('announces demo mode and the demo machines', () => {
-    assert.match(output, /DEMO MODE/);
-    assert.ok(output.includes(`Workflows from the prebuilt bundle ${bundlePath}`), output);
-    for (const m of DEMO_MACHINES) assert.ok(output.includes(m.id));
+    assert.match(main.output, /DEMO MODE/);
+    assert.doesNotMatch(main.output, /prebuilt bundle/);
+    for (const m of DEMO_MACHINES) assert.ok(main.output.includes(m.id));
   });
 
   it('release → status → four-eyes refusal → approve → released, visible through search attributes', async () => {
@@ -157,8 +164,37 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   });
 
   it('shuts down cleanly on SIGTERM', async () => {
-    worker.kill('SIGTERM');
-    assert.equal(await exited, 0, output.slice(-2000));
+    main.worker.kill('SIGTERM');
+    assert.equal(await main.exited, 0, main.output.slice(-2000));
+  });
+});
+
+describe('the worker with workflows bundled at build time (as the Docker image runs it)', () => {
+  it('loads the bundle instead of bundling at start, runs the release workflow from it, and stops cleanly', async () => {
+    const taskQueue = uniqueTaskQueue('main-bundle');
+    const bundlePath = await writeWorkflowBundle(
+      path.join(mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'workflows.js'),
+    );
+    const main = await startMainWorker(taskQueue, { WORKFLOW_BUNDLE_PATH: bundlePath });
+    const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
+    try {
+      assert.ok(main.output.includes(`Workflows from the prebuilt bundle ${bundlePath}`), main.output);
+      // Started by a client that skips our helpers: the bundled workflow validates and ends it, with no Defender call.
+      const handle = await new Client({ connection }).workflow.start('releaseMachine', {
+        taskQueue,
+        workflowId: `bundle-invalid-${taskQueue}`,
+        args: [{ machineId: 'not-a-machine', comment: 'x', requestedBy: 'alice@contoso.com' }],
+      });
+      await assert.rejects(handle.result(), (err: unknown) => {
+        assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure, String(err));
+        assert.equal(err.cause.type, 'InvalidInput');
+        return true;
+      });
+    } finally {
+      await connection.close();
+      main.worker.kill('SIGTERM');
+      assert.equal(await main.exited, 0, main.output.slice(-2000));
+    }
   });
 });
 
