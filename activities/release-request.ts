@@ -93,6 +93,8 @@ export const releaseRequestSchema = z
     tenant: tenantSchema.optional(),
     /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
     precheck: precheckSchema.optional(),
+    /** Set by a bulk release: its workflow id, where the release reports its outcome. */
+    reportTo: printable(1000).optional(),
   })
   .superRefine(checkFourEyes);
 

@@ -256,6 +256,24 @@ export class DefenderSimulator {
     machine.behavior = { ...machine.behavior, ...behavior };
   }
 
+  /**
+   * The device comes back online: its actions stuck Pending (behavior `stuckPending`) run now, and end as the
+   * machine's behavior says (InProgress for the behavior's inProgressMs, then final). Future actions are not stuck.
+   */
+  bringOnline(machineId: string, tenantId?: string): void {
+    const tenant = this.#tenant(tenantId);
+    const machine = tenant.machines.get(machineId.toLowerCase());
+    if (!machine) throw new Error(`no machine ${machineId}`);
+    machine.behavior = { ...machine.behavior, stuckPending: false };
+    const now = Date.now();
+    const inProgressMs = (machine.behavior.inProgressMs ?? DEFAULT_BEHAVIOR.inProgressMs) / this.timeScale;
+    for (const action of tenant.actions) {
+      if (action.machineId !== machine.id || action.pendingUntil !== Number.POSITIVE_INFINITY) continue;
+      action.pendingUntil = now;
+      action.doneAt = now + inProgressMs;
+    }
+  }
+
   addFault(rule: FaultRule): string {
     const id = randomUUID();
     this.#faults.push({ ...rule, id, hits: 0 });

@@ -127,6 +127,20 @@ describe('Defender simulator', () => {
       assert.equal(second.status, 201);
       assert.equal(second.body.id, first.body.id);
     });
+    it('an offline device that comes back online runs its stuck action to the end', async () => {
+      const { id } = sim.addMachine({
+        isolated: true,
+        behavior: { stuckPending: true, pendingMs: 10, inProgressMs: 10 },
+      });
+      const created = await api(sim, 'POST', `machines/${id}/unisolate`, { Comment: 'x' });
+      await sleep(50);
+      assert.equal((await api(sim, 'GET', `machineactions/${created.body.id}`)).body.status, 'Pending');
+      sim.bringOnline(id);
+      assert.equal((await api(sim, 'GET', `machineactions/${created.body.id}`)).body.status, 'InProgress');
+      await sleep(50);
+      assert.equal((await api(sim, 'GET', `machineactions/${created.body.id}`)).body.status, 'Succeeded');
+      assert.equal(sim.isIsolated(id), false);
+    });
     it('answers 404 ResourceNotFound for an unknown machine', async () => {
       const response = await api(sim, 'POST', `machines/${'0'.repeat(40)}/unisolate`, { Comment: 'x' });
       assert.equal(response.status, 404);

@@ -1,5 +1,5 @@
 /** The public contract of bulk releases: input, report, messages. */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ApprovalDecision,
   ApprovalRequest,
@@ -112,3 +112,11 @@ export interface BulkApproveInput extends ApproveInput {
 export const bulkApproveUpdate = defineUpdate<BulkProgress, [BulkApproveInput]>('approve');
 export const bulkRejectUpdate = defineUpdate<BulkProgress, [RejectInput]>('reject');
 export const progressQuery = defineQuery<BulkProgress>('progress');
+
+/** A release started by a batch reports how it ended, so that a later run of the batch (continue-as-new) learns it. */
+export interface ReleaseOutcomeReport {
+  machineId: string;
+  outcome: MachineOutcome;
+}
+
+export const releaseOutcomeSignal = defineSignal<[ReleaseOutcomeReport]>('releaseOutcome');

@@ -6,6 +6,7 @@ import {
   bulkRejectUpdate,
   MAX_BULK_TARGETS,
   progressQuery,
+  releaseOutcomeSignal,
   type BulkProgress,
   type BulkReleaseRequest,
   type BulkReport,
@@ -21,8 +22,14 @@ import { apiTaskQueue } from './watcher-definitions.js';
 const IDS_PER_CALL = 25;
 const CHUNKS_IN_PARALLEL = 8;
 const PAGE_SIZE = 2_000;
-/** Children started per run before the batch drains and continues as new, keeping each run's history small. */
+/** Children started per run before the batch continues as new, keeping each run's history small. */
 const CHILDREN_PER_RUN = 500;
+/**
+ * v2 of the batch: it continues as new without waiting for its running releases (one action on an offline device
+ * would hold the whole batch): they are started with parent close policy ABANDON, report their outcome by signal
+ * (`reportTo`), and the next run counts them against the concurrency until they do.
+ */
+const SLIDING_WINDOW_PATCH = 'bulk-sliding-window';
 
 const local = wf.proxyLocalActivities<BulkLocalActivities>({
   startToCloseTimeout: '30s',
@@ -38,6 +45,8 @@ export interface BulkResume {
   outcomes: Record<string, MachineOutcome>;
   nextIndex: number;
   run: number;
+  /** Releases started by earlier runs that have not reported their outcome yet. */
+  inFlight?: string[];
 }
 
 type Check = { machine: MachineSummary | null; state: IsolationState | null };
@@ -49,7 +58,9 @@ type Check = { machine: MachineSummary | null; state: IsolationState | null };
  */
 export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkResume }): Promise<BulkReport> {
   const info = wf.workflowInfo();
-  const resume = input.resume;
+  // Only a run continued from an earlier one may skip validation and approval: a client that passes `resume` to a new
+  // batch has it refused by validation (an unknown field) like any other.
+  const resume = info.continuedFromExecutionRunId ? input.resume : undefined;
   let state: BulkState = resume ? 'releasing' : 'validating';
   let v: ValidatedBulkRequest | undefined = resume?.validated;
   let targets: string[] = resume?.targets ?? [];
@@ -58,6 +69,12 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   let expiresAt: string | null = null;
   const outcomes: Record<string, MachineOutcome> = { ...(resume?.outcomes ?? {}) };
   const run = resume?.run ?? 1;
+  /** Releases started and not ended, by this run or (reporting by signal) by earlier ones. */
+  const open = new Set<string>(resume?.inFlight ?? []);
+  /** Earlier runs' releases: settled by their outcome signal. */
+  const reported = new Map<string, () => void>();
+  const earlier = [...open].map((id) => new Promise<void>((resolve) => reported.set(id, resolve)));
+  let starting = 0;
 
   const progress = (): BulkProgress => {
     const counts: Record<string, number> = {};
@@ -83,6 +100,12 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   };
 
   wf.setHandler(progressQuery, progress);
+  wf.setHandler(releaseOutcomeSignal, ({ machineId, outcome }) => {
+    if (!open.has(machineId)) return; // a release that already ended, or not one of ours
+    outcomes[machineId] ??= outcome;
+    open.delete(machineId);
+    reported.get(machineId)?.();
+  });
   const checkDecider = (approver: unknown, verb: string) => {
     if (state !== 'awaiting-approval' || !v || v.approval.kind !== 'required' || decision) {
       throw refuseApproval(`batch ${info.workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
@@ -255,7 +278,16 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       await wf.condition(wf.allHandlersFinished);
       await wf.continueAsNew<typeof bulkRelease>({
         ...input,
-        resume: { validated: v!, targets, digest: digest!, decision: decision!, outcomes, nextIndex, run: run + 1 },
+        resume: {
+          validated: v!,
+          targets,
+          digest: digest!,
+          decision: decision!,
+          outcomes,
+          nextIndex,
+          run: run + 1,
+          ...(open.size > 0 ? { inFlight: [...open] } : {}),
+        },
       });
     }
     state = 'completed';
@@ -263,6 +295,20 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   } catch (err) {
     if (wf.isCancellation(err)) {
       state = 'cancelled';
+      // This run's children are cancelled with it; earlier runs' releases are not its children any more.
+      await wf.CancellationScope.nonCancellable(() =>
+        Promise.all(
+          [...reported.keys()]
+            .filter((id) => open.has(id))
+            .map(
+              (id) =>
+                wf
+                  .getExternalWorkflowHandle(`release-${id}`)
+                  .cancel()
+                  .catch(() => undefined), // ended meanwhile
+            ),
+        ),
+      );
       for (const id of targets) outcomes[id] ??= 'cancelled';
     }
     throw err;
@@ -307,7 +353,12 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   /** Starts children with bounded concurrency; returns where the next run should continue. */
   async function releaseTargets(from: number, known: Map<string, Check> | undefined): Promise<number> {
     const valid = v!;
+    const slidingWindow = wf.patched(SLIDING_WINDOW_PATCH);
     const running = new Set<Promise<void>>();
+    for (const p of earlier) {
+      const settled = p.finally(() => running.delete(settled));
+      running.add(settled);
+    }
     let started = 0;
     let index = from;
     while (index < targets.length) {
@@ -326,16 +377,32 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
           continue;
         }
         while (running.size >= valid.concurrency) await Promise.race(running);
-        const child = startChild(machineId, c).finally(() => running.delete(child));
+        open.add(machineId);
+        const child = startChild(machineId, c, slidingWindow).finally(() => {
+          running.delete(child);
+          open.delete(machineId);
+        });
         running.add(child);
         started += 1;
       }
     }
-    await Promise.all(running);
+    // The next run takes over the releases still running (they report by signal); the last run waits for them all.
+    if (!slidingWindow || index >= targets.length) await Promise.all(running);
+    else await wf.condition(() => starting === 0);
     return Math.min(index, targets.length);
   }
 
-  async function startChild(machineId: string, c: Check): Promise<void> {
+  /** Counts children whose start the server has not confirmed: the run must not continue as new before it does. */
+  async function startAndCount<T>(start: () => Promise<T>): Promise<T> {
+    starting += 1;
+    try {
+      return await start();
+    } finally {
+      starting -= 1;
+    }
+  }
+
+  async function startChild(machineId: string, c: Check, slidingWindow: boolean): Promise<void> {
     const valid = v!;
     const d = decision!;
     const view: Omit<IsolationView, 'machine'> = c.state!;
@@ -351,6 +418,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       pollInterval: valid.pollInterval,
       deadline: valid.deadline,
       ...(valid.tenant ? { tenant: valid.tenant } : {}),
+      ...(slidingWindow ? { reportTo: info.workflowId } : {}),
       precheck: {
         computerDnsName: c.machine!.computerDnsName,
         newestSucceeded: view.newestSucceeded,
@@ -359,11 +427,14 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       },
     };
     try {
-      const handle = await wf.startChild(releaseMachine, {
-        workflowId: `release-${machineId}`,
-        args: [request],
-        staticSummary: `Release ${machineId.slice(0, 8)}… (${c.machine!.computerDnsName ?? 'unknown host'}) in bulk release ${info.workflowId}`,
-      });
+      const handle = await startAndCount(() =>
+        wf.startChild(releaseMachine, {
+          workflowId: `release-${machineId}`,
+          args: [request],
+          ...(slidingWindow ? { parentClosePolicy: wf.ParentClosePolicy.ABANDON } : {}),
+          staticSummary: `Release ${machineId.slice(0, 8)}… (${c.machine!.computerDnsName ?? 'unknown host'}) in bulk release ${info.workflowId}`,
+        }),
+      );
       const result = await handle.result();
       outcomes[machineId] = result.outcome;
     } catch (err) {

@@ -35,6 +35,11 @@ export interface ReleaseRequest {
    * URLs live on the worker, never in the request. Absent: the worker's default tenant.
    */
   tenant?: string;
+  /**
+   * Set by bulk releases only: the batch's workflow id. The release signals its outcome there when it ends, because a
+   * batch that continued as new no longer waits on the children of its earlier runs.
+   */
+  reportTo?: string;
   /** Set by bulk releases only. */
   precheck?: {
     computerDnsName: string | null;

@@ -24,6 +24,7 @@ import {
   type ValidatedReleaseRequest,
 } from './definitions.js';
 import { checkApprover, refuseApproval } from './approval-rules.js';
+import { releaseOutcomeSignal, type MachineOutcome, type ReleaseOutcomeReport } from './bulk-definitions.js';
 import { DefenderMachineIdAttribute, IncidentIdAttribute, ReleaseStateAttribute } from './search-attributes.js';
 import { actionFinalSignal, apiTaskQueue } from './watcher-definitions.js';
 
@@ -135,6 +136,38 @@ const MAX_SUBMIT_ROUNDS = 3;
  * completed after it. Every end other than success fails the workflow with a non-retryable, typed ApplicationFailure.
  */
 export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseResult> {
+  const batch = wf.workflowInfo().parent?.workflowId;
+  // Only the batch that started this release hears of it; any other reportTo is ignored.
+  if (batch === undefined || typeof request?.reportTo !== 'string' || request.reportTo !== batch) {
+    return runRelease(request);
+  }
+  const machineId = request.machineId;
+  try {
+    const result = await runRelease(request);
+    await reportToBatch(batch, { machineId, outcome: result.outcome });
+    return result;
+  } catch (err) {
+    const outcome: MachineOutcome | undefined = wf.isCancellation(err)
+      ? 'cancelled'
+      : err instanceof wf.ApplicationFailure
+        ? `failed:${err.type ?? 'Unknown'}`
+        : undefined; // anything else fails the workflow task, which is retried: nothing has ended yet
+    if (outcome) await wf.CancellationScope.nonCancellable(() => reportToBatch(batch, { machineId, outcome }));
+    throw err;
+  }
+}
+
+async function reportToBatch(batch: string, report: ReleaseOutcomeReport): Promise<void> {
+  try {
+    // No run id: the batch may have continued as new since it started this release.
+    await wf.getExternalWorkflowHandle(batch).signal(releaseOutcomeSignal, report);
+  } catch (err) {
+    // The batch ended meanwhile (cancelled, terminated): nobody to tell.
+    wf.log.info('Batch gone', { batch, error: String(err) });
+  }
+}
+
+async function runRelease(request: ReleaseRequest): Promise<ReleaseResult> {
   const info = wf.workflowInfo();
   const status: ReleaseStatus = {
     workflowId: info.workflowId,

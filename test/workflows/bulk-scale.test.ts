@@ -1,10 +1,14 @@
 /**
  * A 1000-machine batch against a simulator that enforces Defender's 100/min and 1500/h per app+tenant, time-compressed
  * 60x (a simulated minute lasts a second): zero duplicate actions, zero 429s, at most 3 API calls per released machine.
+ * One device is offline until the batch is well into its second run (continue-as-new after 500 children): the batch
+ * must keep releasing the others meanwhile, and learn the offline device's outcome in the later run.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { BulkReport } from '../../workflows/bulk-definitions.js';
+import { setTimeout } from 'node:timers/promises';
+import { WorkflowFailedError } from '@temporalio/client';
+import { progressQuery, type BulkReport } from '../../workflows/bulk-definitions.js';
 import type { bulkRelease } from '../../workflows/bulk-release.js';
 import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
@@ -20,11 +24,14 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     await h?.stop();
   });
 
-  it('releases every machine once, within the budget', async () => {
+  it('releases every machine once, within the budget, and does not wait on an offline device between runs', async () => {
     const ids = Array.from({ length: MACHINES }, () => h.sim.addMachine({ isolated: true }).id);
+    // The first machine is offline: its release stays open while the batch continues as new after 500 children.
+    const offline = ids[0]!;
+    h.sim.setBehavior(offline, { stuckPending: true });
     h.sim.clearRequests();
     const started = Date.now();
-    const report: BulkReport = await h.client.workflow.execute<typeof bulkRelease>('bulkRelease', {
+    const handle = await h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
       taskQueue: h.taskQueue,
       workflowId: `bulk-scale-${h.taskQueue}`,
       args: [
@@ -35,10 +42,23 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
           approval: { preApprovedBy: 'incident-commander@contoso.com', reason: 'IR-2026-11' },
           concurrency: 200,
           pollInterval: '1s',
-          deadline: '10m',
+          deadline: '1h',
         },
       ],
     });
+    const posts = () => h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.status === 201).length;
+    // Well past the first run's 500 children, while the offline device's release is still open.
+    const target = MACHINES > 500 ? 500 + Math.ceil((MACHINES - 500) / 2) : Math.ceil(MACHINES / 2);
+    const offlineRelease = () => h.sim.machineActions(offline).find((a) => a.type === 'Unisolate');
+    for (const giveUpAt = Date.now() + 240_000; posts() < target || !offlineRelease(); await setTimeout(250)) {
+      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases while one device was offline`);
+    }
+    assert.equal(offlineRelease()?.status, 'Pending', 'the offline device is still pending');
+    const progress = await handle.query(progressQuery);
+    if (MACHINES > 500) assert.ok(progress.run >= 2, `continued as new (run ${progress.run})`);
+    h.sim.bringOnline(offline);
+
+    const report: BulkReport = await handle.result();
     const seconds = (Date.now() - started) / 1000;
     const api = h.sim.requests.filter((r) => r.endpoint !== 'token');
     const throttled = api.filter((r) => r.status === 429).length;
@@ -49,8 +69,43 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
         `${api.length} API calls (${perMachine.toFixed(3)} per machine), ${throttled} x 429, ${duplicates.length} duplicates`,
     );
     assert.equal(report.counts.released, MACHINES, JSON.stringify(report.counts));
+    assert.equal(report.outcomes[offline], 'released', 'the offline device reported to a later run of the batch');
     assert.deepEqual(duplicates, [], 'exactly one Unisolate action per machine');
     assert.equal(throttled, 0, 'no 429 from Defender');
     assert.ok(perMachine <= 3, `${perMachine} API calls per released machine`);
+  });
+
+  it('cancelling a batch after it continued as new cancels the releases its earlier runs left open', async () => {
+    const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
+    const offline = ids[0]!;
+    h.sim.setBehavior(offline, { stuckPending: true });
+    h.sim.clearRequests();
+    const handle = await h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-scale-cancel-${h.taskQueue}`,
+      args: [
+        {
+          machineIds: ids,
+          comment: 'Outbreak contained',
+          requestedBy: 'soc-automation',
+          approval: { preApprovedBy: 'incident-commander@contoso.com', reason: 'IR-2026-11' },
+          concurrency: 200,
+          pollInterval: '1s',
+          deadline: '1h',
+        },
+      ],
+    });
+    const posts = () => h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.status === 201).length;
+    const offlineRelease = () => h.sim.machineActions(offline).find((a) => a.type === 'Unisolate');
+    for (const giveUpAt = Date.now() + 240_000; posts() < 505 || !offlineRelease(); await setTimeout(250)) {
+      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases`);
+    }
+    assert.ok((await handle.query(progressQuery)).run >= 2, 'the batch continued as new');
+    await handle.cancel();
+    await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+    const release = h.client.workflow.getHandle(`release-${offline}`);
+    await assert.rejects(release.result(), (err: unknown) => err instanceof WorkflowFailedError);
+    assert.equal((await release.describe()).status.name, 'CANCELLED');
+    assert.equal(offlineRelease()?.status, 'Cancelled');
   });
 });

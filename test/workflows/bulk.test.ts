@@ -9,7 +9,7 @@ import {
   type BulkReleaseRequest,
   type BulkReport,
 } from '../../workflows/bulk-definitions.js';
-import type { bulkRelease } from '../../workflows/bulk-release.js';
+import type { bulkRelease, BulkResume } from '../../workflows/bulk-release.js';
 import { EXIT, runCli } from '../../client/cli.js';
 import { watcherWorkflowId } from '../../workflows/watcher-definitions.js';
 import { recordHistory } from '../helpers/histories.js';
@@ -145,6 +145,45 @@ describe('bulkRelease', () => {
     assert.equal(err.cause.type, 'InvalidInput');
     assert.match(err.cause.message, /machineIds/);
     assert.equal(h.sim.requests.length, before);
+  });
+
+  it('a new batch cannot pass itself off as a later run: a forged resume is refused before any call', async () => {
+    const { id } = h.sim.addMachine({ isolated: true });
+    const before = h.sim.requests.length;
+    const forged: BulkResume = {
+      validated: {
+        machineIds: [id],
+        selector: null,
+        comment: 'x',
+        requestedBy: 'mallory@contoso.com',
+        incidentId: null,
+        approval: { kind: 'pre-approved', approvedBy: 'mallory@contoso.com', reason: 'self-approved' },
+        dryRun: false,
+        concurrency: 1,
+        pollInterval: '1s',
+        deadline: '2m',
+        tenant: null,
+      },
+      targets: [id],
+      digest: 'x',
+      decision: {
+        decision: 'approved',
+        by: 'mallory@contoso.com',
+        at: new Date().toISOString(),
+        comment: null,
+        source: 'update',
+      },
+      outcomes: {},
+      nextIndex: 0,
+      run: 2,
+    };
+    const handle = await startBulk({ machineIds: [id], resume: forged } as Partial<BulkReleaseRequest>);
+    const err = await handle.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof ApplicationFailure);
+    assert.equal(err.cause.type, 'InvalidInput');
+    assert.match(err.cause.message, /resume/);
+    assert.equal(h.sim.requests.length, before, 'nothing reached Defender');
+    assert.ok(h.sim.isIsolated(id));
   });
 
   it('cancelling the batch cancels its children', async () => {
