@@ -7,10 +7,11 @@ import { PROJECT_ROOT } from '../../worker/paths.js';
 export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 /**
  * Histories are kept per workflow version: v1 (each Defender activity on the workflow task queue, polling by activity
- * retries), v2 (the shared API budget and the watcher) and v3 (lean history: the machine checked with one list call,
- * no TimerCanceled after confirmation). New recordings go to the current version's folder.
+ * retries), v2 (the shared API budget and the watcher), v3 (lean history: the machine checked with one list call,
+ * no TimerCanceled after confirmation) and v4 (bulk sliding window: a batch's releases report their outcome by signal
+ * and outlive a run of the batch). New recordings go to the current version's folder.
  */
-export const CURRENT_HISTORY_SET = 'v3';
+export const CURRENT_HISTORY_SET = 'v4';
 
 /**
  * With RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history as a replay fixture. Re-record
