@@ -19,7 +19,7 @@ export interface OurBulkResult {
   duplicates: number;
   budget: RateBudget;
   /** From the first release POST to the last: the steady state, without start-up and the last actions' own duration. */
-  postWindow: { seconds: number; posts: number; calls: number };
+  postWindow: { seconds: number; posts: number; calls: number; longestPauseSeconds: number };
 }
 
 /**
@@ -30,9 +30,10 @@ export async function runOurBulk(options: {
   machines: number;
   timeScale: number;
   concurrency?: number;
+  serverDefaults?: boolean;
 }): Promise<OurBulkResult> {
   const { machines, timeScale } = options;
-  const server = await startBenchServer();
+  const server = await startBenchServer({ serverDefaults: options.serverDefaults });
   const simulator = await new DefenderSimulator({
     timeScale,
     rateLimits: { perMinute: 100, perHour: 1500 },
@@ -75,6 +76,8 @@ export async function runOurBulk(options: {
     for (const r of api) byEndpoint[r.endpoint] = (byEndpoint[r.endpoint] ?? 0) + 1;
     const posts = api.filter((r) => r.endpoint === 'unisolateMachine');
     const [first, last] = [Date.parse(posts[0]!.at), Date.parse(posts.at(-1)!.at)];
+    const postTimes = posts.map((r) => Date.parse(r.at));
+    const longestPause = Math.max(0, ...postTimes.slice(1).map((t, i) => t - postTimes[i]!));
     const inWindow = api.filter((r) => Date.parse(r.at) >= first && Date.parse(r.at) <= last);
     await clientConnection.close();
     await connection.close();
@@ -88,7 +91,12 @@ export async function runOurBulk(options: {
       duplicates: ids.filter((id) => simulator.machineActions(id).filter((a) => a.type === 'Unisolate').length !== 1)
         .length,
       budget,
-      postWindow: { seconds: (last - first) / 1000, posts: posts.length, calls: inWindow.length },
+      postWindow: {
+        seconds: (last - first) / 1000,
+        posts: posts.length,
+        calls: inWindow.length,
+        longestPauseSeconds: longestPause / 1000,
+      },
     };
   } finally {
     await simulator.stop();

@@ -8,15 +8,24 @@ import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 let runtimeInstalled = false;
 
-/** A dev server of the benchmark's own (in memory, search attributes registered); SDK logs only on errors. */
-export async function startBenchServer(): Promise<DevServer> {
+/**
+ * A dev server of the benchmark's own (in memory, search attributes registered, exact task-queue rates unless
+ * `serverDefaults`); SDK logs only on errors.
+ */
+export async function startBenchServer(options: { serverDefaults?: boolean } = {}): Promise<DevServer> {
   if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
   const cli = await resolveTemporalCli();
   if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
   // BENCH_SERVER_ARGS: extra `temporal server start-dev` arguments, e.g. dynamic config for an experiment.
   const extraArgs = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [];
-  return startDevServer({ cliPath: cli.path, searchAttributes: SEARCH_ATTRIBUTES, extraArgs });
+  return startDevServer({
+    cliPath: cli.path,
+    searchAttributes: SEARCH_ATTRIBUTES,
+    extraArgs,
+    // --server-defaults: the classic matcher and four partitions per task queue, to compare.
+    exactTaskQueueRates: !options.serverDefaults,
+  });
 }
 
 /** The same DefenderClient the worker uses, against the simulator's default app (the simulator, or its URL). */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { WORKER_ENV_VARIABLES } from '../worker/config.js';
+import { EXACT_TASK_QUEUE_RATES } from '../worker/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 
 interface Service {
@@ -19,6 +20,7 @@ interface Service {
   environment?: Record<string, string | null>;
   depends_on?: Record<string, unknown>;
   ports?: unknown[];
+  volumes?: unknown[];
 }
 
 /** Variables only `npm start`'s embedded dev server and demo simulator use. */
@@ -49,6 +51,24 @@ describe('docker-compose.yml', () => {
     assert.equal(services['temporal-ui']!.environment!.TEMPORAL_ADDRESS, 'temporal:7233');
     for (const [name, image] of Object.entries(images)) {
       assert.doesNotMatch(String(image), /:latest$/, `${name} is pinned`);
+    }
+  });
+
+  it("gives Temporal the dynamic config that dispatches the API task queue's rate limit exactly", () => {
+    const temporal = services.temporal!;
+    const mounted = path.join(PROJECT_ROOT, 'temporal-dynamicconfig.yaml');
+    assert.ok(
+      (temporal.volumes ?? []).some((v) =>
+        String(typeof v === 'string' ? v : (v as { source?: string }).source).startsWith(mounted),
+      ),
+      JSON.stringify(temporal.volumes),
+    );
+    assert.equal(temporal.environment?.DYNAMIC_CONFIG_FILE_PATH, 'config/dynamicconfig/defender-isolation.yaml');
+    // The same settings as npm start's embedded dev server.
+    const config = parse(readFileSync(mounted, 'utf8')) as Record<string, { value: unknown }[]>;
+    for (const setting of EXACT_TASK_QUEUE_RATES) {
+      const [key, value] = setting.split('=') as [string, string];
+      assert.deepEqual(config[key], [{ value: JSON.parse(value) }], key);
     }
   });
 
