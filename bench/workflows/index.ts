@@ -38,3 +38,16 @@ export async function held(): Promise<void> {
   setHandler(letGo, () => void (go = true));
   await condition(() => go);
 }
+
+/** Task-queue dispatch benchmark: `n` one-call activities on a rate-limited task queue, `lanes` at a time. */
+export async function fanout(input: { n: number; lanes: number; taskQueue: string }): Promise<void> {
+  const { tick } = proxyActivities<{ tick(): Promise<void> }>({
+    taskQueue: input.taskQueue,
+    startToCloseTimeout: '5m',
+  });
+  let next = 0;
+  const lane = async () => {
+    for (; next < input.n; next++) await tick();
+  };
+  await Promise.all(Array.from({ length: input.lanes }, lane));
+}
