@@ -59,6 +59,7 @@ async function measure(serverDefaults: boolean, extra: string[]): Promise<number
     );
     await client.connection.close();
     await connection.close();
+    if (done.length !== n) throw new Error(`expected ${n} activities, ran ${done.length}`);
     return (n - BURST - 1) / ((done.at(-1)! - done[BURST]!) / 1000);
   } finally {
     await server.stop();

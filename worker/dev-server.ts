@@ -22,7 +22,7 @@ export interface DevServerOptions {
   /**
    * Task-queue rate limits dispatched at the rate set (default true): the priority-enabled matcher and one partition
    * per task queue. With the server's defaults (classic matcher, four partitions) the rate limit of our API task queue
-   * dispatched 77–92 % of the rate it was given (README, Performance).
+   * dispatched 73–92 % of the rate it was given (README, Performance).
    */
   exactTaskQueueRates?: boolean;
   extraArgs?: string[];

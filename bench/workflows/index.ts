@@ -47,7 +47,10 @@ export async function fanout(input: { n: number; lanes: number; taskQueue: strin
   });
   let next = 0;
   const lane = async () => {
-    for (; next < input.n; next++) await tick();
+    while (next < input.n) {
+      next += 1;
+      await tick();
+    }
   };
   await Promise.all(Array.from({ length: input.lanes }, lane));
 }
