@@ -24,16 +24,14 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     await h?.stop();
   });
 
-  it('releases every machine once, within the budget, and does not wait on an offline device between runs', async () => {
-    const ids = Array.from({ length: MACHINES }, () => h.sim.addMachine({ isolated: true }).id);
-    // The first machine is offline: its release stays open while the batch continues as new after 500 children.
+  /** A pre-approved batch of `ids` whose first machine is offline (its action stays Pending until bringOnline). */
+  async function startBatchWithOfflineDevice(ids: string[], workflowId: string) {
     const offline = ids[0]!;
     h.sim.setBehavior(offline, { stuckPending: true });
     h.sim.clearRequests();
-    const started = Date.now();
     const handle = await h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
       taskQueue: h.taskQueue,
-      workflowId: `bulk-scale-${h.taskQueue}`,
+      workflowId,
       args: [
         {
           machineIds: ids,
@@ -47,9 +45,20 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
       ],
     });
     const posts = () => h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.status === 201).length;
+    const offlineRelease = () => h.sim.machineActions(offline).find((a) => a.type === 'Unisolate');
+    return { offline, handle, posts, offlineRelease };
+  }
+
+  it('releases every machine once, within the budget, and does not wait on an offline device between runs', async () => {
+    const ids = Array.from({ length: MACHINES }, () => h.sim.addMachine({ isolated: true }).id);
+    // The first machine is offline: its release stays open while the batch continues as new after 500 children.
+    const started = Date.now();
+    const { offline, handle, posts, offlineRelease } = await startBatchWithOfflineDevice(
+      ids,
+      `bulk-scale-${h.taskQueue}`,
+    );
     // Well past the first run's 500 children, while the offline device's release is still open.
     const target = MACHINES > 500 ? 500 + Math.ceil((MACHINES - 500) / 2) : Math.ceil(MACHINES / 2);
-    const offlineRelease = () => h.sim.machineActions(offline).find((a) => a.type === 'Unisolate');
     for (const giveUpAt = Date.now() + 240_000; posts() < target || !offlineRelease(); await setTimeout(250)) {
       assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases while one device was offline`);
     }
@@ -77,26 +86,10 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
 
   it('cancelling a batch after it continued as new cancels the releases its earlier runs left open', async () => {
     const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
-    const offline = ids[0]!;
-    h.sim.setBehavior(offline, { stuckPending: true });
-    h.sim.clearRequests();
-    const handle = await h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
-      taskQueue: h.taskQueue,
-      workflowId: `bulk-scale-cancel-${h.taskQueue}`,
-      args: [
-        {
-          machineIds: ids,
-          comment: 'Outbreak contained',
-          requestedBy: 'soc-automation',
-          approval: { preApprovedBy: 'incident-commander@contoso.com', reason: 'IR-2026-11' },
-          concurrency: 200,
-          pollInterval: '1s',
-          deadline: '1h',
-        },
-      ],
-    });
-    const posts = () => h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.status === 201).length;
-    const offlineRelease = () => h.sim.machineActions(offline).find((a) => a.type === 'Unisolate');
+    const { offline, handle, posts, offlineRelease } = await startBatchWithOfflineDevice(
+      ids,
+      `bulk-scale-cancel-${h.taskQueue}`,
+    );
     for (const giveUpAt = Date.now() + 240_000; posts() < 505 || !offlineRelease(); await setTimeout(250)) {
       assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases`);
     }
