@@ -75,8 +75,8 @@ export async function runOurBulk(options: {
     const byEndpoint: Record<string, number> = {};
     for (const r of api) byEndpoint[r.endpoint] = (byEndpoint[r.endpoint] ?? 0) + 1;
     const posts = api.filter((r) => r.endpoint === 'unisolateMachine');
-    const [first, last] = [Date.parse(posts[0]!.at), Date.parse(posts.at(-1)!.at)];
     const postTimes = posts.map((r) => Date.parse(r.at));
+    const [first, last] = [postTimes[0]!, postTimes.at(-1)!];
     const longestPause = Math.max(0, ...postTimes.slice(1).map((t, i) => t - postTimes[i]!));
     const inWindow = api.filter((r) => Date.parse(r.at) >= first && Date.parse(r.at) <= last);
     await clientConnection.close();

@@ -12,13 +12,18 @@ let runtimeInstalled = false;
  * A dev server of the benchmark's own (in memory, search attributes registered, exact task-queue rates unless
  * `serverDefaults`); SDK logs only on errors.
  */
-export async function startBenchServer(options: { serverDefaults?: boolean } = {}): Promise<DevServer> {
+export async function startBenchServer(
+  options: { serverDefaults?: boolean; extraArgs?: string[] } = {},
+): Promise<DevServer> {
   if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
   const cli = await resolveTemporalCli();
   if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
   // BENCH_SERVER_ARGS: extra `temporal server start-dev` arguments, e.g. dynamic config for an experiment.
-  const extraArgs = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? [];
+  const extraArgs = [
+    ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...(options.extraArgs ?? []),
+  ];
   return startDevServer({
     cliPath: cli.path,
     searchAttributes: SEARCH_ATTRIBUTES,

@@ -31,8 +31,7 @@ const CONFIGURATIONS = [
 ];
 
 async function measure(serverDefaults: boolean, extra: string[]): Promise<number> {
-  process.env.BENCH_SERVER_ARGS = extra.join(' ');
-  const server = await startBenchServer({ serverDefaults });
+  const server = await startBenchServer({ serverDefaults, extraArgs: extra });
   try {
     const connection = await NativeConnection.connect({ address: server.address });
     const done: number[] = [];

@@ -16,6 +16,7 @@ import {
 } from './bulk-definitions.js';
 import { checkApprover, refuseApproval } from './approval-rules.js';
 import { ReleaseFailureType, type ApprovalDecision, type ReleaseRequest } from './definitions.js';
+import { outcomeOfFailure } from './machine-outcome.js';
 import { releaseMachine } from './release-machine.js';
 import { apiTaskQueue } from './watcher-definitions.js';
 
@@ -71,9 +72,8 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   const run = resume?.run ?? 1;
   /** Releases started and not ended, by this run or (reporting by signal) by earlier ones. */
   const open = new Set<string>(resume?.inFlight ?? []);
-  /** Earlier runs' releases: settled by their outcome signal. */
+  /** Earlier runs' releases this run waits on: settled by their outcome signal. */
   const reported = new Map<string, () => void>();
-  const earlier = [...open].map((id) => new Promise<void>((resolve) => reported.set(id, resolve)));
   let starting = 0;
 
   const progress = (): BulkProgress => {
@@ -355,8 +355,9 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     const valid = v!;
     const slidingWindow = wf.patched(SLIDING_WINDOW_PATCH);
     const running = new Set<Promise<void>>();
-    for (const p of earlier) {
-      const settled = p.finally(() => running.delete(settled));
+    // Nothing of this run has started yet: what is open are earlier runs' releases that have not reported.
+    for (const id of open) {
+      const settled = new Promise<void>((resolve) => reported.set(id, resolve)).finally(() => running.delete(settled));
       running.add(settled);
     }
     let started = 0;
@@ -444,13 +445,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
         outcomes[machineId] = 'cancelled';
         throw err;
       } else if (err instanceof wf.ChildWorkflowFailure) {
-        const cause = err.cause;
-        outcomes[machineId] =
-          cause instanceof wf.ApplicationFailure
-            ? `failed:${cause.type ?? 'Unknown'}`
-            : cause instanceof wf.CancelledFailure
-              ? 'cancelled'
-              : `failed:${cause?.name ?? 'Unknown'}`;
+        outcomes[machineId] = outcomeOfFailure(err.cause) ?? `failed:${err.cause?.name ?? 'Unknown'}`;
       } else {
         throw err;
       }

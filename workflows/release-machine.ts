@@ -24,7 +24,8 @@ import {
   type ValidatedReleaseRequest,
 } from './definitions.js';
 import { checkApprover, refuseApproval } from './approval-rules.js';
-import { releaseOutcomeSignal, type MachineOutcome, type ReleaseOutcomeReport } from './bulk-definitions.js';
+import { releaseOutcomeSignal, type ReleaseOutcomeReport } from './bulk-definitions.js';
+import { outcomeOfFailure } from './machine-outcome.js';
 import { DefenderMachineIdAttribute, IncidentIdAttribute, ReleaseStateAttribute } from './search-attributes.js';
 import { actionFinalSignal, apiTaskQueue } from './watcher-definitions.js';
 
@@ -138,7 +139,7 @@ const MAX_SUBMIT_ROUNDS = 3;
 export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseResult> {
   const batch = wf.workflowInfo().parent?.workflowId;
   // Only the batch that started this release hears of it; any other reportTo is ignored.
-  if (batch === undefined || typeof request?.reportTo !== 'string' || request.reportTo !== batch) {
+  if (batch === undefined || request?.reportTo !== batch) {
     return runRelease(request);
   }
   const machineId = request.machineId;
@@ -147,11 +148,7 @@ export async function releaseMachine(request: ReleaseRequest): Promise<ReleaseRe
     await reportToBatch(batch, { machineId, outcome: result.outcome });
     return result;
   } catch (err) {
-    const outcome: MachineOutcome | undefined = wf.isCancellation(err)
-      ? 'cancelled'
-      : err instanceof wf.ApplicationFailure
-        ? `failed:${err.type ?? 'Unknown'}`
-        : undefined; // anything else fails the workflow task, which is retried: nothing has ended yet
+    const outcome = outcomeOfFailure(err);
     if (outcome) await wf.CancellationScope.nonCancellable(() => reportToBatch(batch, { machineId, outcome }));
     throw err;
   }
