@@ -1,6 +1,21 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { ActionOutcome } from './types.js';
 import type { WatchRequest } from '../workflows/watcher-definitions.js';
-import { watchSignal, WATCHER_WORKFLOW_TYPE, watcherWorkflowId } from '../workflows/watcher-definitions.js';
+import {
+  actionFinalSignal,
+  watchSignal,
+  WATCHER_WORKFLOW_TYPE,
+  watcherWorkflowId,
+} from '../workflows/watcher-definitions.js';
+
+/** Signals sent at once by one delivery: enough to keep the round trips overlapped, few enough not to flood the server. */
+const DELIVERY_CONCURRENCY = 32;
+
+export interface ActionOutcomeDelivery {
+  subscriber: string;
+  outcome: ActionOutcome;
+}
 
 /** Local activities that talk to Temporal, not to Defender. */
 export const watcherActivities = {
@@ -16,6 +31,32 @@ export const watcherActivities = {
       signalArgs: [input.request],
       staticSummary: `Follows the machine actions of pending releases${tenant ? ` of tenant ${tenant}` : ''} with batched list calls`,
     });
+  },
+
+  /**
+   * Tells each subscriber that its action is final. From the watcher, as one local activity per batch rather than one
+   * signal command per release: a signal command costs the watcher two history events and a workflow task each, and
+   * serialises every release's delivery on the watcher's history. A retry may signal a release twice; releases ignore
+   * an outcome they already have, and one that ended meanwhile has nobody to tell.
+   */
+  async deliverActionOutcomes(input: { deliveries: ActionOutcomeDelivery[] }): Promise<{ gone: string[] }> {
+    const client = Context.current().client;
+    const gone: string[] = [];
+    let next = 0;
+    const sender = async () => {
+      while (next < input.deliveries.length) {
+        const { subscriber, outcome } = input.deliveries[next++]!;
+        try {
+          // No run id: the release may have continued or been reset; its handler checks the action id.
+          await client.workflow.getHandle(subscriber).signal(actionFinalSignal, outcome);
+        } catch (err) {
+          if (!(err instanceof WorkflowNotFoundError)) throw err;
+          gone.push(subscriber);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, input.deliveries.length) }, sender));
+    return { gone };
   },
 };
 

@@ -1,11 +1,26 @@
 import * as wf from '@temporalio/workflow';
 import type { DefenderActivities } from '../activities/defender-activities.js';
 import type { ActionOutcome } from '../activities/types.js';
+import type { WatcherActivities } from '../activities/watcher-activities.js';
 import { actionFinalSignal, apiTaskQueue, watchSignal, type WatcherState } from './watcher-definitions.js';
 
 const PAGE_SIZE = 10_000;
 const IDLE_BEFORE_EXIT = '1h';
 const MAX_HISTORY_EVENTS = 5_000;
+/** Outcomes delivered per local activity: its marker stays small, and its start-to-close ample. */
+const DELIVERY_BATCH = 500;
+
+/**
+ * Watchers from this version on deliver outcomes with a local activity per batch rather than a signal command per
+ * release (which cost two events and a workflow task each, and made every delivery wait on the watcher's history).
+ * Older runs replay the signal commands; a watcher takes the new version when it next continues as new.
+ */
+const DELIVER_BY_ACTIVITY_PATCH = 'watcher-deliver-by-activity';
+
+const { deliverActionOutcomes } = wf.proxyLocalActivities<WatcherActivities>({
+  startToCloseTimeout: '60s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+});
 
 /**
  * Follows every machine action that releases of one tenant wait on, with one list call per tick (per 10,000 actions)
@@ -37,6 +52,8 @@ export async function machineActionWatcher(state: WatcherState = { watched: [] }
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
 
+  const deliverByActivity = wf.patched(DELIVER_BY_ACTIVITY_PATCH);
+
   for (;;) {
     if (watched.size === 0) {
       if (!(await wf.condition(() => watched.size > 0, IDLE_BEFORE_EXIT))) {
@@ -51,7 +68,8 @@ export async function machineActionWatcher(state: WatcherState = { watched: [] }
     const targets = entries.map(({ actionId, machineId, createdAt }) => ({ actionId, machineId, createdAt }));
     for (let skip = 0; ; skip += PAGE_SIZE) {
       const page = await checkWatchedActions({ since, watched: targets, skip, pageSize: PAGE_SIZE });
-      await Promise.all(page.finals.map((outcome) => deliver(outcome)));
+      if (deliverByActivity) await deliverAll(page.finals);
+      else await Promise.all(page.finals.map((outcome) => deliver(outcome)));
       if (!page.pageFull) break;
     }
 
@@ -65,6 +83,21 @@ export async function machineActionWatcher(state: WatcherState = { watched: [] }
     }
   }
 
+  async function deliverAll(finals: ActionOutcome[]): Promise<void> {
+    const deliveries = finals.flatMap((outcome) => {
+      const entry = watched.get(outcome.action.id);
+      if (!entry) return [];
+      watched.delete(outcome.action.id);
+      return entry.subscribers.map((subscriber) => ({ subscriber, outcome }));
+    });
+    for (let i = 0; i < deliveries.length; i += DELIVERY_BATCH) {
+      const { gone } = await deliverActionOutcomes({ deliveries: deliveries.slice(i, i + DELIVERY_BATCH) });
+      // The release ended meanwhile (cancelled, deadline): nobody to tell.
+      if (gone.length > 0) wf.log.info('Subscribers gone', { subscribers: gone });
+    }
+  }
+
+  /** Before DELIVER_BY_ACTIVITY_PATCH: one signal command per subscriber. */
   async function deliver(outcome: ActionOutcome): Promise<void> {
     const entry = watched.get(outcome.action.id);
     if (!entry) return;

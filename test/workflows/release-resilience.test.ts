@@ -7,6 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { getReleaseStatus, startRelease } from '../../client/release-client.js';
 import { createReleaseWorkers } from '../../worker/worker.js';
+import { watcherWorkflowId } from '../../workflows/watcher-definitions.js';
 import { recordHistory } from '../helpers/histories.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { clientFor } from '../helpers/simulator.js';
@@ -126,6 +127,22 @@ describe('releaseMachine resilience', () => {
     assert.equal(status.state, 'cancelled');
     assert.equal(status.machineAction?.status, 'Cancelled');
     await recordHistory(handle, 'cancelled-while-confirming');
+  });
+
+  it("the watcher tells the other releases after one of its subscribers ended (nobody to tell isn't an error)", async () => {
+    const gone = h.sim.addMachine({ isolated: true, behavior: { stuckPending: true } });
+    const waiting = h.sim.addMachine({ isolated: true, behavior: { pendingMs: 5_000 } });
+    const first = await h.start({ machineId: gone.id, approval: PRE_APPROVED });
+    const second = await h.start({ machineId: waiting.id, approval: PRE_APPROVED });
+    await h.waitForState(first.workflowId, 'confirming');
+    await h.waitForState(second.workflowId, 'confirming');
+    // The first release ends; its action, cancelled at Defender, is final at the watcher's next tick, before the second's.
+    await first.handle.cancel();
+    await assert.rejects(first.handle.result());
+    assert.equal(h.sim.machineActions(gone.id)[0]?.status, 'Cancelled');
+    const result = await second.handle.result();
+    assert.equal(result.outcome, 'released');
+    await recordHistory(h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)), 'watcher-subscriber-gone');
   });
 
   it('cancelling while awaiting approval sends nothing to Defender', async () => {
