@@ -1,20 +1,32 @@
 # The release worker. Build: docker build -t defender-isolation-worker .  (docker-compose.yml builds it too.)
-FROM node:20.20-bookworm-slim
+# Stage 1 compiles the TypeScript and bundles the workflows once; the image runs plain JavaScript (no tsx loader thread,
+# ~35 MB less) and no webpack at start (~110 MB less). See the README's Performance section, figure 4.
+FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 # No postinstall here: the worker talks to an external Temporal server and needs no local Temporal CLI.
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY activities ./activities
 COPY workflows ./workflows
 COPY worker ./worker
 COPY simulator ./simulator
 COPY client ./client
-# The workflows are bundled once here, not by webpack at every start (less memory, faster start).
-RUN node --import tsx worker/bundle-workflows.ts /app/.cache/workflow-bundle.js
+RUN npm run build && node dist/worker/bundle-workflows.js /app/.cache/workflow-bundle.js
+
+FROM node:20.20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/.cache/workflow-bundle.js ./.cache/workflow-bundle.js
 ENV WORKFLOW_BUNDLE_PATH=/app/.cache/workflow-bundle.js
+# Memory: releases spend their life waiting, so a bounded workflow cache costs no throughput; small V8 generations keep
+# the heap the worker grows under a burst of starts from staying resident. Override either for bigger workers.
+ENV WORKER_MAX_CACHED_WORKFLOWS=100
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=2"
 USER node
 # Prometheus metrics (METRICS_BIND_ADDRESS=0.0.0.0:9464).
 EXPOSE 9464
-CMD ["node", "--import", "tsx", "worker/main.ts"]
+CMD ["node", "dist/worker/main.js"]

@@ -16,7 +16,19 @@ const RUNS: { script: string; args: string[]; table: RegExp }[] = [
   { script: 'bench:latency', args: ['--releases', '5', '--budget-releases', '2'], table: /Approval → POST latency/ },
   {
     script: 'bench:overhead',
-    args: ['--releases', '10', '--rounds', '1', '--in-flight', '10'],
+    // As the Docker image runs the worker (compiled, build-time bundle, bounded cache and heap).
+    args: [
+      '--releases',
+      '10',
+      '--rounds',
+      '1',
+      '--in-flight',
+      '10',
+      '--compiled',
+      '--max-cached-workflows',
+      '100',
+      '--worker-node-flags=--max-old-space-size=256 --max-semi-space-size=2',
+    ],
     table: /release rate \/ hello rate/,
   },
 ];

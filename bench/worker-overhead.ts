@@ -1,6 +1,6 @@
 /**
  * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000 --max-cached-workflows N --prebuilt-bundle
- * --worker-heap-mb M]`: what our workflows cost a worker, side by side in one run on one dev server, each measurement
+ * --compiled --worker-node-flags "..."]`: what our workflows cost a worker, side by side in one run on one dev server, each measurement
  * in a fresh worker process (our plugin plus the baselines, as a user's worker would host both):
  * - throughput: pre-approved releases completed per second against a simulator whose actions finish at once, against
  *   Temporal's floor, a one-activity `hello` workflow, in alternating rounds (the ratio is the figure; absolute rates
@@ -8,13 +8,15 @@
  * - memory: the worker's RSS idle and with N releases in flight (their actions stay Pending, the watcher follows them),
  *   against N `held` workflows (which only wait for a signal) in flight.
  * `--prebuilt-bundle` bundles the workflows once, here, as a deployment would at build time (the plugin's bundler
- * hook adds ours), so the worker runs no webpack; `--max-cached-workflows` bounds the worker's workflow cache;
- * `--worker-heap-mb` caps the worker's V8 old space (node --max-old-space-size).
+ * hook adds ours), so the worker runs no webpack; `--compiled` runs the worker as JavaScript compiled by tsc (as the
+ * Docker image does) rather than through tsx, whose loader thread costs ~35 MB; `--max-cached-workflows` bounds the
+ * worker's workflow cache; `--worker-node-flags` passes V8 flags to the worker (e.g. `--max-old-space-size=128
+ * --max-semi-space-size=2`, the image's NODE_OPTIONS).
  * A benchmark, not a test: nothing is asserted.
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,9 +35,13 @@ const { values } = parseArgs({
     'in-flight': { type: 'string', default: '1000' },
     'max-cached-workflows': { type: 'string' },
     'prebuilt-bundle': { type: 'boolean', default: false },
-    'worker-heap-mb': { type: 'string' },
+    compiled: { type: 'boolean', default: false },
+    'worker-node-flags': { type: 'string', default: '' },
   },
 });
+const nodeFlags = values['worker-node-flags'].split(' ').filter(Boolean);
+// Compiled JavaScript cannot bundle TypeScript workflows at start: it takes the prebuilt bundle.
+const prebuiltBundle = values['prebuilt-bundle'] || values.compiled;
 const n = Number(values.releases);
 const rounds = Number(values.rounds);
 const inFlight = Number(values['in-flight']);
@@ -50,7 +56,7 @@ const simulator = await new DefenderSimulator({
   actionVisibilityDelayMs: 0,
   defaultBehavior: { pendingMs: 0, inProgressMs: 0 },
 }).start();
-if (values['prebuilt-bundle']) {
+if (prebuiltBundle) {
   settings.bundlePath = await writeWorkflowBundle(
     path.join(mkdtempSync(path.join(tmpdir(), 'bench-bundle-')), 'workflows.js'),
     {
@@ -69,26 +75,34 @@ let phase = 0;
 
 interface BenchWorker {
   taskQueue: string;
+  pid: number;
   rss(): Promise<number>;
   stop(): Promise<void>;
+}
+
+let workerProgram = fileURLToPath(new URL('./overhead-worker.ts', import.meta.url));
+if (values.compiled) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.bench.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  workerProgram = path.join(root, '.cache/bench-dist/bench/overhead-worker.js');
 }
 
 async function startWorker(): Promise<BenchWorker> {
   const taskQueue = `bench-overhead-${++phase}`;
   const child: ChildProcess = fork(
-    fileURLToPath(new URL('./overhead-worker.ts', import.meta.url)),
+    workerProgram,
     [server.address, simulator.url, taskQueue, JSON.stringify(settings)],
     {
-      execArgv: [
-        ...(values['worker-heap-mb'] ? [`--max-old-space-size=${values['worker-heap-mb']}`] : []),
-        '--import',
-        'tsx',
-      ],
+      execArgv: [...nodeFlags, ...(values.compiled ? [] : ['--import', 'tsx'])],
     },
   );
   await once(child, 'message');
   return {
     taskQueue,
+    pid: child.pid!,
     async rss() {
       child.send('rss');
       const [answer] = (await once(child, 'message')) as [{ rss: number }];
@@ -97,6 +111,46 @@ async function startWorker(): Promise<BenchWorker> {
     async stop() {
       child.send('stop');
       await once(child, 'exit');
+    },
+  };
+}
+
+/** CPU seconds (user + system) a process has used so far, from Linux's /proc; NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    // Fields after the command name: state is 3rd, utime and stime are the 14th and 15th of the whole line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Where a round's CPU went: the Temporal server's and the worker's, in ms per workflow completed. */
+interface CpuPerWorkflow {
+  server: number;
+  worker: number;
+  /** This process: the client starting the workflows, and the simulator answering the releases. */
+  bench: number;
+}
+
+async function measureCpu<T>(
+  workerPid: number,
+  count: number,
+  run: () => Promise<T>,
+): Promise<{ value: T; cpu: CpuPerWorkflow }> {
+  const serverPid = server.process.pid!;
+  const [server0, worker0] = [cpuSeconds(serverPid), cpuSeconds(workerPid)];
+  const bench0 = process.cpuUsage();
+  const value = await run();
+  const bench = process.cpuUsage(bench0);
+  const perWorkflow = (before: number, after: number) => ((after - before) * 1000) / count;
+  return {
+    value,
+    cpu: {
+      server: perWorkflow(server0, cpuSeconds(serverPid)),
+      worker: perWorkflow(worker0, cpuSeconds(workerPid)),
+      bench: perWorkflow(0, (bench.user + bench.system) / 1e6),
     },
   };
 }
@@ -141,9 +195,15 @@ try {
   await rate(20, release(0));
   const helloRates: number[] = [];
   const releaseRates: number[] = [];
+  const helloCpu: CpuPerWorkflow[] = [];
+  const releaseCpu: CpuPerWorkflow[] = [];
   for (let round = 1; round <= rounds; round++) {
-    helloRates.push(await rate(n, hello(round)));
-    releaseRates.push(await rate(n, release(round)));
+    const h = await measureCpu(throughput.pid, n, () => rate(n, hello(round)));
+    helloRates.push(h.value);
+    helloCpu.push(h.cpu);
+    const r = await measureCpu(throughput.pid, n, () => rate(n, release(round)));
+    releaseRates.push(r.value);
+    releaseCpu.push(r.cpu);
   }
   await throughput.stop();
 
@@ -186,6 +246,18 @@ try {
     [`hello workflow (1 activity), ${n} at once`, fmt(helloRates)],
     [`releaseMachine, pre-approved, ${n} at once`, fmt(releaseRates)],
     ['release rate / hello rate', `${((mean(releaseRates) / mean(helloRates)) * 100).toFixed(0)} %`],
+    [
+      'Temporal server CPU per workflow, hello / release',
+      `${mean(helloCpu.map((c) => c.server)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.server)).toFixed(1)} ms`,
+    ],
+    [
+      'worker CPU per workflow, hello / release',
+      `${mean(helloCpu.map((c) => c.worker)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.worker)).toFixed(1)} ms`,
+    ],
+    [
+      'client + simulator CPU per workflow, hello / release',
+      `${mean(helloCpu.map((c) => c.bench)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.bench)).toFixed(1)} ms`,
+    ],
     [`worker RSS, ${inFlight} held workflows in flight`, `${mb(floorPeak)} (idle ${mb(floorIdle)})`],
     [`worker RSS, ${inFlight} releases in flight`, `${mb(oursPeak)} (idle ${mb(oursIdle)})`],
     [
@@ -197,7 +269,7 @@ try {
   console.log(
     `\nworker overhead benchmark (${new Date().toISOString()}, node ${process.version}` +
       `${maxCached ? `, maxCachedWorkflows ${maxCached}` : ''}${settings.bundlePath ? ', prebuilt bundle' : ''}` +
-      `${values['worker-heap-mb'] ? `, --max-old-space-size=${values['worker-heap-mb']}` : ''})`,
+      `${values.compiled ? ', compiled' : ', tsx'}${nodeFlags.length > 0 ? `, ${nodeFlags.join(' ')}` : ''})`,
   );
   for (const [k, v] of rows) console.log(`  ${k.padEnd(width)}  ${v}`);
 } finally {

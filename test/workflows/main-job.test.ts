@@ -1,18 +1,17 @@
 /**
  * The main job as a user runs it: `npm start`'s entry point in demo mode (its own simulator) against the run's Temporal
  * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM. Then the same entry
- * point with a build-time workflow bundle (WORKFLOW_BUNDLE_PATH), as the Docker image runs it.
+ * point compiled, with a build-time workflow bundle and the Dockerfile's environment, as the Docker image runs it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { EXIT, runCli } from '../../client/cli.js';
-import { writeWorkflowBundle } from '../../worker/bundle-workflows.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
@@ -30,9 +29,16 @@ async function cli(...args: string[]): Promise<Captured> {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-/** `npm start`'s entry point (worker/main.ts) in demo mode against the run's server, started and ready to poll. */
-async function startMainWorker(taskQueue: string, env: Record<string, string> = {}) {
-  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+/**
+ * `npm start`'s entry point (worker/main.ts) in demo mode against the run's server, started and ready to poll; or
+ * another command line for it (the compiled entry).
+ */
+async function startMainWorker(
+  taskQueue: string,
+  env: Record<string, string> = {},
+  args = ['--import', 'tsx', 'worker/main.ts'],
+) {
+  const worker: ChildProcess = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
     env: {
       ...process.env,
@@ -169,13 +175,39 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   });
 });
 
-describe('the worker with workflows bundled at build time (as the Docker image runs it)', () => {
-  it('loads the bundle instead of bundling at start, runs the release workflow from it, and stops cleanly', async () => {
+/** The `ENV name=value` and `ENV name="value"` lines of the Dockerfile's last stage (the image that runs). */
+function imageEnvironment(): Record<string, string> {
+  const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+  const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  return Object.fromEntries(
+    [...runtimeStage.matchAll(/^ENV (\w+)=(?:"([^"]*)"|(\S+))$/gm)].map(([, name, quoted, plain]) => [
+      name!,
+      quoted ?? plain!,
+    ]),
+  );
+}
+
+describe('the compiled worker with workflows bundled at build time (as the Docker image runs it)', () => {
+  it("bundles with the compiled bundler, runs dist/ with the image's environment, and stops cleanly", async () => {
+    const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^RUN npm run build && node dist\/worker\/bundle-workflows\.js (\S+)$/m);
+    assert.match(dockerfile, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    const image = imageEnvironment();
+    assert.ok(image.NODE_OPTIONS?.includes('--max-old-space-size='), JSON.stringify(image));
+    assert.equal(image.WORKER_MAX_CACHED_WORKFLOWS, '100');
+
+    // npm test built dist/ before any test ran, as the image's first stage does.
+    const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'workflows.js');
+    const bundler = spawn(process.execPath, ['dist/worker/bundle-workflows.js', bundlePath], {
+      cwd: PROJECT_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    assert.equal(await new Promise((resolve) => bundler.once('exit', resolve)), 0);
+
     const taskQueue = uniqueTaskQueue('main-bundle');
-    const bundlePath = await writeWorkflowBundle(
-      path.join(mkdtempSync(path.join(os.tmpdir(), 'bundle-')), 'workflows.js'),
-    );
-    const main = await startMainWorker(taskQueue, { WORKFLOW_BUNDLE_PATH: bundlePath });
+    const main = await startMainWorker(taskQueue, { ...image, WORKFLOW_BUNDLE_PATH: bundlePath }, [
+      'dist/worker/main.js',
+    ]);
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
       assert.ok(main.output.includes(`Workflows from the prebuilt bundle ${bundlePath}`), main.output);
