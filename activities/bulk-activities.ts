@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { odata } from './defender/odata.js';
 import { mapDefenderFailures } from './failures.js';
@@ -6,7 +8,7 @@ import { parseBulkRequest } from './bulk-request.js';
 import { isolationState } from './defender-activities.js';
 import { asInvalidInput, checkTenant, type TenantDirectory } from './validation-activities.js';
 import type { IsolationState, MachineSummary } from './types.js';
-import type { ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
+import type { MachineOutcome, ValidatedBulkRequest } from '../workflows/bulk-definitions.js';
 
 /** Bulk activities that call Defender: one call each, on the rate-limited API task queue. */
 export function createBulkApiActivities(deps: { defender: DefenderClient }) {
@@ -102,6 +104,35 @@ export const createBulkLocalActivities = (directory?: TenantDirectory) => ({
       checkTenant(valid.tenant, directory);
       return valid;
     });
+  },
+
+  /**
+   * Which of a batch's releases ended without telling it: terminated or timed out (neither runs any code to report),
+   * or gone (no release of that machine is the batch's any more, e.g. a newer release took the workflow id). A
+   * release that completed, failed or was cancelled reported before it closed, so it is not listed.
+   */
+  async findUnreportedReleases(input: {
+    batchWorkflowId: string;
+    machineIds: string[];
+  }): Promise<{ machineId: string; outcome: MachineOutcome }[]> {
+    const client = Context.current().client;
+    const ended: { machineId: string; outcome: MachineOutcome }[] = [];
+    for (const machineId of input.machineIds) {
+      try {
+        const release = await client.workflow.getHandle(`release-${machineId}`).describe();
+        if (release.parentExecution?.workflowId !== input.batchWorkflowId) {
+          ended.push({ machineId, outcome: 'failed:ReleaseEndedUnreported' });
+        } else if (release.status.name === 'TERMINATED') {
+          ended.push({ machineId, outcome: 'failed:ReleaseTerminated' });
+        } else if (release.status.name === 'TIMED_OUT') {
+          ended.push({ machineId, outcome: 'failed:ReleaseTimedOut' });
+        }
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        ended.push({ machineId, outcome: 'failed:ReleaseEndedUnreported' });
+      }
+    }
+    return ended;
   },
 
   /** SHA-256 of the sorted target ids: what an approver reviews, recorded with the decision. */

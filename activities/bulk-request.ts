@@ -78,6 +78,7 @@ export function parseBulkRequest(input: unknown): ValidatedBulkRequest {
     dryRun: r.dryRun ?? false,
     concurrency: r.concurrency ?? 50,
     pollInterval: String(raw.pollInterval ?? '30s'),
+    pollIntervalMs: r.pollInterval ?? 30_000,
     deadline: String(raw.deadline ?? '72h'),
     tenant: r.tenant === undefined || r.tenant === DEFAULT_TENANT ? null : r.tenant,
   };

@@ -51,6 +51,8 @@ export interface ValidatedBulkRequest {
   dryRun: boolean;
   concurrency: number;
   pollInterval: string;
+  /** The same in ms; absent in batches validated before the sweep of unreported releases (30 s then). */
+  pollIntervalMs?: number;
   deadline: string;
   /** Null for the default tenant. */
   tenant: string | null;

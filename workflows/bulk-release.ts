@@ -31,6 +31,12 @@ const CHILDREN_PER_RUN = 500;
  * (`reportTo`), and the next run counts them against the concurrency until they do.
  */
 const SLIDING_WINDOW_PATCH = 'bulk-sliding-window';
+/**
+ * v3: a run waiting on earlier runs' releases checks on them every 10 poll intervals (10 s to 10 min), since one that
+ * was terminated or timed out never reports and would hold the batch until it is cancelled.
+ */
+const SWEEP_UNREPORTED_PATCH = 'bulk-sweep-unreported';
+const SWEEP_EVERY_POLLS = 10;
 
 const local = wf.proxyLocalActivities<BulkLocalActivities>({
   startToCloseTimeout: '30s',
@@ -100,12 +106,14 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   };
 
   wf.setHandler(progressQuery, progress);
-  wf.setHandler(releaseOutcomeSignal, ({ machineId, outcome }) => {
+  /** An earlier run's release ended: by its own signal, or (terminated, timed out) as the sweep found it. */
+  const settle = (machineId: string, outcome: MachineOutcome) => {
     if (!open.has(machineId)) return; // a release that already ended, or not one of ours
     outcomes[machineId] ??= outcome;
     open.delete(machineId);
     reported.get(machineId)?.();
-  });
+  };
+  wf.setHandler(releaseOutcomeSignal, ({ machineId, outcome }) => settle(machineId, outcome));
   const checkDecider = (approver: unknown, verb: string) => {
     if (state !== 'awaiting-approval' || !v || v.approval.kind !== 'required' || decision) {
       throw refuseApproval(`batch ${info.workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
@@ -360,6 +368,8 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       const settled = new Promise<void>((resolve) => reported.set(id, resolve)).finally(() => running.delete(settled));
       running.add(settled);
     }
+    const sweep = open.size > 0 && wf.patched(SWEEP_UNREPORTED_PATCH) ? new wf.CancellationScope() : undefined;
+    const swept = sweep?.run(sweepUnreported);
     let started = 0;
     let index = from;
     while (index < targets.length) {
@@ -390,7 +400,35 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     // The next run takes over the releases still running (they report by signal); the last run waits for them all.
     if (!slidingWindow || index >= targets.length) await Promise.all(running);
     else await wf.condition(() => starting === 0);
+    sweep?.cancel();
+    await swept;
     return Math.min(index, targets.length);
+  }
+
+  /** Settles the earlier runs' releases that ended without reporting; returns once none is left to wait on. */
+  async function sweepUnreported(): Promise<void> {
+    const intervalMs = Math.min(Math.max(SWEEP_EVERY_POLLS * (v!.pollIntervalMs ?? 30_000), 10_000), 600_000);
+    try {
+      for (;;) {
+        await wf.sleep(intervalMs);
+        const waiting = [...reported.keys()].filter((id) => open.has(id));
+        if (waiting.length === 0) return;
+        try {
+          const ended = await local.findUnreportedReleases({ batchWorkflowId: info.workflowId, machineIds: waiting });
+          for (const { machineId, outcome } of ended) {
+            wf.log.warn('Release ended without reporting to its batch', { machineId, outcome });
+            settle(machineId, outcome);
+          }
+        } catch (err) {
+          if (wf.isCancellation(err)) throw err;
+          // Only a lookup failed: the releases are waited on as before, and looked up again next time.
+          wf.log.warn('Could not look up the releases that have not reported', { error: String(err) });
+        }
+      }
+    } catch (err) {
+      // Cancelled with the run's wait (or the batch): nothing was left half done.
+      if (!wf.isCancellation(err)) throw err;
+    }
   }
 
   /** Counts children whose start the server has not confirmed: the run must not continue as new before it does. */

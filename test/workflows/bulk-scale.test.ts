@@ -10,6 +10,7 @@ import { setTimeout } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { progressQuery, type BulkReport } from '../../workflows/bulk-definitions.js';
 import type { bulkRelease } from '../../workflows/bulk-release.js';
+import { recordHistory } from '../helpers/histories.js';
 import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const MACHINES = Number(process.env.BULK_SCALE_MACHINES ?? 1000);
@@ -82,6 +83,29 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     assert.deepEqual(duplicates, [], 'exactly one Unisolate action per machine');
     assert.equal(throttled, 0, 'no 429 from Defender');
     assert.ok(perMachine <= 3, `${perMachine} API calls per released machine`);
+  });
+
+  it('a release terminated after its batch continued as new ends in the report as terminated; the batch does not wait on it', async () => {
+    const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
+    const { offline, handle, posts, offlineRelease } = await startBatchWithOfflineDevice(
+      ids,
+      `bulk-scale-terminated-${h.taskQueue}`,
+    );
+    for (const giveUpAt = Date.now() + 240_000; posts() < 505 || !offlineRelease(); await setTimeout(250)) {
+      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases`);
+    }
+    assert.ok((await handle.query(progressQuery)).run >= 2, 'the batch continued as new');
+    // An operator terminates the release in the Temporal UI: it runs no more code, so it never reports.
+    await h.client.workflow.getHandle(`release-${offline}`).terminate('operator: device decommissioned');
+    const report = await Promise.race([
+      handle.result(),
+      setTimeout(180_000).then(() => assert.fail('the batch still waits on the terminated release')),
+    ]);
+    assert.equal(report.outcomes[offline], 'failed:ReleaseTerminated');
+    assert.equal(report.counts.released, ids.length - 1);
+    assert.equal(report.counts.failed, 1);
+    // The last run's history: it waited on the first run's release and found it terminated.
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId), 'bulk-swept-terminated-release');
   });
 
   it('cancelling a batch after it continued as new cancels the releases its earlier runs left open', async () => {
