@@ -50,6 +50,17 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     return { offline, handle, posts, offlineRelease };
   }
 
+  /** A 520-machine batch with an offline device, once it has continued as new with that device's release open. */
+  async function batchInSecondRun(workflowId: string) {
+    const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
+    const batch = await startBatchWithOfflineDevice(ids, workflowId);
+    for (const giveUpAt = Date.now() + 240_000; batch.posts() < 505 || !batch.offlineRelease(); await setTimeout(250)) {
+      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${batch.posts()} releases`);
+    }
+    assert.ok((await batch.handle.query(progressQuery)).run >= 2, 'the batch continued as new');
+    return { ids, ...batch };
+  }
+
   it('releases every machine once, within the budget, and does not wait on an offline device between runs', async () => {
     const ids = Array.from({ length: MACHINES }, () => h.sim.addMachine({ isolated: true }).id);
     // The first machine is offline: its release stays open while the batch continues as new after 500 children.
@@ -86,15 +97,7 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
   });
 
   it('a release terminated after its batch continued as new ends in the report as terminated; the batch does not wait on it', async () => {
-    const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
-    const { offline, handle, posts, offlineRelease } = await startBatchWithOfflineDevice(
-      ids,
-      `bulk-scale-terminated-${h.taskQueue}`,
-    );
-    for (const giveUpAt = Date.now() + 240_000; posts() < 505 || !offlineRelease(); await setTimeout(250)) {
-      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases`);
-    }
-    assert.ok((await handle.query(progressQuery)).run >= 2, 'the batch continued as new');
+    const { ids, offline, handle } = await batchInSecondRun(`bulk-scale-terminated-${h.taskQueue}`);
     // An operator terminates the release in the Temporal UI: it runs no more code, so it never reports.
     await h.client.workflow.getHandle(`release-${offline}`).terminate('operator: device decommissioned');
     const report = await Promise.race([
@@ -109,15 +112,7 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
   });
 
   it('cancelling a batch after it continued as new cancels the releases its earlier runs left open', async () => {
-    const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
-    const { offline, handle, posts, offlineRelease } = await startBatchWithOfflineDevice(
-      ids,
-      `bulk-scale-cancel-${h.taskQueue}`,
-    );
-    for (const giveUpAt = Date.now() + 240_000; posts() < 505 || !offlineRelease(); await setTimeout(250)) {
-      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases`);
-    }
-    assert.ok((await handle.query(progressQuery)).run >= 2, 'the batch continued as new');
+    const { offline, handle, offlineRelease } = await batchInSecondRun(`bulk-scale-cancel-${h.taskQueue}`);
     await handle.cancel();
     await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
     const release = h.client.workflow.getHandle(`release-${offline}`);
