@@ -1,7 +1,7 @@
 /**
  * `npm run bench:overhead [-- --releases 500 --rounds 2 --in-flight 1000 --max-cached-workflows N --prebuilt-bundle
- * --compiled --worker-node-flags "..."]`: what our workflows cost a worker, side by side in one run on one dev server, each measurement
- * in a fresh worker process (our plugin plus the baselines, as a user's worker would host both):
+ * --compiled --worker-node-flags="..."]`: what our workflows cost a worker, side by side in one run on one dev server,
+ * each measurement in a fresh worker process (our plugin plus the baselines, as a user's worker would host both):
  * - throughput: pre-approved releases completed per second against a simulator whose actions finish at once, against
  *   Temporal's floor, a one-activity `hello` workflow, in alternating rounds (the ratio is the figure; absolute rates
  *   drift on shared machines);
@@ -9,8 +9,8 @@
  *   against N `held` workflows (which only wait for a signal) in flight.
  * `--prebuilt-bundle` bundles the workflows once, here, as a deployment would at build time (the plugin's bundler
  * hook adds ours), so the worker runs no webpack; `--compiled` runs the worker as JavaScript compiled by tsc (as the
- * Docker image does) rather than through tsx, whose loader thread costs ~35 MB; `--max-cached-workflows` bounds the
- * worker's workflow cache; `--worker-node-flags` passes V8 flags to the worker (e.g. `--max-old-space-size=128
+ * Docker image does) rather than through tsx, whose loader thread costs ~50 MB; `--max-cached-workflows` bounds the
+ * worker's workflow cache; `--worker-node-flags` passes V8 flags to the worker (e.g. `--max-old-space-size=256
  * --max-semi-space-size=2`, the image's NODE_OPTIONS).
  * A benchmark, not a test: nothing is asserted.
  */
@@ -242,22 +242,17 @@ try {
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const fmt = (xs: number[]) => `${mean(xs).toFixed(1)}/s (rounds: ${xs.map((x) => x.toFixed(1)).join(', ')})`;
+  const cpuRow = (who: string, key: keyof CpuPerWorkflow): [string, string] => {
+    const ms = (cpu: CpuPerWorkflow[]) => `${mean(cpu.map((c) => c[key])).toFixed(1)} ms`;
+    return [`${who} CPU per workflow, hello / release`, `${ms(helloCpu)} / ${ms(releaseCpu)}`];
+  };
   const rows: [string, string][] = [
     [`hello workflow (1 activity), ${n} at once`, fmt(helloRates)],
     [`releaseMachine, pre-approved, ${n} at once`, fmt(releaseRates)],
     ['release rate / hello rate', `${((mean(releaseRates) / mean(helloRates)) * 100).toFixed(0)} %`],
-    [
-      'Temporal server CPU per workflow, hello / release',
-      `${mean(helloCpu.map((c) => c.server)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.server)).toFixed(1)} ms`,
-    ],
-    [
-      'worker CPU per workflow, hello / release',
-      `${mean(helloCpu.map((c) => c.worker)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.worker)).toFixed(1)} ms`,
-    ],
-    [
-      'client + simulator CPU per workflow, hello / release',
-      `${mean(helloCpu.map((c) => c.bench)).toFixed(1)} ms / ${mean(releaseCpu.map((c) => c.bench)).toFixed(1)} ms`,
-    ],
+    cpuRow('Temporal server', 'server'),
+    cpuRow('worker', 'worker'),
+    cpuRow('client + simulator', 'bench'),
     [`worker RSS, ${inFlight} held workflows in flight`, `${mb(floorPeak)} (idle ${mb(floorIdle)})`],
     [`worker RSS, ${inFlight} releases in flight`, `${mb(oursPeak)} (idle ${mb(oursIdle)})`],
     [

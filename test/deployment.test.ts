@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { WORKER_ENV_VARIABLES } from '../worker/config.js';
 import { EXACT_TASK_QUEUE_RATES } from '../worker/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
+import { imageEnvironment, readDockerfile } from './helpers/dockerfile.js';
 
 interface Service {
   image?: string;
@@ -39,6 +40,11 @@ function composeConfig(args: string[], env: NodeJS.ProcessEnv = {}): Record<stri
 
 describe('docker-compose.yml', () => {
   const services = composeConfig([]);
+  /** The worker services' environments: `worker`, and `worker-demo` from the demo profile. */
+  const workerEnvironments = () => {
+    const demo = composeConfig(['--profile', 'demo']);
+    return { worker: services.worker!.environment!, 'worker-demo': demo['worker-demo']!.environment! };
+  };
 
   it('runs Temporal on PostgreSQL with the Web UI, from official images with pinned versions', () => {
     const images = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, s.image]));
@@ -75,7 +81,7 @@ describe('docker-compose.yml', () => {
   it('builds the worker from the Dockerfile in the repository', () => {
     const worker = services.worker!;
     assert.ok(worker.build, 'the worker is built, not pulled');
-    const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    const dockerfile = readDockerfile();
     assert.match(dockerfile, /^FROM node:20\.\d+/m);
     // How the image runs (compiled, its environment) is tested in main-job.test.ts.
     assert.match(dockerfile, /dist\/worker\/main\.js/);
@@ -85,9 +91,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it("defaults the worker's memory settings to the image's own (compose's environment overrides the image's)", () => {
+    const image = imageEnvironment();
+    for (const [name, environment] of Object.entries(workerEnvironments())) {
+      for (const variable of ['NODE_OPTIONS', 'WORKER_MAX_CACHED_WORKFLOWS']) {
+        assert.ok(image[variable], `the Dockerfile sets ${variable}`);
+        assert.equal(environment[variable], image[variable], `${name}: ${variable}`);
+      }
+    }
+  });
+
   it('passes every variable the worker reads, and requires real credentials (no silent demo mode)', () => {
-    for (const name of ['worker', 'worker-demo']) {
-      const environment = (name === 'worker' ? services : composeConfig(['--profile', 'demo']))[name]!.environment!;
+    for (const [name, environment] of Object.entries(workerEnvironments())) {
       const missing = WORKER_ENV_VARIABLES.filter((v) => !LOCAL_ONLY.has(v) && !(v in environment));
       assert.deepEqual(missing, [], `${name} passes every worker variable`);
       assert.equal(environment.TEMPORAL_ADDRESS, 'temporal:7233');

@@ -80,6 +80,8 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
   const open = new Set<string>(resume?.inFlight ?? []);
   /** Earlier runs' releases this run waits on: settled by their outcome signal. */
   const reported = new Map<string, () => void>();
+  /** Earlier runs' releases this run still waits on. */
+  const unreported = () => [...reported.keys()].filter((id) => open.has(id));
   let starting = 0;
 
   const progress = (): BulkProgress => {
@@ -306,15 +308,13 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
       // This run's children are cancelled with it; earlier runs' releases are not its children any more.
       await wf.CancellationScope.nonCancellable(() =>
         Promise.all(
-          [...reported.keys()]
-            .filter((id) => open.has(id))
-            .map(
-              (id) =>
-                wf
-                  .getExternalWorkflowHandle(`release-${id}`)
-                  .cancel()
-                  .catch(() => undefined), // ended meanwhile
-            ),
+          unreported().map(
+            (id) =>
+              wf
+                .getExternalWorkflowHandle(`release-${id}`)
+                .cancel()
+                .catch(() => undefined), // ended meanwhile
+          ),
         ),
       );
       for (const id of targets) outcomes[id] ??= 'cancelled';
@@ -411,7 +411,7 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     try {
       for (;;) {
         await wf.sleep(intervalMs);
-        const waiting = [...reported.keys()].filter((id) => open.has(id));
+        const waiting = unreported();
         if (waiting.length === 0) return;
         try {
           const ended = await local.findUnreportedReleases({ batchWorkflowId: info.workflowId, machineIds: waiting });

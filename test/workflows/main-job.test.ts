@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { EXIT, runCli } from '../../client/cli.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
+import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 import { uniqueTaskQueue } from '../helpers/temporal.js';
 
 interface Captured {
@@ -175,24 +176,12 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   });
 });
 
-/** The `ENV name=value` and `ENV name="value"` lines of the Dockerfile's last stage (the image that runs). */
-function imageEnvironment(): Record<string, string> {
-  const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
-  const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
-  return Object.fromEntries(
-    [...runtimeStage.matchAll(/^ENV (\w+)=(?:"([^"]*)"|(\S+))$/gm)].map(([, name, quoted, plain]) => [
-      name!,
-      quoted ?? plain!,
-    ]),
-  );
-}
-
 describe('the compiled worker with workflows bundled at build time (as the Docker image runs it)', () => {
   it("bundles with the compiled bundler, runs dist/ with the image's environment, and stops cleanly", async () => {
-    const dockerfile = readFileSync(path.join(PROJECT_ROOT, 'Dockerfile'), 'utf8');
+    const dockerfile = readDockerfile();
     assert.match(dockerfile, /^RUN npm run build && node dist\/worker\/bundle-workflows\.js (\S+)$/m);
     assert.match(dockerfile, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
-    const image = imageEnvironment();
+    const image = imageEnvironment(dockerfile);
     assert.ok(image.NODE_OPTIONS?.includes('--max-old-space-size='), JSON.stringify(image));
     assert.equal(image.WORKER_MAX_CACHED_WORKFLOWS, '100');
 
