@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, createWriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import type { SearchAttributeKey, SearchAttributeType } from '@temporalio/common/lib/search-attributes.js';
@@ -7,8 +7,10 @@ import { Connection } from '@temporalio/client';
 
 export interface DevServerOptions {
   cliPath: string;
-  /** gRPC port; a free one is picked when absent. */
+  /** gRPC port; a free one is picked when absent (see `pickPort`). */
   port?: number;
+  /** How a port is picked when `port` is absent; it is asked again if the server finds its pick taken. */
+  pickPort?: () => Promise<number>;
   /** Web UI port, or `false` for a headless server. */
   uiPort?: number | false;
   /** SQLite file, for state that survives restarts; in-memory when absent. */
@@ -53,7 +55,39 @@ const TYPE_NAMES: Record<SearchAttributeType, string> = {
   KEYWORD_LIST: 'KeywordList',
 };
 
+/**
+ * A port that is free now, picked below the kernel's ephemeral range. A port from `listen(0)` lies inside that range,
+ * and between our check and the server's bind any outbound connection may take it as its local port — the dev
+ * server's own services connect to each other while it starts, and CI once failed with "address already in use" so.
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const [low, high] = portsBelowEphemeralRange();
+  for (let attempt = 0; attempt < 50 && high > low; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low));
+    if (await canListen(port, host)) return port;
+  }
+  return listenAnywhere(host);
+}
+
+function portsBelowEphemeralRange(): [number, number] {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    // Not Linux: the IANA dynamic range starts at 49152, so 32768 still leaves it alone.
+  }
+  return [10_000, Math.min(ephemeralLow, 32768)];
+}
+
+function canListen(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, host, () => server.close(() => resolve(true)));
+  });
+}
+
+function listenAnywhere(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -69,7 +103,21 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
  * window, it waits as long as the process is alive (up to `readyTimeoutMs`), and fails at once if it exits.
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
-  const port = options.port ?? (await freePort());
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await (options.pickPort ?? freePort)());
+    try {
+      return await startOnce(options, port);
+    } catch (error) {
+      // A port we picked can still be taken before the server binds it; a port the caller chose is the caller's.
+      const portTaken = error instanceof PortInUseError;
+      if (!portTaken || options.port !== undefined || attempt >= 3) throw error;
+    }
+  }
+}
+
+class PortInUseError extends Error {}
+
+async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
   let uiUrl: string | undefined;
@@ -116,7 +164,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   let hasExited = false;
   void exited.then(() => {
     hasExited = true;
@@ -127,9 +175,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (hasExited) {
-      throw new Error(
-        `temporal server start-dev exited before it was ready (${options.cliPath} ${args.join(' ')}):\n${output}`,
-      );
+      const message = `temporal server start-dev exited before it was ready (${options.cliPath} ${args.join(' ')}):\n${output}`;
+      throw output.includes('address already in use') ? new PortInUseError(message) : new Error(message);
     }
     if (await answers(address)) break;
     if (Date.now() > deadline) {
