@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { mapConcurrently } from './concurrently.js';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { odata } from './defender/odata.js';
 import { mapDefenderFailures } from './failures.js';
@@ -116,23 +117,19 @@ export const createBulkLocalActivities = (directory?: TenantDirectory) => ({
     machineIds: string[];
   }): Promise<{ machineId: string; outcome: MachineOutcome }[]> {
     const client = Context.current().client;
-    const ended: { machineId: string; outcome: MachineOutcome }[] = [];
-    for (const machineId of input.machineIds) {
+    const outcomes = await mapConcurrently(input.machineIds, async (machineId): Promise<MachineOutcome | undefined> => {
       try {
         const release = await client.workflow.getHandle(`release-${machineId}`).describe();
-        if (release.parentExecution?.workflowId !== input.batchWorkflowId) {
-          ended.push({ machineId, outcome: 'failed:ReleaseEndedUnreported' });
-        } else if (release.status.name === 'TERMINATED') {
-          ended.push({ machineId, outcome: 'failed:ReleaseTerminated' });
-        } else if (release.status.name === 'TIMED_OUT') {
-          ended.push({ machineId, outcome: 'failed:ReleaseTimedOut' });
-        }
+        if (release.parentExecution?.workflowId !== input.batchWorkflowId) return 'failed:ReleaseEndedUnreported';
+        if (release.status.name === 'TERMINATED') return 'failed:ReleaseTerminated';
+        if (release.status.name === 'TIMED_OUT') return 'failed:ReleaseTimedOut';
+        return undefined;
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        ended.push({ machineId, outcome: 'failed:ReleaseEndedUnreported' });
+        return 'failed:ReleaseEndedUnreported';
       }
-    }
-    return ended;
+    });
+    return input.machineIds.flatMap((machineId, i) => (outcomes[i] ? [{ machineId, outcome: outcomes[i] }] : []));
   },
 
   /** SHA-256 of the sorted target ids: what an approver reviews, recorded with the decision. */

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { mapConcurrently } from './concurrently.js';
 import type { ActionOutcome } from './types.js';
 import type { WatchRequest } from '../workflows/watcher-definitions.js';
 import {
@@ -8,9 +9,6 @@ import {
   WATCHER_WORKFLOW_TYPE,
   watcherWorkflowId,
 } from '../workflows/watcher-definitions.js';
-
-/** Signals sent at once by one delivery: enough to keep the round trips overlapped, few enough not to flood the server. */
-const DELIVERY_CONCURRENCY = 32;
 
 export interface ActionOutcomeDelivery {
   subscriber: string;
@@ -42,20 +40,15 @@ export const watcherActivities = {
   async deliverActionOutcomes(input: { deliveries: ActionOutcomeDelivery[] }): Promise<{ gone: string[] }> {
     const client = Context.current().client;
     const gone: string[] = [];
-    let next = 0;
-    const sender = async () => {
-      while (next < input.deliveries.length) {
-        const { subscriber, outcome } = input.deliveries[next++]!;
-        try {
-          // No run id: the release may have continued or been reset; its handler checks the action id.
-          await client.workflow.getHandle(subscriber).signal(actionFinalSignal, outcome);
-        } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err;
-          gone.push(subscriber);
-        }
+    await mapConcurrently(input.deliveries, async ({ subscriber, outcome }) => {
+      try {
+        // No run id: the release may have continued or been reset; its handler checks the action id.
+        await client.workflow.getHandle(subscriber).signal(actionFinalSignal, outcome);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        gone.push(subscriber);
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(DELIVERY_CONCURRENCY, input.deliveries.length) }, sender));
+    });
     return { gone };
   },
 };
