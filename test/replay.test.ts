@@ -32,7 +32,7 @@ describe('replay of committed histories', () => {
   });
 
   it('has histories for every end of the release', () => {
-    for (const set of ['v1', 'v2', 'v3', 'v4', 'v5']) {
+    for (const set of ['v1', 'v2', 'v3', 'v4', 'v5', 'v6']) {
       const count = files.filter((f) => f.startsWith(`${set}/`)).length;
       assert.ok(count >= 15, `found ${count} ${set} histories`);
     }

@@ -37,6 +37,11 @@ const SLIDING_WINDOW_PATCH = 'bulk-sliding-window';
  */
 const SWEEP_UNREPORTED_PATCH = 'bulk-sweep-unreported';
 const SWEEP_EVERY_POLLS = 10;
+/**
+ * v4: cancelling the batch ends a run's wait on earlier runs' releases too. That wait is on their signals, which a
+ * cancel does not touch, so a run whose own releases had all ended ignored the cancel until the others reported.
+ */
+const CANCEL_ENDS_WAIT_PATCH = 'bulk-cancel-ends-wait-on-earlier-runs';
 
 const local = wf.proxyLocalActivities<BulkLocalActivities>({
   startToCloseTimeout: '30s',
@@ -364,8 +369,15 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     const slidingWindow = wf.patched(SLIDING_WINDOW_PATCH);
     const running = new Set<Promise<void>>();
     // Nothing of this run has started yet: what is open are earlier runs' releases that have not reported.
+    const cancelled = open.size > 0 ? batchCancelled() : undefined;
     for (const id of open) {
-      const settled = new Promise<void>((resolve) => reported.set(id, resolve)).finally(() => running.delete(settled));
+      const report = new Promise<void>((resolve) => reported.set(id, resolve));
+      const settled: Promise<void> = (cancelled ? Promise.race([report, cancelled]) : report).finally(() =>
+        running.delete(settled),
+      );
+      // A cancel is met where the run awaits its releases; a wait it rejects while the run awaits another thing
+      // (a check) is not a second, unhandled failure.
+      settled.catch(() => undefined);
       running.add(settled);
     }
     const sweep = open.size > 0 && wf.patched(SWEEP_UNREPORTED_PATCH) ? new wf.CancellationScope() : undefined;
@@ -403,6 +415,15 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     sweep?.cancel();
     await swept;
     return Math.min(index, targets.length);
+  }
+
+  /** Rejects once the batch is cancelled (from v4 on; a run of an earlier version replays as it ran: waiting on). */
+  function batchCancelled(): Promise<never> {
+    return new Promise((_, reject) => {
+      wf.CancellationScope.current().cancelRequested.catch((err: unknown) => {
+        if (wf.patched(CANCEL_ENDS_WAIT_PATCH)) reject(err);
+      });
+    });
   }
 
   /** Settles the earlier runs' releases that ended without reporting; returns once none is left to wait on. */

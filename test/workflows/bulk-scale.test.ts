@@ -111,13 +111,30 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     await recordHistory(h.client.workflow.getHandle(handle.workflowId), 'bulk-swept-terminated-release');
   });
 
-  it('cancelling a batch after it continued as new cancels the releases its earlier runs left open', async () => {
-    const { offline, handle, offlineRelease } = await batchInSecondRun(`bulk-scale-cancel-${h.taskQueue}`);
+  it('cancelling a batch that waits only on releases its earlier runs left open cancels them and ends cancelled', async () => {
+    const { ids, offline, handle, offlineRelease } = await batchInSecondRun(`bulk-scale-cancel-${h.taskQueue}`);
+    // Cancel only once this run's own releases have all ended: the batch then waits on nothing but the offline device's
+    // release, which an earlier run started and which is not this run's child (a cancel ignored there held a batch
+    // for its releases' whole deadline).
+    for (const giveUpAt = Date.now() + 120_000; ; await setTimeout(250)) {
+      const { counts } = await handle.query(progressQuery);
+      if (counts.released === ids.length - 1) break;
+      assert.ok(Date.now() < giveUpAt, `the batch stalled: ${JSON.stringify(counts)}`);
+    }
     await handle.cancel();
-    await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError);
+    const ended = await Promise.race([
+      handle.result().then(
+        () => 'completed',
+        (err: unknown) => err,
+      ),
+      setTimeout(60_000).then(() => 'still running a minute after the cancel'),
+    ]);
+    assert.ok(ended instanceof WorkflowFailedError, `the batch ended: ${String(ended)}`);
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
     const release = h.client.workflow.getHandle(`release-${offline}`);
     await assert.rejects(release.result(), (err: unknown) => err instanceof WorkflowFailedError);
     assert.equal((await release.describe()).status.name, 'CANCELLED');
     assert.equal(offlineRelease()?.status, 'Cancelled');
+    await recordHistory(h.client.workflow.getHandle(handle.workflowId), 'bulk-cancelled-waiting-on-earlier-run');
   });
 });
