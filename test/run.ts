@@ -22,6 +22,12 @@ const TEMPORAL_DIR = `test${sep}workflows${sep}`;
 /** Runs last, over what all the others produced. */
 const FINAL_DIR = `test${sep}final${sep}`;
 
+/**
+ * Per test file (Node's runner times each file as one test). The longest, bulk-scale, takes about 4.5 minutes in CI on
+ * the project's machine; a hang then fails in 10 minutes instead of holding CI until its workflows' deadlines.
+ */
+const TEST_TIMEOUT_MS = 600_000;
+
 interface BatchResult {
   code: number;
   pass: number;
@@ -38,6 +44,7 @@ function runBatch(files: string[], env: NodeJS.ProcessEnv, resultsDir: string, n
         'tsx',
         '--test',
         `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+        `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? TEST_TIMEOUT_MS}`,
         '--test-reporter=spec',
         '--test-reporter-destination=stdout',
         '--test-reporter=tap',
