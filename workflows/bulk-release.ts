@@ -369,18 +369,19 @@ export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkRes
     const slidingWindow = wf.patched(SLIDING_WINDOW_PATCH);
     const running = new Set<Promise<void>>();
     // Nothing of this run has started yet: what is open are earlier runs' releases that have not reported.
-    const cancelled = open.size > 0 ? batchCancelled() : undefined;
-    for (const id of open) {
-      const report = new Promise<void>((resolve) => reported.set(id, resolve));
-      const settled: Promise<void> = (cancelled ? Promise.race([report, cancelled]) : report).finally(() =>
-        running.delete(settled),
-      );
-      // A cancel is met where the run awaits its releases; a wait it rejects while the run awaits another thing
-      // (a check) is not a second, unhandled failure.
-      settled.catch(() => undefined);
-      running.add(settled);
+    const waitsOnEarlierRuns = open.size > 0;
+    if (waitsOnEarlierRuns) {
+      const cancelled = batchCancelled();
+      for (const id of open) {
+        const report = new Promise<void>((resolve) => reported.set(id, resolve));
+        const settled: Promise<void> = Promise.race([report, cancelled]).finally(() => running.delete(settled));
+        // A cancel is met where the run awaits its releases; a wait it rejects while the run awaits another thing
+        // (a check) is not a second, unhandled failure.
+        settled.catch(() => undefined);
+        running.add(settled);
+      }
     }
-    const sweep = open.size > 0 && wf.patched(SWEEP_UNREPORTED_PATCH) ? new wf.CancellationScope() : undefined;
+    const sweep = waitsOnEarlierRuns && wf.patched(SWEEP_UNREPORTED_PATCH) ? new wf.CancellationScope() : undefined;
     const swept = sweep?.run(sweepUnreported);
     let started = 0;
     let index = from;

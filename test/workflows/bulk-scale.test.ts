@@ -16,6 +16,13 @@ import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release
 const MACHINES = Number(process.env.BULK_SCALE_MACHINES ?? 1000);
 const TIME_SCALE = 60;
 
+/** Checks `reached` every 250 ms; fails with `stalled()` once `timeoutMs` have passed without it. */
+async function waitUntil(reached: () => boolean | Promise<boolean>, timeoutMs: number, stalled: () => string) {
+  for (const giveUpAt = Date.now() + timeoutMs; !(await reached()); await setTimeout(250)) {
+    assert.ok(Date.now() < giveUpAt, stalled());
+  }
+}
+
 describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME_SCALE}x time)`, () => {
   let h: ReleaseHarness;
   before(async () => {
@@ -54,9 +61,11 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
   async function batchInSecondRun(workflowId: string) {
     const ids = Array.from({ length: 520 }, () => h.sim.addMachine({ isolated: true }).id);
     const batch = await startBatchWithOfflineDevice(ids, workflowId);
-    for (const giveUpAt = Date.now() + 240_000; batch.posts() < 505 || !batch.offlineRelease(); await setTimeout(250)) {
-      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${batch.posts()} releases`);
-    }
+    await waitUntil(
+      () => batch.posts() >= 505 && batch.offlineRelease() !== undefined,
+      240_000,
+      () => `the batch stalled at ${batch.posts()} releases`,
+    );
     assert.ok((await batch.handle.query(progressQuery)).run >= 2, 'the batch continued as new');
     return { ids, ...batch };
   }
@@ -71,9 +80,11 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     );
     // Well past the first run's 500 children, while the offline device's release is still open.
     const target = MACHINES > 500 ? 500 + Math.ceil((MACHINES - 500) / 2) : Math.ceil(MACHINES / 2);
-    for (const giveUpAt = Date.now() + 240_000; posts() < target || !offlineRelease(); await setTimeout(250)) {
-      assert.ok(Date.now() < giveUpAt, `the batch stalled at ${posts()} releases while one device was offline`);
-    }
+    await waitUntil(
+      () => posts() >= target && offlineRelease() !== undefined,
+      240_000,
+      () => `the batch stalled at ${posts()} releases while one device was offline`,
+    );
     assert.equal(offlineRelease()?.status, 'Pending', 'the offline device is still pending');
     const progress = await handle.query(progressQuery);
     if (MACHINES > 500) assert.ok(progress.run >= 2, `continued as new (run ${progress.run})`);
@@ -116,11 +127,15 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     // Cancel only once this run's own releases have all ended: the batch then waits on nothing but the offline device's
     // release, which an earlier run started and which is not this run's child (a cancel ignored there held a batch
     // for its releases' whole deadline).
-    for (const giveUpAt = Date.now() + 120_000; ; await setTimeout(250)) {
-      const { counts } = await handle.query(progressQuery);
-      if (counts.released === ids.length - 1) break;
-      assert.ok(Date.now() < giveUpAt, `the batch stalled: ${JSON.stringify(counts)}`);
-    }
+    let counts: Record<string, number> = {};
+    await waitUntil(
+      async () => {
+        ({ counts } = await handle.query(progressQuery));
+        return counts.released === ids.length - 1;
+      },
+      120_000,
+      () => `the batch stalled: ${JSON.stringify(counts)}`,
+    );
     await handle.cancel();
     const ended = await Promise.race([
       handle.result().then(
