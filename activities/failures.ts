@@ -7,40 +7,7 @@ import {
   DefenderTransportError,
 } from './defender/errors.js';
 import { InvalidArgumentError } from './defender/ids.js';
-
-/**
- * The stable failure types an activity can end with. Workflows, playbooks and alerting match on these names, so they
- * never change meaning. Retryable ones are retried by Temporal under the activity's retry policy.
- */
-export const DefenderFailureType = {
-  /** 400: an action of the same type is already pending for the machine; the caller adopts it. */
-  ActiveRequestAlreadyExists: 'ActiveRequestAlreadyExists',
-  /** Any other 400: the request itself is wrong; sending it again cannot help. */
-  BadRequest: 'DefenderBadRequest',
-  /** 401 even after a fresh token. */
-  Unauthorized: 'DefenderUnauthorized',
-  /** 403 Forbidden / DisabledFeature / DisallowedOperation: missing app role or device-group access. */
-  AccessDenied: 'DefenderAccessDenied',
-  /** 404 ResourceNotFound / NotFound. */
-  NotFound: 'DefenderNotFound',
-  /** 429: retried after Retry-After. */
-  RateLimited: 'DefenderRateLimited',
-  /** 5xx (and 408): retried. */
-  ServerError: 'DefenderServerError',
-  /** No answer within the request timeout: retried. */
-  Timeout: 'DefenderTimeout',
-  /** Reset, refused, DNS: retried. */
-  NetworkError: 'DefenderNetworkError',
-  /** A 2xx with a body that is not the documented shape (a proxy page, a truncated answer): retried. */
-  InvalidResponse: 'DefenderInvalidResponse',
-  /** Entra ID refused the client credentials or scope. */
-  AuthFailed: 'DefenderAuthFailed',
-  /** A redirect to another origin, which could leak the token. */
-  RedirectRefused: 'DefenderRedirectRefused',
-  /** An id or argument failed validation before any request was built. */
-  InvalidInput: 'InvalidInput',
-} as const;
-export type DefenderFailureType = (typeof DefenderFailureType)[keyof typeof DefenderFailureType];
+import { DefenderFailureType } from '../contract/index.js';
 
 /** Used when a 429 carries no usable Retry-After: Defender's windows are per minute. */
 export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
@@ -118,16 +85,4 @@ function failure(
 
 function stripUndefined(details: FailureDetails): FailureDetails {
   return Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined)) as FailureDetails;
-}
-
-/** Runs a Defender call and rethrows whatever it throws as the mapped Temporal failure. */
-export async function mapDefenderFailures<T>(
-  call: () => Promise<T>,
-  options?: { rateLimitFallbackMs?: number },
-): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    throw toActivityFailure(err, options);
-  }
 }

@@ -1,5 +1,5 @@
+import type { MachineActionSummary, MachineSummary } from '../contract/index.js';
 import type { Machine, MachineAction } from './defender/schemas.js';
-import type { MachineActionSummary, MachineSummary } from './types.js';
 
 export function summarizeAction(action: MachineAction): MachineActionSummary {
   return {

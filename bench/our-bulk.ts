@@ -2,8 +2,8 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { DefenderSimulator } from '../simulator/index.js';
 import { createReleaseWorkers, type RateBudget } from '../worker/worker.js';
-import type { BulkReport } from '../workflows/bulk-definitions.js';
-import type { bulkRelease } from '../workflows/bulk-release.js';
+import type { BulkReport } from '../contract/index.js';
+import type { bulkRelease } from '../workflows/bulk/bulk-release.js';
 import { simulatorClient, startBenchServer } from './setup.js';
 
 /** Actions take 10 simulated minutes from POST to Succeeded. */

@@ -2,9 +2,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { DefenderClient } from '../activities/defender/client.js';
 import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
 import { DEFAULT_APP, type DefenderSimulator } from '../simulator/index.js';
-import { startDevServer, type DevServer } from '../worker/dev-server.js';
-import { resolveTemporalCli } from '../worker/temporal-cli.js';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { startDevServer, type DevServer } from '../dev/dev-server.js';
+import { resolveTemporalCli } from '../dev/temporal-cli.js';
+import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 
 let runtimeInstalled = false;
 
@@ -17,8 +17,7 @@ export async function startBenchServer(
 ): Promise<DevServer> {
   if (!runtimeInstalled) Runtime.install({ logger: new DefaultLogger('ERROR') });
   runtimeInstalled = true;
-  const cli = await resolveTemporalCli();
-  if (cli.source === 'sdk-download') throw new Error('install the Temporal CLI first: npm run setup:temporal');
+  const cli = resolveTemporalCli();
   // BENCH_SERVER_ARGS: extra `temporal server start-dev` arguments, e.g. dynamic config for an experiment.
   const extraArgs = [
     ...(process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []),

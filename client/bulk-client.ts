@@ -1,16 +1,16 @@
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { parseBulkRequest } from '../activities/bulk-request.js';
+import { parseBulkRequest } from '../contract/schemas/index.js';
 import {
-  bulkApproveUpdate,
   BULK_WORKFLOW_TYPE,
+  bulkApproveUpdate,
+  DEFAULT_TASK_QUEUE,
   progressQuery,
   type BulkApproveInput,
   type BulkProgress,
   type BulkReleaseRequest,
   type BulkSelector,
-} from '../workflows/bulk-definitions.js';
-import { DEFAULT_TASK_QUEUE } from '../workflows/definitions.js';
-import type { bulkRelease } from '../workflows/bulk-release.js';
+} from '../contract/index.js';
+import type { bulkRelease } from '../workflows/bulk/bulk-release.js';
 
 const taskQueueOf = (taskQueue?: string) => taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
 

@@ -1,7 +1,7 @@
 /** CLI commands for bulk releases and their schedules. */
 import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
-import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../workflows/bulk-definitions.js';
+import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
 import { table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';

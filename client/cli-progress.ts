@@ -1,7 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { BulkProgress } from '../workflows/bulk-definitions.js';
-import { progressQuery } from '../workflows/bulk-definitions.js';
-import { statusQuery, type ReleaseStatus } from '../workflows/definitions.js';
+import { progressQuery, statusQuery, type BulkProgress, type ReleaseStatus } from '../contract/index.js';
 
 const TICK_MS = 1_000;
 

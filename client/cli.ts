@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ReleaseRequest, ReleaseStatus } from '../workflows/definitions.js';
+import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
 import { getBulkProgress } from './bulk-client.js';
 import {
   BULK_HELP,
@@ -183,7 +183,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
         ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       };
-      const { parseReleaseRequest } = await import('../activities/release-request.js');
+      const { parseReleaseRequest } = await import('../contract/schemas/index.js');
       parseReleaseRequest(request);
     }
     if ((command === 'approve' || command === 'reject') && !values.by)
@@ -306,7 +306,7 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
       return EXIT.ok;
     }
     if (command === 'bulk') {
-      const { parseBulkRequest } = await import('../activities/bulk-request.js');
+      const { parseBulkRequest } = await import('../contract/schemas/index.js');
       parseBulkRequest(bulkRequestFrom(values));
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);

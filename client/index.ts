@@ -1,12 +1,11 @@
 /**
  * `defender-isolation`: client helpers for playbooks and services that start and steer releases through a Temporal
- * Client, with the public contract (types, message definitions, failure types).
+ * Client, with the public contract (types, message definitions, failure types) and the schemas that parse it.
  */
 export {
   approveRelease,
   cancelRelease,
   getReleaseStatus,
-  InvalidReleaseRequestError,
   rejectRelease,
   releaseTarget,
   ReleaseUpdateRefusedError,
@@ -24,12 +23,5 @@ export {
   startBulkRelease,
   type BulkScheduleOptions,
 } from './bulk-client.js';
-export { parseReleaseRequest } from '../activities/release-request.js';
-export { parseBulkRequest } from '../activities/bulk-request.js';
-export * from '../workflows/definitions.js';
-export * from '../workflows/bulk-definitions.js';
-export {
-  DefenderMachineIdAttribute,
-  IncidentIdAttribute,
-  ReleaseStateAttribute,
-} from '../workflows/search-attributes.js';
+export { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
+export * from '../contract/index.js';

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { parseReleaseRequest } from '../activities/release-request.js';
-import { isMachineId } from '../activities/defender/ids.js';
+import { parseReleaseRequest } from '../contract/schemas/index.js';
 import {
   approveUpdate,
   DEFAULT_TASK_QUEUE,
+  DefenderMachineIdAttribute,
+  IncidentIdAttribute,
+  isMachineId,
   rejectUpdate,
   RELEASE_WORKFLOW_TYPE,
+  ReleaseStateAttribute,
   releaseWorkflowId,
   statusQuery,
   type ApproveInput,
@@ -14,15 +17,10 @@ import {
   type ReleaseRequest,
   type ReleaseResult,
   type ReleaseStatus,
-} from '../workflows/definitions.js';
-import type { releaseMachine } from '../workflows/release-machine.js';
-import {
-  DefenderMachineIdAttribute,
-  IncidentIdAttribute,
-  ReleaseStateAttribute,
-} from '../workflows/search-attributes.js';
+} from '../contract/index.js';
+import type { releaseMachine } from '../workflows/release/release-machine.js';
 
-export { InvalidReleaseRequestError } from '../activities/release-request.js';
+export { InvalidReleaseRequestError } from '../contract/schemas/index.js';
 
 export type ReleaseHandle = WorkflowHandle<typeof releaseMachine>;
 

@@ -1,10 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { RELEASE_WORKFLOW_TYPE } from '../workflows/definitions.js';
 import {
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
+  RELEASE_WORKFLOW_TYPE,
   ReleaseStateAttribute,
-} from '../workflows/search-attributes.js';
+} from '../contract/index.js';
 
 export interface ReleaseListing {
   workflowId: string;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { WORKER_ENV_VARIABLES } from '../worker/config.js';
-import { EXACT_TASK_QUEUE_RATES } from '../worker/dev-server.js';
+import { EXACT_TASK_QUEUE_RATES } from '../dev/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 import { imageEnvironment, readDockerfile } from './helpers/dockerfile.js';
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createDefenderActivities, PREVIOUS_ATTEMPT_UNKNOWN } from '../activities/defender-activities.js';
+import { createApiActivities } from '../activities/index.js';
+import { DefenderFailureType } from '../contract/index.js';
 import type { DefenderSimulator } from '../simulator/index.js';
 import { clientFor, startSimulator } from './helpers/simulator.js';
 
@@ -24,11 +25,10 @@ describe('postUnisolate on a retry', () => {
 
   it('attempt 1 posts once', async () => {
     const machine = sim.addMachine({ isolated: true });
-    const { postUnisolate } = createDefenderActivities({ defender: clientFor(sim) });
+    const { postUnisolate } = createApiActivities({ defender: clientFor(sim) });
     const action: { type: string } = await new MockActivityEnvironment({ attempt: 1 }).run(postUnisolate, {
       machineId: machine.id,
       comment: 'clean [defender-isolation r-1 abcd1234]',
-      lookFirstOnRetry: true,
     });
     assert.equal(action.type, 'Unisolate');
     assert.equal(posts(machine.id), 1);
@@ -36,17 +36,16 @@ describe('postUnisolate on a retry', () => {
 
   it('attempt 2 refuses to post and says why, without calling Defender', async () => {
     const machine = sim.addMachine({ isolated: true });
-    const { postUnisolate } = createDefenderActivities({ defender: clientFor(sim) });
+    const { postUnisolate } = createApiActivities({ defender: clientFor(sim) });
     await assert.rejects(
       new MockActivityEnvironment({ attempt: 2 }).run(postUnisolate, {
         machineId: machine.id,
         comment: 'clean [defender-isolation r-2 abcd1234]',
-        lookFirstOnRetry: true,
       }),
       (err: unknown) => {
         assert.ok(err instanceof ApplicationFailure);
-        assert.equal(err.type, PREVIOUS_ATTEMPT_UNKNOWN);
-        assert.equal(err.nonRetryable, false, 'the release lists it as non-retryable; old runs keep their policy');
+        assert.equal(err.type, DefenderFailureType.PreviousAttemptUnknown);
+        assert.equal(err.nonRetryable, false, 'the release lists it as non-retryable in its retry policy');
         return true;
       },
     );

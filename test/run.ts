@@ -11,10 +11,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { freePort, startDevServer, type DevServer } from '../worker/dev-server.js';
+import { SEARCH_ATTRIBUTES } from '../contract/index.js';
+import { freePort, startDevServer, type DevServer } from '../dev/dev-server.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
-import { cliVersion, resolveTemporalCli } from '../worker/temporal-cli.js';
+import { cliVersion, resolveTemporalCli } from '../dev/temporal-cli.js';
 
 const sep = path.sep;
 /** Test files under this folder need the Temporal server; the rest talk only to the simulator. */
@@ -107,8 +107,7 @@ async function main(): Promise<number> {
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_RESULTS_DIR: resultsDir };
   let server: DevServer | undefined;
   if (!noServer) {
-    const cli = await resolveTemporalCli({ allowDownload: false });
-    if (cli.source === 'sdk-download') throw new Error('unreachable: downloads are not allowed in tests');
+    const cli = resolveTemporalCli();
     const started = Date.now();
     server = await startDevServer({
       cliPath: cli.path,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
-import { DEFAULT_TASK_QUEUE } from '../workflows/definitions.js';
+import { DEFAULT_TASK_QUEUE } from '../contract/index.js';
+import type { DefenderCredentials } from './defender.js';
 import { loadTenantsFile, type TenantSettings } from './tenants.js';
 
 /**
@@ -28,8 +29,6 @@ const envSchema = z.object({
   TEMPORAL_TLS: optional.pipe(z.enum(['true', 'false', '1', '0']).optional()),
   TEMPORAL_TLS_CLIENT_CERT_PATH: optional,
   TEMPORAL_TLS_CLIENT_KEY_PATH: optional,
-  TEMPORAL_DEV_PORT: integer(1, 65535),
-  TEMPORAL_DEV_UI_PORT: integer(1, 65535),
   DEFENDER_CLOUD: optional.refine((v) => v === undefined || isDefenderCloudName(v), {
     message: `must be one of ${Object.keys(DEFENDER_CLOUDS).join(', ')}`,
   }),
@@ -42,14 +41,12 @@ const envSchema = z.object({
     message: 'must be an https resource URI ending in /.default',
   }),
   DEFENDER_REQUEST_TIMEOUT_MS: integer(1000, 55_000),
-  SIMULATOR_PORT: integer(0, 65535),
   DEFENDER_RATE_PER_MINUTE: integer(1, 100_000),
   DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
   WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
   WORKFLOW_BUNDLE_PATH: optional,
-  DEMO_MODE: optional.pipe(z.enum(['auto', 'true', 'false']).optional()),
   METRICS_BIND_ADDRESS: optional.refine(
     (v) => v === undefined || /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(v),
     {
@@ -64,18 +61,9 @@ const envSchema = z.object({
 /** Every variable the worker reads (the deployment check makes sure docker-compose.yml passes each one on). */
 export const WORKER_ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
 
-export interface DefenderCredentials {
-  apiUrl: string;
-  loginUrl: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-  scope: string;
-}
-
 export interface WorkerConfig {
   temporal: {
-    /** Absent: start an embedded dev server. */
+    /** Required by the shipped worker; `npm start` starts an embedded dev server when it is absent. */
     address: string | undefined;
     namespace: string;
     taskQueue: string;
@@ -83,15 +71,10 @@ export interface WorkerConfig {
     tls: boolean;
     clientCertPath: string | undefined;
     clientKeyPath: string | undefined;
-    devPort: number;
-    devUiPort: number;
   };
-  /** Absent: demo mode against the simulator. */
+  /** The default tenant's credentials (`DEFENDER_*`); absent when only named tenants are configured. */
   defender: DefenderCredentials | undefined;
-  /** `auto`: demo mode when no credentials are set; `false`: credentials are required (deployments). */
-  demoMode: 'auto' | 'true' | 'false';
   requestTimeoutMs: number;
-  simulatorPort: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
   rateBudget: { perMinute: number; perHour: number; timeScale: number };
   /** Named MSSP tenants (DEFENDER_TENANTS_FILE), besides the default one of the DEFENDER_* variables. */
@@ -129,9 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       (name) => e[name] === undefined,
     );
     if (missing.length > 0) {
-      throw new ConfigError(
-        `invalid configuration: ${missing.join(', ')} must be set too (or none of the three, for demo mode)`,
-      );
+      throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set too (or none of the three)`);
     }
     const cloud = DEFENDER_CLOUDS[(e.DEFENDER_CLOUD as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
     const apiUrl = e.DEFENDER_API_URL ?? cloud.apiUrl;
@@ -163,14 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       throw new ConfigError(`invalid configuration: DEFENDER_TENANTS_FILE: ${(err as Error).message}`);
     }
   }
-  const demoMode = e.DEMO_MODE ?? 'auto';
-  if (demoMode === 'false' && !defender) {
-    throw new ConfigError(
-      'invalid configuration: DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET are required (DEMO_MODE=false)',
-    );
-  }
   return {
-    demoMode,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -179,12 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || e.TEMPORAL_API_KEY !== undefined,
       clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
       clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
-      devPort: e.TEMPORAL_DEV_PORT ?? 7233,
-      devUiPort: e.TEMPORAL_DEV_UI_PORT ?? 8233,
     },
     defender,
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
-    simulatorPort: e.SIMULATOR_PORT ?? 8089,
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateBudget: {

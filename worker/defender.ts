@@ -1,7 +1,16 @@
 import { DefenderClient } from '../activities/defender/client.js';
 import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
-import type { DefenderCredentials } from './config.js';
 import { recordDefenderResponse } from './metrics.js';
+
+/** One tenant's app registration and endpoints, as the worker holds them (never a workflow). */
+export interface DefenderCredentials {
+  apiUrl: string;
+  loginUrl: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  scope: string;
+}
 
 export const USER_AGENT = 'defender-isolation/0.1.0';
 

@@ -8,11 +8,6 @@ export const PROJECT_ROOT = (() => {
   return path.basename(up) === 'dist' ? path.resolve(up, '..') : up;
 })();
 
-/** Ignored folder for tools the project installs itself (the Temporal CLI's virtualenv). */
-export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
-/** Ignored folder for local state (the embedded dev server's SQLite file). */
-export const DATA_DIR = path.join(PROJECT_ROOT, '.data');
-
 /** The workflows entry point, as .ts under tsx and .js once built. */
 export const WORKFLOWS_PATH = fileURLToPath(
   new URL(`../workflows/index${path.extname(fileURLToPath(import.meta.url))}`, import.meta.url),

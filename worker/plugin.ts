@@ -3,11 +3,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, createApiActivities } from '../activities/index.js';
+import { createApiActivities, createLocalActivities } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
-import { apiTaskQueue, DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
-import type { DefenderCredentials } from './config.js';
-import { activitiesPerSecond, createDefenderClient, DEFAULT_RATE_BUDGET, type RateBudget } from './defender.js';
+import { apiTaskQueue } from '../contract/index.js';
+import {
+  activitiesPerSecond,
+  createDefenderClient,
+  DEFAULT_RATE_BUDGET,
+  type DefenderCredentials,
+  type RateBudget,
+} from './defender.js';
 import { PROJECT_ROOT, WORKFLOWS_PATH } from './paths.js';
 
 export const PLUGIN_NAME = 'defender-isolation';
@@ -75,14 +80,11 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       };
     });
     if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
-    const defaultTenant = tenants.find((t) => t.name === DEFAULT_TENANT);
     super({
       name: PLUGIN_NAME,
       workflowsPath: (existing) => withOurWorkflows(existing),
-      activities: createActivities({
-        defender: defaultTenant?.client,
-        tenants: { names: tenants.map((t) => t.name) },
-      }),
+      // The workflow worker runs local activities only; every Defender call runs on a tenant's API worker.
+      activities: createLocalActivities({ names: tenants.map((t) => t.name) }),
     });
     this.tenants = tenants;
     this.#apiWorkers = options.apiWorkers ?? 'alongside';

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
-import { TENANT_NAME } from '../activities/release-request.js';
-import { DEFAULT_TENANT } from '../workflows/watcher-definitions.js';
-import type { DefenderCredentials } from './config.js';
+import { DEFAULT_TENANT, TENANT_NAME } from '../contract/index.js';
+import type { DefenderCredentials } from './defender.js';
 
 /**
  * MSSP tenants from a JSON file: credentials and base URLs per tenant, held by the worker and never by a workflow.

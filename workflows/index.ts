@@ -1,4 +1,4 @@
 // The worker's workflowsPath: workflow functions only.
-export { releaseMachine } from './release-machine.js';
-export { machineActionWatcher } from './machine-action-watcher.js';
-export { bulkRelease } from './bulk-release.js';
+export { releaseMachine } from './release/release-machine.js';
+export { bulkRelease } from './bulk/bulk-release.js';
+export { machineActionWatcher } from './watcher/machine-action-watcher.js';

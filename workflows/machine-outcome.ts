@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import type { MachineOutcome } from './bulk-definitions.js';
+import type { MachineOutcome } from '../contract/index.js';
 
 /**
  * How a release that failed reads in its batch's report. One mapping for both ways a batch learns it: the release's

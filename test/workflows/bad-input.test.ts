@@ -16,7 +16,7 @@ import {
   ReleaseUpdateRefusedError,
   startRelease,
 } from '../../client/release-client.js';
-import { resolveTemporalCli } from '../../worker/temporal-cli.js';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const run = promisify(execFile);
@@ -179,8 +179,7 @@ describe('bad input through every door', () => {
 
   before(async () => {
     h = await startReleaseHarness('bad-input');
-    const cli = await resolveTemporalCli({ allowDownload: false });
-    if (cli.source === 'sdk-download') throw new Error('unreachable: downloads are not allowed in tests');
+    const cli = resolveTemporalCli();
     temporal = cli.path;
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = h.taskQueue;

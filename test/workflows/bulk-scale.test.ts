@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
-import { progressQuery, type BulkReport } from '../../workflows/bulk-definitions.js';
-import type { bulkRelease } from '../../workflows/bulk-release.js';
+import { progressQuery, type BulkReport } from '../../contract/index.js';
+import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import { recordHistory } from '../helpers/histories.js';
 import { startRateLimitedHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 

@@ -6,12 +6,13 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
   bulkApproveUpdate,
   progressQuery,
+  watcherWorkflowId,
   type BulkReleaseRequest,
   type BulkReport,
-} from '../../workflows/bulk-definitions.js';
-import type { bulkRelease, BulkResume } from '../../workflows/bulk-release.js';
+} from '../../contract/index.js';
+import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
+import type { BulkResume } from '../../workflows/bulk/batch.js';
 import { EXIT, runCli } from '../../client/cli.js';
-import { watcherWorkflowId } from '../../workflows/watcher-definitions.js';
 import { recordHistory } from '../helpers/histories.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
@@ -161,6 +162,7 @@ describe('bulkRelease', () => {
         dryRun: false,
         concurrency: 1,
         pollInterval: '1s',
+        pollIntervalMs: 1000,
         deadline: '2m',
         tenant: null,
       },

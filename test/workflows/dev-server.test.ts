@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, startDevServer } from '../../worker/dev-server.js';
-import { resolveTemporalCli } from '../../worker/temporal-cli.js';
+import { freePort, startDevServer } from '../../dev/dev-server.js';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { RESULTS_DIR } from '../helpers/temporal.js';
 
 /** A plain TCP listener; `close` also drops the connections the dev-server start-up opened to it. */
@@ -37,8 +37,7 @@ describe('dev server start-up', () => {
   let occupiedPort: number;
 
   before(async () => {
-    const cli = await resolveTemporalCli({ allowDownload: false });
-    if (cli.source === 'sdk-download') throw new Error('unreachable: downloads are not allowed in tests');
+    const cli = resolveTemporalCli();
     cliPath = cli.path;
     occupiedPort = await freePort();
     occupied = await listenOn(occupiedPort);

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { approveRelease, startRelease } from '../../client/release-client.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
-import { freePort } from '../../worker/dev-server.js';
+import { freePort } from '../../dev/dev-server.js';
 import { credentialsFor, failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { installTestRuntime } from '../helpers/temporal.js';
 

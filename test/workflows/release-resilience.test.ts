@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { getReleaseStatus, startRelease } from '../../client/release-client.js';
 import { createReleaseWorkers } from '../../worker/worker.js';
-import { watcherWorkflowId } from '../../workflows/watcher-definitions.js';
+import { watcherWorkflowId } from '../../contract/index.js';
 import { recordHistory } from '../helpers/histories.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { clientFor } from '../helpers/simulator.js';

@@ -12,9 +12,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { approveRelease, getReleaseStatus, startRelease } from '../../client/release-client.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
-import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { freePort, startDevServer, type DevServer } from '../../worker/dev-server.js';
-import { resolveTemporalCli } from '../../worker/temporal-cli.js';
+import { SEARCH_ATTRIBUTES } from '../../contract/index.js';
+import { freePort, startDevServer, type DevServer } from '../../dev/dev-server.js';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from '../helpers/simulator.js';
 import { installTestRuntime, RESULTS_DIR, uniqueTaskQueue } from '../helpers/temporal.js';
@@ -38,8 +38,7 @@ describe('Temporal server restart mid-flight', () => {
 
   before(async () => {
     installTestRuntime();
-    const cli = await resolveTemporalCli({ allowDownload: false });
-    if (cli.source === 'sdk-download') throw new Error('unreachable: downloads are not allowed in tests');
+    const cli = resolveTemporalCli();
     cliPath = cli.path;
     port = await freePort();
     server = await startServer();

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { startRelease } from '../../client/release-client.js';
 import { scheduledBulkRequest, startBulkRelease } from '../../client/bulk-client.js';
 import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
-import { apiTaskQueue, watcherWorkflowId } from '../../workflows/watcher-definitions.js';
+import { apiTaskQueue, watcherWorkflowId } from '../../contract/index.js';
 import { activitiesPerSecond, type ReleaseWorkers } from '../../worker/worker.js';
 import { recordHistory } from '../helpers/histories.js';
 import { credentialsFor, failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';

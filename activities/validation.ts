@@ -1,0 +1,74 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  DEFAULT_TENANT,
+  ReleaseFailureType,
+  type ValidatedBulkRequest,
+  type ValidatedReleaseRequest,
+} from '../contract/index.js';
+import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
+
+/**
+ * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
+ * call, instead of waiting forever on a task queue nobody polls.
+ */
+export interface TenantDirectory {
+  /** Named tenants, and `DEFAULT_TENANT` when the worker has default credentials. */
+  names: readonly string[];
+}
+
+/** Runs a parser; its InvalidReleaseRequestError becomes the non-retryable `InvalidInput` failure workflows end with. */
+function asInvalidInput<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidReleaseRequestError) {
+      throw ApplicationFailure.create({
+        message: err.message,
+        type: ReleaseFailureType.InvalidInput,
+        nonRetryable: true,
+        details: [{ fields: err.fields }],
+      });
+    }
+    throw err;
+  }
+}
+
+export function checkTenant(tenant: string | null, directory: TenantDirectory | undefined): void {
+  if (!directory) return;
+  const name = tenant ?? DEFAULT_TENANT;
+  if (directory.names.includes(name)) return;
+  const named = directory.names.filter((n) => n !== DEFAULT_TENANT);
+  throw new InvalidReleaseRequestError(
+    tenant === null
+      ? `invalid release request: tenant is required (this worker serves tenants ${named.join(', ')})`
+      : `invalid release request: tenant ${JSON.stringify(tenant)} is not configured on this worker` +
+          (named.length > 0 ? ` (configured: ${named.join(', ')})` : ''),
+    ['tenant'],
+  );
+}
+
+/**
+ * The workflows' first step, as local activities: the same zod schemas the client used, and the tenant checked against
+ * this worker's, so that nothing unvalidated reaches Defender whoever started the workflow.
+ */
+export function createValidation(directory?: TenantDirectory) {
+  return {
+    async validateReleaseRequest(input: { request: unknown }): Promise<ValidatedReleaseRequest> {
+      return asInvalidInput(() => {
+        const valid = parseReleaseRequest(input.request);
+        checkTenant(valid.tenant, directory);
+        return valid;
+      });
+    },
+
+    async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
+      return asInvalidInput(() => {
+        const valid = parseBulkRequest(input.request);
+        checkTenant(valid.tenant, directory);
+        return valid;
+      });
+    },
+  };
+}
+
+export type Validation = ReturnType<typeof createValidation>;

@@ -1,0 +1,67 @@
+import type { ActionOutcome, WatchedAction } from '../contract/index.js';
+import { callDefender, type DefenderCallOptions } from './defender-call.js';
+import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
+import { odata } from './defender/odata.js';
+import { isTerminalStatus, type MachineAction } from './defender/schemas.js';
+import { finishedAt } from './isolation-state.js';
+import { summarizeAction } from './summaries.js';
+
+// Clocks of Defender and the worker differ; look this far before the oldest watched action for its siblings.
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface WatchedPage {
+  finals: ActionOutcome[];
+  pageFull: boolean;
+}
+
+/** The tenant watcher's Defender call: one list call per page serves every release waiting in the tenant. */
+export function createWatchCalls(deps: DefenderCallOptions & { defender: DefenderClient }) {
+  const { defender } = deps;
+  return {
+    /**
+     * One page of the tenant's isolation actions since `since`: which watched actions are final, and for each, an
+     * Isolate of the same machine that succeeded after it.
+     */
+    async checkWatchedActions(input: {
+      since: string;
+      watched: WatchedAction[];
+      skip: number;
+      pageSize?: number;
+    }): Promise<WatchedPage> {
+      return callDefender(
+        'watch',
+        async (signal) => {
+          const pageSize = input.pageSize ?? MAX_PAGE_SIZE;
+          const since = new Date(Date.parse(input.since) - CLOCK_SKEW_MS).toISOString();
+          const page = await defender.listMachineActions({
+            filter: odata.and(odata.anyOf('type', ['Isolate', 'Unisolate']), odata.since('creationDateTimeUtc', since)),
+            top: pageSize,
+            skip: input.skip,
+            signal,
+          });
+          const wanted = new Set(input.watched.map((w) => w.actionId.toLowerCase()));
+          const finals = page
+            .filter((action) => wanted.has(action.id.toLowerCase()) && isTerminalStatus(action.status))
+            .map((action) => outcomeOf(action, page));
+          return { finals, pageFull: page.length >= pageSize };
+        },
+        deps,
+      );
+    },
+  };
+}
+
+function outcomeOf(action: MachineAction, page: MachineAction[]): ActionOutcome {
+  const later = page
+    .filter(
+      (a) =>
+        a.type === 'Isolate' &&
+        a.status === 'Succeeded' &&
+        a.machineId === action.machineId &&
+        finishedAt(a) > finishedAt(action),
+    )
+    .sort((a, b) => finishedAt(b) - finishedAt(a))[0];
+  return { action: summarizeAction(action), laterIsolate: later ? summarizeAction(later) : null };
+}
+
+export type WatchCalls = ReturnType<typeof createWatchCalls>;

@@ -1,0 +1,49 @@
+import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import {
+  actionFinalSignal,
+  watcherWorkflowId,
+  watchSignal,
+  WATCHER_WORKFLOW_TYPE,
+  type ActionOutcomeDelivery,
+  type WatchRequest,
+} from '../contract/index.js';
+import { mapConcurrently } from './concurrently.js';
+
+/** Local activities between releases and their tenant's watcher: they talk to Temporal, not to Defender. */
+export const watcherMessages = {
+  /** Registers an action with the tenant's watcher, starting the watcher if it is not running. */
+  async watchMachineAction(input: { taskQueue: string; tenant: string | null; request: WatchRequest }): Promise<void> {
+    const { tenant } = input;
+    await Context.current().client.workflow.signalWithStart(WATCHER_WORKFLOW_TYPE, {
+      workflowId: watcherWorkflowId(input.taskQueue, tenant),
+      taskQueue: input.taskQueue,
+      args: [{ watched: [], tenant }],
+      signal: watchSignal,
+      signalArgs: [input.request],
+      staticSummary: `Follows the machine actions of pending releases${tenant ? ` of tenant ${tenant}` : ''} with batched list calls`,
+    });
+  },
+
+  /**
+   * Tells each subscriber that its action is final: one local activity per batch rather than a signal command per
+   * release, which would cost the watcher two history events and a workflow task each. A retry may signal a release
+   * twice; a release ignores an outcome it already has, and one that ended meanwhile has nobody to tell.
+   */
+  async deliverActionOutcomes(input: { deliveries: ActionOutcomeDelivery[] }): Promise<{ gone: string[] }> {
+    const client = Context.current().client;
+    const gone: string[] = [];
+    await mapConcurrently(input.deliveries, async ({ subscriber, outcome }) => {
+      try {
+        // No run id: the signal reaches the release's current run; its handler checks the action id.
+        await client.workflow.getHandle(subscriber).signal(actionFinalSignal, outcome);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        gone.push(subscriber);
+      }
+    });
+    return { gone };
+  },
+};
+
+export type WatcherMessages = typeof watcherMessages;

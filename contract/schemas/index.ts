@@ -1,0 +1,4 @@
+/** zod schemas that parse the contract's inputs: the client and the CLI before a start, the workflows' first step. */
+export * from './release-request.js';
+export * from './bulk-request.js';
+export { duration, durationMs } from './durations.js';

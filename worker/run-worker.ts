@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { apiTaskQueue } from '../contract/index.js';
+import type { WorkerConfig } from './config.js';
+import { activitiesPerSecond, type DefenderCredentials } from './defender.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+import { createTracingPlugin } from './tracing.js';
+import { createReleaseWorkers, type ReleaseWorkers } from './worker.js';
+
+/** Where the worker connects: the configured server (with its TLS and API key), or a local one at `address`. */
+export function connectionOptions(config: WorkerConfig, address: string): NativeConnectionOptions {
+  const { temporal } = config;
+  const options: NativeConnectionOptions = { address };
+  if (temporal.apiKey) options.apiKey = temporal.apiKey;
+  if (temporal.tls) {
+    options.tls =
+      temporal.clientCertPath && temporal.clientKeyPath
+        ? { clientCertPair: { crt: readFileSync(temporal.clientCertPath), key: readFileSync(temporal.clientKeyPath) } }
+        : true;
+  }
+  return options;
+}
+
+/**
+ * Runs the release worker as configured until the runtime shuts it down (SIGINT/SIGTERM): registers the search
+ * attributes, then the workflow worker with one rate-limited API worker per tenant.
+ */
+export async function runWorker(args: {
+  config: WorkerConfig;
+  connection: NativeConnectionOptions;
+  /** The default tenant's credentials; the configuration's `DEFENDER_*` when absent. */
+  defaultCredentials?: DefenderCredentials;
+  /** Printed once the worker polls, after its own line (e.g. what to try next). */
+  hint?: string;
+}): Promise<void> {
+  const { config } = args;
+  const connection = await NativeConnection.connect(args.connection);
+  try {
+    const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
+    if (registered.length > 0) console.log(`Registered search attributes: ${registered.join(', ')}`);
+    const workers = await createWorkers(config, connection, args.defaultCredentials ?? config.defender);
+    console.log(describeWorkers(config, workers) + (args.hint ? `\n${args.hint}` : ''));
+    await workers.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+function createWorkers(
+  config: WorkerConfig,
+  connection: NativeConnection,
+  defaultCredentials: DefenderCredentials | undefined,
+): Promise<ReleaseWorkers> {
+  const budget = config.rateBudget;
+  return createReleaseWorkers({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    requestTimeoutMs: config.requestTimeoutMs,
+    ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
+    ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+    ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
+    tenants: {
+      ...(defaultCredentials ? { default: { credentials: defaultCredentials, rateBudget: budget } } : {}),
+      ...Object.fromEntries(
+        Object.entries(config.tenants).map(([name, t]) => [
+          name,
+          {
+            credentials: t.credentials,
+            rateBudget: {
+              perMinute: t.rate?.perMinute ?? budget.perMinute,
+              perHour: t.rate?.perHour ?? budget.perHour,
+              timeScale: budget.timeScale,
+            },
+          },
+        ]),
+      ),
+    },
+  });
+}
+
+function describeWorkers(config: WorkerConfig, workers: ReleaseWorkers): string {
+  const tq = config.temporal.taskQueue;
+  const tenants = workers.plugin.tenants
+    .map(
+      (t) => `"${t.name}" on "${apiTaskQueue(tq, t.name)}" at most ${activitiesPerSecond(t.rateBudget).toFixed(3)}/s`,
+    )
+    .join(', ');
+  return (
+    (config.workflowBundlePath ? `Workflows from the prebuilt bundle ${config.workflowBundlePath}\n` : '') +
+    `Worker polling task queue "${tq}" in namespace "${config.temporal.namespace}"; Defender calls of tenant ` +
+    tenants +
+    (config.metricsBindAddress ? `. Metrics: http://${config.metricsBindAddress}/metrics` : '') +
+    '. Ctrl-C to stop.'
+  );
+}

@@ -1,0 +1,117 @@
+import * as wf from '@temporalio/workflow';
+import type {
+  ApprovalDecision,
+  BulkProgress,
+  BulkReport,
+  BulkState,
+  MachineOutcome,
+  ReleaseFailureType,
+  ValidatedBulkRequest,
+} from '../../contract/index.js';
+
+/** What a batch carries from one run to the next (continue-as-new). */
+export interface BulkResume {
+  validated: ValidatedBulkRequest;
+  targets: string[];
+  digest: string;
+  decision: ApprovalDecision;
+  outcomes: Record<string, MachineOutcome>;
+  nextIndex: number;
+  run: number;
+  /** Releases started by earlier runs that have not reported their outcome yet. */
+  inFlight?: string[];
+}
+
+/** A batch as the world sees it: the `progress` query's answer, the report, and its end. */
+export class Batch {
+  readonly workflowId = wf.workflowInfo().workflowId;
+  state: BulkState;
+  targets: string[];
+  digest: string | null;
+  decision: ApprovalDecision | null;
+  expiresAt: string | null = null;
+  readonly outcomes: Record<string, MachineOutcome>;
+  readonly run: number;
+  #request: ValidatedBulkRequest | undefined;
+
+  constructor(resume: BulkResume | undefined) {
+    this.state = resume ? 'releasing' : 'validating';
+    this.#request = resume?.validated;
+    this.targets = resume?.targets ?? [];
+    this.digest = resume?.digest ?? null;
+    this.decision = resume?.decision ?? null;
+    this.outcomes = { ...(resume?.outcomes ?? {}) };
+    this.run = resume?.run ?? 1;
+  }
+
+  /** The validated request; steps after validation only. */
+  get request(): ValidatedBulkRequest {
+    // A step that runs before validation is a bug: fail the workflow task (retried), not the batch.
+    if (!this.#request) throw new Error('the bulk request is not validated yet');
+    return this.#request;
+  }
+
+  get validated(): ValidatedBulkRequest | undefined {
+    return this.#request;
+  }
+
+  accept(request: ValidatedBulkRequest): void {
+    this.#request = request;
+  }
+
+  /** Ends the batch in failure with a non-retryable typed failure. */
+  end(state: BulkState, type: ReleaseFailureType, message: string): never {
+    this.state = state;
+    throw wf.ApplicationFailure.create({ message, type, nonRetryable: true });
+  }
+
+  progress(): BulkProgress {
+    const counts: Record<string, number> = {};
+    const failed: { machineId: string; type: string }[] = [];
+    for (const [machineId, outcome] of Object.entries(this.outcomes)) {
+      const key = outcome.startsWith('failed:') ? 'failed' : outcome;
+      counts[key] = (counts[key] ?? 0) + 1;
+      if (outcome.startsWith('failed:')) failed.push({ machineId, type: outcome.slice('failed:'.length) });
+    }
+    const done = Object.keys(this.outcomes).length;
+    if (this.targets.length > done) counts.pending = this.targets.length - done;
+    return {
+      workflowId: this.workflowId,
+      state: this.state,
+      dryRun: this.#request?.dryRun ?? false,
+      total: this.targets.length,
+      targetDigest: this.digest,
+      counts,
+      failed,
+      approval: { mode: this.#request?.approval.kind ?? null, expiresAt: this.expiresAt, decision: this.decision },
+      run: this.run,
+    };
+  }
+
+  report(): BulkReport {
+    return {
+      workflowId: this.workflowId,
+      dryRun: this.request.dryRun,
+      total: this.targets.length,
+      targetDigest: this.digest!,
+      ...(this.decision?.decision === 'approved' ? { approvedBy: this.decision.by } : {}),
+      counts: this.progress().counts,
+      outcomes: this.outcomes,
+      completedAt: new Date().toISOString(),
+    };
+  }
+
+  /** The next run's start: what this one decided and did, and where to go on. */
+  resume(nextIndex: number, inFlight: string[]): BulkResume {
+    return {
+      validated: this.request,
+      targets: this.targets,
+      digest: this.digest!,
+      decision: this.decision!,
+      outcomes: this.outcomes,
+      nextIndex,
+      run: this.run + 1,
+      ...(inFlight.length > 0 ? { inFlight } : {}),
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import * as wf from '@temporalio/workflow';
+import { apiTaskQueue, type ValidatedReleaseRequest } from '../../contract/index.js';
+import type { ApiActivities, LocalActivities } from '../../activities/index.js';
+
+/**
+ * A release's Defender calls: one call per activity on its tenant's rate-limited API task queue (whose limit is the
+ * tenant's Defender budget), each attempt short, retried with backoff until `withinMs`.
+ */
+export function defenderCalls(
+  request: ValidatedReleaseRequest,
+  options: { summary: string; withinMs?: number; nonRetryable?: readonly string[] },
+): ApiActivities {
+  return wf.proxyActivities<ApiActivities>({
+    summary: options.summary,
+    taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, request.tenant),
+    startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: options.withinMs ?? request.deadlineMs,
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '2m',
+      ...(options.nonRetryable ? { nonRetryableErrorTypes: [...options.nonRetryable] } : {}),
+    },
+  });
+}
+
+/** Validation (the workflows' first step): its failures are the request's, so a few attempts are enough. */
+export const validation = wf.proxyLocalActivities<LocalActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 3 },
+});
+
+/** Messages to the tenant's watcher: retried until Temporal takes them, since a release cannot be followed without. */
+export const watcherMessages = wf.proxyLocalActivities<LocalActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s' },
+});

@@ -1,0 +1,98 @@
+import * as wf from '@temporalio/workflow';
+import { ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
+import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
+import type { ReleaseTracker } from './release-tracker.js';
+
+/** States in which a decision is taken: before the check says one is needed (applied then), and while awaited. */
+const DECIDING_STATES: ReadonlySet<string> = new Set(['validating', 'checking', 'awaiting-approval']);
+
+type Verb = 'approve' | 'reject';
+
+/**
+ * The `approve`/`reject` validators: synchronous, so a refused decision leaves nothing in history. A decision may
+ * arrive before the check (a playbook approving right after starting); it is held to the same rules.
+ */
+export function checkDecision(release: ReleaseTracker, input: unknown, verb: Verb): void {
+  const { workflowId, state, approval } = release.status;
+  if (!DECIDING_STATES.has(state)) {
+    throw refuseApproval(`release ${workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
+  }
+  if (approval.decision) throw refuseApproval(`release ${workflowId} was already ${approval.decision.decision}`);
+  const rules = deciderRules(release);
+  if (rules === 'pre-approved') throw refuseApproval(`release ${workflowId} was pre-approved; no decision is needed`);
+  if (!rules) throw refuseApproval(`release ${workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
+  const fields = (input ?? {}) as { approver?: unknown; comment?: unknown; reason?: unknown };
+  checkApprover({ ...rules, approver: fields.approver, subject: 'release', verb });
+  checkDecisionText(verb === 'approve' ? fields.comment : fields.reason, verb);
+}
+
+/** The `approve`/`reject` handlers: the decision is recorded now and applied by the approval step. */
+export function recordDecision(
+  release: ReleaseTracker,
+  decision: Omit<ApprovalDecision, 'at' | 'source'>,
+): ReleaseStatus {
+  release.status.approval.decision = { ...decision, at: new Date().toISOString(), source: 'update' };
+  wf.log.info(`Release ${decision.decision}`, { by: decision.by, state: release.status.state });
+  return release.status;
+}
+
+/**
+ * Step 3: the second person's decision, unless it was taken elsewhere (pre-approved). Returns whether the release
+ * waited for it: the machine may have changed meanwhile and is then read again before acting.
+ */
+export async function approve(release: ReleaseTracker): Promise<{ waited: boolean }> {
+  const { approval } = release.request;
+  const status = release.status.approval;
+  if (approval.kind === 'pre-approved') {
+    status.decision = {
+      decision: 'approved',
+      by: approval.approvedBy,
+      at: new Date().toISOString(),
+      comment: approval.reason,
+      source: 'pre-approved',
+    };
+    wf.log.info('Release pre-approved', { by: approval.approvedBy });
+    return { waited: false };
+  }
+  const startedAt = Date.now();
+  const waited = status.decision === null;
+  if (waited) {
+    status.expiresAt = new Date(startedAt + approval.timeoutMs).toISOString();
+    release.setState('awaiting-approval');
+    await wf.condition(() => status.decision !== null, approval.timeoutMs, { summary: 'approval expires' });
+  }
+  release.recordApprovalWait(startedAt);
+  applyDecision(release, status.decision, approval.timeoutMs);
+  return { waited };
+}
+
+function applyDecision(release: ReleaseTracker, decision: ApprovalDecision | null, timeoutMs: number): void {
+  if (!decision) {
+    release.end('approval-expired', ReleaseFailureType.ApprovalExpired, `no approval within ${timeoutMs / 1000}s`);
+  }
+  if (decision.decision === 'rejected') {
+    release.end(
+      'rejected',
+      ReleaseFailureType.ReleaseRejected,
+      `rejected by ${decision.by}: ${decision.comment ?? ''}`,
+      decision,
+    );
+  }
+}
+
+/** Who may decide now: the validated request's rules, or, while it is being validated, the request as sent. */
+function deciderRules(release: ReleaseTracker): DeciderRules | 'pre-approved' | null {
+  const request = release.validated;
+  if (request) {
+    return request.approval.kind === 'pre-approved'
+      ? 'pre-approved'
+      : { requestedBy: request.requestedBy, approvers: request.approval.approvers };
+  }
+  const { requestedBy, approval } = (release.input ?? {}) as { requestedBy?: unknown; approval?: unknown };
+  if (typeof requestedBy !== 'string') return null;
+  const sent = (approval ?? {}) as { preApprovedBy?: unknown; approvers?: unknown };
+  if (sent.preApprovedBy !== undefined) return 'pre-approved';
+  const approvers = sent.approvers === undefined ? null : sent.approvers;
+  if (approvers !== null && !(Array.isArray(approvers) && approvers.every((a) => typeof a === 'string'))) return null;
+  return { requestedBy: requestedBy.trim(), approvers: approvers?.map((a: string) => a.trim()) ?? null };
+}

@@ -1,0 +1,170 @@
+import * as wf from '@temporalio/workflow';
+import {
+  DefenderMachineIdAttribute,
+  IncidentIdAttribute,
+  isEndState,
+  ReleaseStateAttribute,
+  type ActionOutcome,
+  type MachineActionSummary,
+  type ReleaseFailureType,
+  type ReleaseOutcome,
+  type ReleaseRequest,
+  type ReleaseResult,
+  type ReleaseState,
+  type ReleaseStatus,
+  type ValidatedReleaseRequest,
+} from '../../contract/index.js';
+
+type How = NonNullable<ReleaseStatus['machineAction']>['how'];
+
+/**
+ * What a release shows the world, kept in one place: the `status` query's answer, the `ReleaseState` search attribute,
+ * the current details in the Temporal UI, the memo, and the release metrics. Steps report to it; it never calls
+ * Defender.
+ */
+export class ReleaseTracker {
+  readonly status: ReleaseStatus;
+  /** The start input as sent: read by the approval validators until the request is validated. */
+  readonly input: ReleaseRequest;
+  /** The tenant watcher's word on the machine action being followed. */
+  watcherOutcome: ActionOutcome | undefined;
+  #request: ValidatedReleaseRequest | undefined;
+  // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
+  readonly #ended = wf.metricMeter.createCounter(
+    'defender_isolation_releases',
+    '1',
+    'Releases that ended, by outcome (the final ReleaseState)',
+  );
+  readonly #approvalWait = wf.metricMeter.createHistogram(
+    'defender_isolation_approval_wait',
+    'float',
+    's',
+    'Seconds from awaiting-approval to the decision (or expiry)',
+  );
+
+  constructor(input: ReleaseRequest) {
+    const info = wf.workflowInfo();
+    this.input = input;
+    this.status = {
+      workflowId: info.workflowId,
+      state: 'validating',
+      machineId: null,
+      tenant: null,
+      computerDnsName: null,
+      incidentId: null,
+      requestedBy: null,
+      requestedAt: info.startTime.toISOString(),
+      approval: { mode: null, approvers: null, expiresAt: null, decision: null },
+      machineAction: null,
+      cancelledIsolationActionId: null,
+      lastError: null,
+      result: null,
+    };
+  }
+
+  /** The validated request; steps after validation only. */
+  get request(): ValidatedReleaseRequest {
+    // A step that runs before validation is a bug: fail the workflow task (retried), not the release.
+    if (!this.#request) throw new Error('the release request is not validated yet');
+    return this.#request;
+  }
+
+  get validated(): ValidatedReleaseRequest | undefined {
+    return this.#request;
+  }
+
+  accept(request: ValidatedReleaseRequest): void {
+    this.#request = request;
+    Object.assign(this.status, {
+      machineId: request.machineId,
+      tenant: request.tenant,
+      incidentId: request.incidentId,
+      requestedBy: request.requestedBy,
+    });
+    this.status.approval.mode = request.approval.kind;
+    this.status.approval.approvers = request.approval.kind === 'required' ? request.approval.approvers : null;
+    recordAudit(request);
+  }
+
+  setState(state: ReleaseState): void {
+    if (this.status.state === state) return;
+    this.status.state = state;
+    if (isEndState(state)) this.#ended.add(1, { outcome: state, tenant: this.#request?.tenant ?? 'default' });
+    wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
+    wf.setCurrentDetails(this.describe());
+  }
+
+  /** From now on the release follows this machine action. */
+  follow(action: MachineActionSummary, how: How): void {
+    this.status.machineAction = { id: action.id, status: action.status, how, submittedAt: new Date().toISOString() };
+    wf.log.info('Following release action', { machineActionId: action.id, how });
+  }
+
+  /** The last status Defender gave for the followed action. */
+  noteActionStatus(status: string): void {
+    if (this.status.machineAction) this.status.machineAction.status = status;
+  }
+
+  recordApprovalWait(startedAt: number): void {
+    const decision = this.status.approval.decision?.decision ?? 'expired';
+    this.#approvalWait.record((Date.now() - startedAt) / 1000, { decision });
+  }
+
+  /** Ends the release in failure: records it, then throws the non-retryable typed failure the workflow fails with. */
+  end(state: ReleaseState, type: ReleaseFailureType, message: string, details?: unknown): never {
+    this.status.lastError = { type, message };
+    this.setState(state);
+    wf.log.warn(`Release ended: ${type}`, { message });
+    throw wf.ApplicationFailure.create({ message, type, nonRetryable: true, details: details ? [details] : undefined });
+  }
+
+  complete(outcome: ReleaseOutcome, verified = true): ReleaseResult {
+    const decision = this.status.approval.decision;
+    const result: ReleaseResult = {
+      outcome,
+      ...(this.status.machineAction ? { machineActionId: this.status.machineAction.id } : {}),
+      requestedBy: this.request.requestedBy,
+      ...(decision?.decision === 'approved' ? { approvedBy: decision.by } : {}),
+      completedAt: new Date().toISOString(),
+      verified,
+    };
+    this.status.result = result;
+    this.setState(outcome);
+    wf.log.info(`Release ended: ${outcome}`, { machineActionId: result.machineActionId, verified });
+    return result;
+  }
+
+  /** The one line the Temporal UI shows under "current details". */
+  describe(): string {
+    const s = this.status;
+    const host = s.computerDnsName ? `${s.computerDnsName} (${s.machineId})` : (s.machineId ?? 'machine');
+    const parts = [`**${s.state}** — release of ${host}`];
+    if (s.incidentId) parts.push(`incident ${s.incidentId}`);
+    if (s.requestedBy) parts.push(`requested by ${s.requestedBy}`);
+    if (s.state === 'awaiting-approval') {
+      const who = s.approval.approvers ? s.approval.approvers.join(' or ') : `anyone but ${s.requestedBy}`;
+      parts.push(`may be approved by ${who} until ${s.approval.expiresAt}`);
+    }
+    if (s.approval.decision) parts.push(`${s.approval.decision.decision} by ${s.approval.decision.by}`);
+    if (s.machineAction) parts.push(`machine action ${s.machineAction.id} ${s.machineAction.status}`);
+    return parts.join(', ');
+  }
+}
+
+/** Memo and search attributes, for requests started without them (e.g. from the stock `temporal` CLI). */
+function recordAudit(request: ValidatedReleaseRequest): void {
+  const info = wf.workflowInfo();
+  const memo = {
+    requestedBy: request.requestedBy,
+    incidentId: request.incidentId,
+    comment: request.comment,
+    ...(request.tenant ? { tenant: request.tenant } : {}),
+  };
+  const current = info.memo ?? {};
+  if (Object.entries(memo).some(([k, value]) => (current[k] ?? null) !== value)) wf.upsertMemo(memo);
+  const missing = [
+    { key: DefenderMachineIdAttribute, value: request.machineId },
+    ...(request.incidentId ? [{ key: IncidentIdAttribute, value: request.incidentId }] : []),
+  ].filter(({ key, value }) => info.typedSearchAttributes.get(key) !== value);
+  if (missing.length > 0) wf.upsertSearchAttributes(missing);
+}

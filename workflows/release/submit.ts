@@ -1,0 +1,105 @@
+import * as wf from '@temporalio/workflow';
+import {
+  correlationTag,
+  DefenderFailureType,
+  ReleaseFailureType,
+  UNKNOWN_POST_OUTCOMES,
+  type IsolationState,
+  type MachineActionSummary,
+  type MachineCheck,
+} from '../../contract/index.js';
+import { defenderCalls } from './activities.js';
+import { cancelAction } from './cancel-action.js';
+import { isIsolated, listIsolation } from './check.js';
+import { endOnDefenderFailure, failureType } from './defender-failures.js';
+import type { ReleaseTracker } from './release-tracker.js';
+
+const FIRST_BACKOFF_MS = 2_000;
+const MAX_BACKOFF_MS = 120_000;
+
+/**
+ * Step 4: exactly one Unisolate. Before every POST but a first one right after a fresh check, the machine's actions are
+ * listed: a Unisolate carrying this run's correlation tag is ours (an earlier POST whose outcome was unknown reached
+ * Defender), one without it is someone's release in flight; either is followed, never posted twice. An Isolate in
+ * flight is cancelled first (MS docs #5903). Returns null when the machine turned out not to be isolated any more.
+ */
+export async function submitUnisolate(
+  release: ReleaseTracker,
+  check: MachineCheck,
+  fresh: boolean,
+): Promise<MachineActionSummary | null> {
+  release.setState('releasing');
+  const giveUpAt = Date.now() + release.request.deadlineMs;
+  let state: IsolationState = { ...check, ours: null };
+  let refusedAsDuplicate = false;
+  for (let backoffMs = FIRST_BACKOFF_MS, look = !fresh; ; backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF_MS)) {
+    if (look) state = await listIsolation(release, 're-checking before release');
+    look = true;
+    const existing = adoptExisting(release, state);
+    if (existing) return existing;
+    if (!(await stillIsolated(release, state))) return null;
+    const posted = await post(release);
+    if (typeof posted !== 'string') return posted;
+    // Defender says a release is in progress: look at once (the list may lag behind it; then wait like below).
+    if (posted === 'already-in-progress' && !refusedAsDuplicate) {
+      refusedAsDuplicate = true;
+      continue;
+    }
+    if (Date.now() + backoffMs > giveUpAt) {
+      const message = `releasing: ${release.status.lastError?.message ?? 'Defender did not answer'}`;
+      release.end('deadline-exceeded', ReleaseFailureType.ReleaseDeadlineExceeded, message);
+    }
+    await wf.sleep(backoffMs, { summary: 'look for the release action before posting again' });
+  }
+}
+
+/** An action to follow instead of posting: ours from an earlier attempt, or someone's release in flight. */
+function adoptExisting(release: ReleaseTracker, state: IsolationState): MachineActionSummary | null {
+  if (state.ours) {
+    release.follow(state.ours, 'adopted-after-unknown-outcome');
+    return state.ours;
+  }
+  if (state.inFlightUnisolate) {
+    release.follow(state.inFlightUnisolate, 'adopted-in-flight');
+    return state.inFlightUnisolate;
+  }
+  return null;
+}
+
+/** Whether the device still needs a release, once an Isolate racing it (still in flight) is cancelled. */
+async function stillIsolated(release: ReleaseTracker, state: IsolationState): Promise<boolean> {
+  const isolate = state.inFlightIsolate;
+  if (!isolate) return isIsolated(state);
+  const { workflowId } = wf.workflowInfo();
+  const { action } = await cancelAction(release, {
+    actionId: isolate.id,
+    comment: `Cancelled before release from isolation by ${workflowId}`,
+  });
+  release.status.cancelledIsolationActionId = isolate.id;
+  wf.log.info('Cancelled an in-flight isolation before releasing', {
+    machineActionId: isolate.id,
+    status: action.status,
+  });
+  // It had already succeeded: the machine is isolated after all.
+  return action.status === 'Succeeded' || isIsolated(state);
+}
+
+/** One POST; an outcome Defender did not make known is returned as such, for the caller to look before posting again. */
+async function post(release: ReleaseTracker): Promise<MachineActionSummary | 'unknown' | 'already-in-progress'> {
+  const { machineId, comment } = release.request;
+  const info = wf.workflowInfo();
+  try {
+    const action = await defenderCalls(release.request, {
+      summary: `POST unisolate for ${machineId}`,
+      nonRetryable: UNKNOWN_POST_OUTCOMES,
+    }).postUnisolate({ machineId, comment: `${comment} ${correlationTag(info.workflowId, info.runId)}` });
+    release.follow(action, 'posted');
+    return action;
+  } catch (err) {
+    endOnDefenderFailure(release, err, 'releasing');
+    const type = failureType(err);
+    if (!type) throw err;
+    release.status.lastError = { type, message: (err as wf.ActivityFailure).cause!.message };
+    return type === DefenderFailureType.ActiveRequestAlreadyExists ? 'already-in-progress' : 'unknown';
+  }
+}

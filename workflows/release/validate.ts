@@ -1,0 +1,23 @@
+import * as wf from '@temporalio/workflow';
+import { ReleaseFailureType, type ValidatedReleaseRequest } from '../../contract/index.js';
+import { validation } from './activities.js';
+import type { ReleaseTracker } from './release-tracker.js';
+
+/**
+ * Step 1: the request, held to the same schema the client applies, whoever started the workflow (the stock `temporal`
+ * CLI, another SDK): an invalid one ends `invalid-input` before anything reaches Defender.
+ */
+export async function validate(release: ReleaseTracker): Promise<ValidatedReleaseRequest> {
+  try {
+    const request = await validation.validateReleaseRequest({ request: release.input });
+    release.accept(request);
+    return request;
+  } catch (err) {
+    // Local activity failures may arrive wrapped in an ActivityFailure or as the ApplicationFailure itself.
+    const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+    if (cause instanceof wf.ApplicationFailure && cause.type === ReleaseFailureType.InvalidInput) {
+      release.end('invalid-input', ReleaseFailureType.InvalidInput, cause.message, cause.details?.[0]);
+    }
+    throw err;
+  }
+}
