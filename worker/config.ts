@@ -29,6 +29,12 @@ const envSchema = z.object({
   TEMPORAL_TLS: optional.pipe(z.enum(['true', 'false', '1', '0']).optional()),
   TEMPORAL_TLS_CLIENT_CERT_PATH: optional,
   TEMPORAL_TLS_CLIENT_KEY_PATH: optional,
+  TEMPORAL_DEPLOYMENT_NAME: optional.refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v), {
+    message: 'must be letters, digits, dots, dashes and underscores (at most 100)',
+  }),
+  TEMPORAL_WORKER_BUILD_ID: optional.refine((v) => v === undefined || /^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$/.test(v), {
+    message: 'must be letters, digits, dots, dashes, underscores and plus signs (at most 100)',
+  }),
   DEFENDER_CLOUD: optional.refine((v) => v === undefined || isDefenderCloudName(v), {
     message: `must be one of ${Object.keys(DEFENDER_CLOUDS).join(', ')}`,
   }),
@@ -71,6 +77,8 @@ export interface WorkerConfig {
     tls: boolean;
     clientCertPath: string | undefined;
     clientKeyPath: string | undefined;
+    /** Worker Versioning (TEMPORAL_WORKER_BUILD_ID set): this worker's build in its Worker Deployment. */
+    deployment: { deploymentName: string; buildId: string } | undefined;
   };
   /** The default tenant's credentials (`DEFENDER_*`); absent when only named tenants are configured. */
   defender: DefenderCredentials | undefined;
@@ -92,6 +100,9 @@ export interface WorkerConfig {
   otlpEndpoint: string | undefined;
   log: { format: 'json' | 'text'; level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
 }
+
+/** The Worker Deployment of a versioned worker when TEMPORAL_DEPLOYMENT_NAME is not set. */
+export const DEFAULT_DEPLOYMENT_NAME = 'defender-isolation';
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -153,6 +164,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       tls: e.TEMPORAL_TLS === 'true' || e.TEMPORAL_TLS === '1' || e.TEMPORAL_API_KEY !== undefined,
       clientCertPath: e.TEMPORAL_TLS_CLIENT_CERT_PATH,
       clientKeyPath: e.TEMPORAL_TLS_CLIENT_KEY_PATH,
+      deployment: e.TEMPORAL_WORKER_BUILD_ID
+        ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME ?? DEFAULT_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID }
+        : undefined,
     },
     defender,
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,

@@ -92,6 +92,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
   }
 
   override configureWorker(options: WorkerOptions): WorkerOptions {
+    checkVersioning(options.workerDeploymentOptions);
     // A worker with a prebuilt bundle gets our workflows through the bundler (bundleWorkflowCode({ plugins })).
     if (options.workflowBundle !== undefined) {
       const configured = super.configureWorker({ ...options, workflowsPath: undefined });
@@ -107,6 +108,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       connection,
       namespace: worker.options.namespace,
       taskQueue: worker.options.taskQueue,
+      workerDeploymentOptions: worker.options.workerDeploymentOptions,
     });
     let failure: unknown;
     const runs = apiWorkers.map((w) =>
@@ -125,16 +127,21 @@ export class DefenderIsolationPlugin extends SimplePlugin {
     if (failure !== undefined) throw failure;
   }
 
-  /** One worker per tenant on its API task queue, rate-limited to the tenant's budget. */
+  /**
+   * One worker per tenant on its API task queue, rate-limited to the tenant's budget. With Worker Versioning, they
+   * belong to the workflow worker's version: a pinned release's activities run the code of the build it runs on.
+   */
   async createApiWorkers(options: {
     connection: NativeConnection;
     namespace?: string;
     taskQueue: string;
+    workerDeploymentOptions?: WorkerOptions['workerDeploymentOptions'];
   }): Promise<Worker[]> {
     return Promise.all(
       this.tenants.map((tenant) =>
         Worker.create({
           ...this.#apiWorkerOptions,
+          ...(options.workerDeploymentOptions ? { workerDeploymentOptions: options.workerDeploymentOptions } : {}),
           connection: options.connection,
           namespace: options.namespace,
           taskQueue: apiTaskQueue(options.taskQueue, tenant.name),
@@ -145,6 +152,20 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),
       ),
+    );
+  }
+}
+
+/**
+ * Releases and batches run start to end on the build they started on (PINNED): a release waiting a day for its
+ * approval must not be replayed by other code. With Worker Versioning on, the worker's default must say so; a worker
+ * may still annotate its own workflows AUTO_UPGRADE.
+ */
+function checkVersioning(deployment: WorkerOptions['workerDeploymentOptions']): void {
+  if (deployment?.useWorkerVersioning && deployment.defaultVersioningBehavior !== 'PINNED') {
+    throw new TypeError(
+      `${PLUGIN_NAME} plugin: workerDeploymentOptions.defaultVersioningBehavior must be 'PINNED' (releases and ` +
+        `batches run on the build they started on); annotate your own workflows AUTO_UPGRADE where you want that`,
     );
   }
 }

@@ -57,6 +57,7 @@ function createWorkers(
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
     requestTimeoutMs: config.requestTimeoutMs,
+    ...(config.temporal.deployment ? { deployment: config.temporal.deployment } : {}),
     ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
@@ -88,6 +89,9 @@ function describeWorkers(config: WorkerConfig, workers: ReleaseWorkers): string 
     .join(', ');
   return (
     (config.workflowBundlePath ? `Workflows from the prebuilt bundle ${config.workflowBundlePath}\n` : '') +
+    (config.temporal.deployment
+      ? `Worker Deployment "${config.temporal.deployment.deploymentName}", build "${config.temporal.deployment.buildId}" (releases pinned)\n`
+      : '') +
     `Worker polling task queue "${tq}" in namespace "${config.temporal.namespace}"; Defender calls of tenant ` +
     tenants +
     (config.metricsBindAddress ? `. Metrics: http://${config.metricsBindAddress}/metrics` : '') +

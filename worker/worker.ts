@@ -26,6 +26,11 @@ export interface ReleaseWorkerOptions extends Partial<Omit<WorkerOptions, 'conne
   requestTimeoutMs?: number;
   /** Tracing (see tracing.ts): added to the workflow worker and to every tenant's API worker. */
   tracing?: WorkerPlugin;
+  /**
+   * Worker Versioning: this worker is build `buildId` of Worker Deployment `deploymentName`, releases and batches are
+   * pinned to the build they start on (docs/operations.md). Absent: an unversioned worker.
+   */
+  deployment?: { deploymentName: string; buildId: string };
 }
 
 export interface ReleaseWorkers {
@@ -39,7 +44,16 @@ export interface ReleaseWorkers {
 
 /** A dedicated release worker: a plain Worker with the defender-isolation plugin. */
 export async function createReleaseWorkers(options: ReleaseWorkerOptions): Promise<ReleaseWorkers> {
-  const { defender, rateBudget, rateLimitFallbackMs, tenants, requestTimeoutMs, tracing, ...workerOptions } = options;
+  const {
+    defender,
+    rateBudget,
+    rateLimitFallbackMs,
+    tenants,
+    requestTimeoutMs,
+    tracing,
+    deployment,
+    ...workerOptions
+  } = options;
   const plugin = new DefenderIsolationPlugin({
     tenants: { ...(defender ? { default: { client: defender, rateBudget, rateLimitFallbackMs } } : {}), ...tenants },
     requestTimeoutMs,
@@ -47,6 +61,15 @@ export async function createReleaseWorkers(options: ReleaseWorkerOptions): Promi
   });
   const worker = await Worker.create({
     ...workerOptions,
+    ...(deployment
+      ? {
+          workerDeploymentOptions: {
+            useWorkerVersioning: true,
+            version: deployment,
+            defaultVersioningBehavior: 'PINNED',
+          },
+        }
+      : {}),
     plugins: [plugin, ...(tracing ? [tracing] : []), ...(workerOptions.plugins ?? [])],
   });
   return {

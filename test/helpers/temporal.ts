@@ -1,6 +1,9 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../contract/index.js';
+import { freePort, startDevServer, type DevServer } from '../../dev/dev-server.js';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { installWorkerRuntime } from '../../worker/runtime.js';
 
 let installed = false;
@@ -29,22 +32,43 @@ export function installTestRuntime(options: { metricsBindAddress?: string } = {}
   return logFile;
 }
 
+let ownServer: Promise<DevServer> | undefined;
+
 /**
- * The one dev server `npm test` started for this run. Test files must not start their own, and must not silently skip
- * when there is none: a run without a Temporal server is a broken run.
+ * The dev server of the run (also put in TEMPORAL_TEST_ADDRESS): the one `npm test` started, or — for a file run on its own — one of this process's,
+ * stopped when it exits. Never none: a run without a Temporal server is a broken run, not a skipped one.
  */
-export async function connectTestEnvironment(): Promise<TestWorkflowEnvironment> {
+export async function testServer(): Promise<{ address: string; namespace: string; uiUrl: string | undefined }> {
   const address = process.env.TEMPORAL_TEST_ADDRESS;
-  if (!address) {
-    throw new Error(
-      'TEMPORAL_TEST_ADDRESS is not set: run workflow tests through `npm test`, which starts the dev server',
-    );
+  if (address) {
+    return {
+      address,
+      namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+      uiUrl: process.env.TEMPORAL_TEST_UI_URL,
+    };
   }
+  ownServer ??= (async () => {
+    const server = await startDevServer({
+      cliPath: resolveTemporalCli().path,
+      uiPort: await freePort(),
+      searchAttributes: SEARCH_ATTRIBUTES,
+    });
+    process.once('exit', () => server.process.kill('SIGKILL'));
+    // Files that read the address from the environment (child processes, the CLI) find it there.
+    process.env.TEMPORAL_TEST_ADDRESS = server.address;
+    process.env.TEMPORAL_TEST_NAMESPACE = server.namespace;
+    if (server.uiUrl) process.env.TEMPORAL_TEST_UI_URL = server.uiUrl;
+    return server;
+  })();
+  const server = await ownServer;
+  return { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl };
+}
+
+/** A test environment on the run's dev server. */
+export async function connectTestEnvironment(): Promise<TestWorkflowEnvironment> {
   installTestRuntime();
-  return TestWorkflowEnvironment.createFromExistingServer({
-    address,
-    namespace: process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
-  });
+  const { address, namespace } = await testServer();
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace });
 }
 
 export function uniqueTaskQueue(name: string): string {

@@ -38,12 +38,30 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
       await deliver(watching.take(page.finals));
       if (!page.pageFull) break;
     }
-    const info = wf.workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (timeToMoveOn()) {
       await wf.condition(wf.allHandlersFinished);
-      await wf.continueAsNew<typeof machineActionWatcher>({ watched: watching.toState(), tenant: state.tenant });
+      await continueOnCurrentBuild({ watched: watching.toState(), tenant: state.tenant });
     }
   }
+}
+
+/** History is growing, or (Worker Versioning) a new build is current: the next run takes over. */
+function timeToMoveOn(): boolean {
+  const info = wf.workflowInfo();
+  return (
+    info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS || info.targetWorkerDeploymentVersionChanged
+  );
+}
+
+/**
+ * The watcher is pinned to its build like every workflow of the worker, but lives as long as releases keep coming:
+ * each run moves to the build that is current when it continues as new, so it never replays other code.
+ */
+async function continueOnCurrentBuild(next: WatcherState): Promise<never> {
+  const versioned = Boolean(wf.workflowInfo().currentDeploymentVersion?.deploymentName);
+  return wf.makeContinueAsNewFunc<typeof machineActionWatcher>(
+    versioned ? { initialVersioningBehavior: 'AUTO_UPGRADE' } : {},
+  )(next);
 }
 
 /** Waits for an action to watch; false once an hour passed with none (the watcher then ends). */

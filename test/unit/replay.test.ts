@@ -10,10 +10,10 @@ import { before, describe, it } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
-import { QUIET_BUNDLER_LOGGER } from '../worker/bundle-workflows.js';
-import { WORKFLOWS_PATH } from '../worker/worker.js';
-import { HISTORIES_DIR } from './helpers/histories.js';
-import { installTestRuntime } from './helpers/temporal.js';
+import { QUIET_BUNDLER_LOGGER } from '../../worker/bundle-workflows.js';
+import { WORKFLOWS_PATH } from '../../worker/worker.js';
+import { HISTORIES_DIR } from '../helpers/histories.js';
+import { installTestRuntime } from '../helpers/temporal.js';
 
 const files = (readdirSync(HISTORIES_DIR, { recursive: true }) as string[]).filter((f) => f.endsWith('.json')).sort();
 
@@ -52,7 +52,7 @@ describe('replay of committed histories', () => {
 
   it('fails on a non-deterministic change (the guard works)', async () => {
     const changed = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./fixtures/changed-workflow/index.ts', import.meta.url)),
+      workflowsPath: fileURLToPath(new URL('../fixtures/changed-workflow/index.ts', import.meta.url)),
       logger: QUIET_BUNDLER_LOGGER,
     });
     await assert.rejects(

@@ -1,21 +1,26 @@
 /** The worker registers the search attributes it needs in a namespace that lacks them. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import { NativeConnection } from '@temporalio/worker';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
-import { installTestRuntime } from '../helpers/temporal.js';
+import { installTestRuntime, testServer } from '../helpers/temporal.js';
 
 describe('ensureSearchAttributes', () => {
   let connection: NativeConnection;
   const namespace = `sa-${Math.random().toString(36).slice(2, 8)}`;
   before(async () => {
     installTestRuntime();
-    connection = await NativeConnection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
-    await connection.workflowService.registerNamespace({
-      namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
-    });
+    const { address } = await testServer();
+    // A namespace of its own, registered the way an operator would (the CLI), without our search attributes.
+    const created = spawnSync(
+      resolveTemporalCli().path,
+      ['operator', 'namespace', 'create', '--namespace', namespace, '--address', address],
+      { encoding: 'utf8' },
+    );
+    assert.equal(created.status, 0, created.stderr);
+    connection = await NativeConnection.connect({ address });
   });
   after(async () => {
     await connection?.close();

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ESLint } from 'eslint';
-import { PROJECT_ROOT } from '../worker/paths.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
 
 const eslint = new ESLint({ cwd: PROJECT_ROOT });
 
@@ -21,20 +21,27 @@ describe('workflow import rules', () => {
     ['@temporalio/activity', "import { sleep } from '@temporalio/activity';\nexport const x = sleep;\n"],
     ['@temporalio/client', "import { Client } from '@temporalio/client';\nexport const x = Client;\n"],
     ['@temporalio/worker', "import { Worker } from '@temporalio/worker';\nexport const x = Worker;\n"],
+    ['zod', "import { z } from 'zod';\nexport const x = z;\n"],
     [
       'a value import of activities',
-      "import { createActivities } from '../activities/index.js';\nexport const x = createActivities;\n",
+      "import { createApiActivities } from '../activities/index.js';\nexport const x = createApiActivities;\n",
     ],
+    [
+      "the contract's schemas (zod)",
+      "import { parseReleaseRequest } from '../contract/schemas/index.js';\nexport const x = parseReleaseRequest;\n",
+    ],
+    ['dev tooling', "import { startDevServer } from '../dev/dev-server.js';\nexport const x = startDevServer;\n"],
   ] as const) {
     it(`forbids ${what} in workflows/`, async () => {
       assert.equal((await restrictedImports(code)).length, 1);
     });
   }
 
-  it('allows @temporalio/workflow and type imports of activities', async () => {
+  it('allows @temporalio/workflow, the contract and type imports of activities', async () => {
     const code =
-      "import * as wf from '@temporalio/workflow';\nimport type { ReleaseActivities } from '../activities/index.js';\n" +
-      'export type A = ReleaseActivities;\nexport const x = wf.sleep;\n';
+      "import * as wf from '@temporalio/workflow';\nimport type { ApiActivities } from '../activities/index.js';\n" +
+      "import { releaseWorkflowId } from '../contract/index.js';\n" +
+      'export type A = ApiActivities;\nexport const x = [wf.sleep, releaseWorkflowId];\n';
     assert.deepEqual(await restrictedImports(code), []);
   });
 

@@ -7,11 +7,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { DEFAULT_RATE_LIMIT_DELAY_MS, toActivityFailure } from '../activities/failures.js';
-import { DefenderFailureType } from '../contract/index.js';
-import { DefenderClient } from '../activities/defender/client.js';
-import { DEFAULT_APP, type DefenderSimulator, type FaultRule } from '../simulator/index.js';
-import { clientFor, startSimulator, tokenSourceFor } from './helpers/simulator.js';
+import { DEFAULT_RATE_LIMIT_DELAY_MS, toActivityFailure } from '../../activities/failures.js';
+import { DefenderFailureType } from '../../contract/index.js';
+import { DefenderClient } from '../../activities/defender/client.js';
+import { DEFAULT_APP, type DefenderSimulator, type FaultRule } from '../../simulator/index.js';
+import { clientFor, startSimulator, tokenSourceFor } from '../helpers/simulator.js';
 
 async function failureOf(
   call: Promise<unknown>,

@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from '../worker/config.js';
+import { ConfigError, loadConfig } from '../../worker/config.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tenants-'));
 function file(content: unknown): string {

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { createApiActivities } from '../activities/index.js';
-import { DefenderFailureType } from '../contract/index.js';
-import type { DefenderSimulator } from '../simulator/index.js';
-import { clientFor, startSimulator } from './helpers/simulator.js';
+import { createApiActivities } from '../../activities/index.js';
+import { DefenderFailureType } from '../../contract/index.js';
+import type { DefenderSimulator } from '../../simulator/index.js';
+import { clientFor, startSimulator } from '../helpers/simulator.js';
 
 describe('postUnisolate on a retry', () => {
   let sim: DefenderSimulator;

@@ -9,10 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { WORKER_ENV_VARIABLES } from '../worker/config.js';
-import { EXACT_TASK_QUEUE_RATES } from '../dev/dev-server.js';
-import { PROJECT_ROOT } from '../worker/paths.js';
-import { imageEnvironment, readDockerfile } from './helpers/dockerfile.js';
+import { WORKER_ENV_VARIABLES } from '../../worker/config.js';
+import { EXACT_TASK_QUEUE_RATES } from '../../dev/dev-server.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
+import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 
 interface Service {
   image?: string;

@@ -1,9 +1,9 @@
 /** The simulator is only useful if it behaves like Defender: these pin the behaviour the reference documents. */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEFAULT_APP, type DefenderSimulator } from '../simulator/index.js';
-import { matches, parseFilter } from '../simulator/odata.js';
-import { clientFor, startSimulator } from './helpers/simulator.js';
+import { DEFAULT_APP, type DefenderSimulator } from '../../simulator/index.js';
+import { matches, parseFilter } from '../../simulator/odata.js';
+import { clientFor, startSimulator } from '../helpers/simulator.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -257,7 +257,7 @@ describe('Defender simulator', () => {
       try {
         const a = limited.addMachine();
         const b = limited.addMachine({ tenantId: second.tenantId });
-        const { tokenSourceFor } = await import('./helpers/simulator.js');
+        const { tokenSourceFor } = await import('../helpers/simulator.js');
         const clientA = clientFor(limited);
         const clientB = clientFor(limited, { tokens: tokenSourceFor(limited, second) });
         await clientA.getMachine(a.id);

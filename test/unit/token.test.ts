@@ -1,10 +1,10 @@
 /** The OAuth2 client-credentials token source against the simulator's token endpoint. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
-import { DefenderAuthError } from '../activities/defender/errors.js';
-import { DEFAULT_APP, type DefenderSimulator } from '../simulator/index.js';
-import { clientFor, startSimulator, tokenSourceFor, USER_AGENT } from './helpers/simulator.js';
+import { ClientCredentialsTokenSource } from '../../activities/defender/token.js';
+import { DefenderAuthError } from '../../activities/defender/errors.js';
+import { DEFAULT_APP, type DefenderSimulator } from '../../simulator/index.js';
+import { clientFor, startSimulator, tokenSourceFor, USER_AGENT } from '../helpers/simulator.js';
 
 describe('ClientCredentialsTokenSource', () => {
   let sim: DefenderSimulator;

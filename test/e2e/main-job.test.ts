@@ -1,7 +1,7 @@
 /**
  * The main job as a user runs it: `npm start`'s entry point in demo mode (its own simulator) against the run's Temporal
- * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM. Then the same entry
- * point compiled, with a build-time workflow bundle and the Dockerfile's environment, as the Docker image runs it.
+ * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM. Then the shipped
+ * worker compiled, with a build-time workflow bundle and the Dockerfile's environment, as the Docker image runs it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +15,9 @@ import { EXIT, runCli } from '../../client/cli.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
-import { uniqueTaskQueue } from '../helpers/temporal.js';
+import { credentialsFor } from '../helpers/release-harness.js';
+import { startSimulator } from '../helpers/simulator.js';
+import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 
 interface Captured {
   code: number;
@@ -31,13 +33,13 @@ async function cli(...args: string[]): Promise<Captured> {
 }
 
 /**
- * `npm start`'s entry point (worker/main.ts) in demo mode against the run's server, started and ready to poll; or
- * another command line for it (the compiled entry).
+ * `npm start`'s entry point (dev/start.ts) in demo mode against the run's server, started and ready to poll; or
+ * another command line (the shipped worker, compiled).
  */
 async function startMainWorker(
   taskQueue: string,
   env: Record<string, string> = {},
-  args = ['--import', 'tsx', 'worker/main.ts'],
+  args = ['--import', 'tsx', 'dev/start.ts'],
 ) {
   const worker: ChildProcess = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
@@ -75,7 +77,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   const machine = DEMO_MACHINES[1].id;
 
   before(async () => {
-    assert.ok(process.env.TEMPORAL_TEST_ADDRESS, 'run through npm test');
+    await testServer();
     process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
     process.env.TEMPORAL_TASK_QUEUE = taskQueue;
     main = await startMainWorker(taskQueue);
@@ -178,6 +180,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
 
 describe('the compiled worker with workflows bundled at build time (as the Docker image runs it)', () => {
   it("bundles with the compiled bundler, runs dist/ with the image's environment, and stops cleanly", async () => {
+    await testServer();
     const dockerfile = readDockerfile();
     assert.match(dockerfile, /^RUN npm run build && node dist\/worker\/bundle-workflows\.js (\S+)$/m);
     assert.match(dockerfile, /^CMD \["node", "dist\/worker\/main\.js"\]$/m);
@@ -193,10 +196,23 @@ describe('the compiled worker with workflows bundled at build time (as the Docke
     });
     assert.equal(await new Promise((resolve) => bundler.once('exit', resolve)), 0);
 
+    // The shipped worker starts nothing: it is given a Defender (the simulator, over loopback) like a real one.
+    const sim = await startSimulator();
+    const credentials = credentialsFor(sim);
     const taskQueue = uniqueTaskQueue('main-bundle');
-    const main = await startMainWorker(taskQueue, { ...image, WORKFLOW_BUNDLE_PATH: bundlePath }, [
-      'dist/worker/main.js',
-    ]);
+    const main = await startMainWorker(
+      taskQueue,
+      {
+        ...image,
+        WORKFLOW_BUNDLE_PATH: bundlePath,
+        DEFENDER_API_URL: credentials.apiUrl,
+        DEFENDER_LOGIN_URL: credentials.loginUrl,
+        DEFENDER_TENANT_ID: credentials.tenantId,
+        DEFENDER_CLIENT_ID: credentials.clientId,
+        DEFENDER_CLIENT_SECRET: credentials.clientSecret,
+      },
+      ['dist/worker/main.js'],
+    );
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });
     try {
       assert.ok(main.output.includes(`Workflows from the prebuilt bundle ${bundlePath}`), main.output);
@@ -211,10 +227,29 @@ describe('the compiled worker with workflows bundled at build time (as the Docke
         assert.equal(err.cause.type, 'InvalidInput');
         return true;
       });
+      assert.doesNotMatch(main.output, /DEMO MODE|Embedded Temporal dev server/);
     } finally {
       await connection.close();
       main.worker.kill('SIGTERM');
       assert.equal(await main.exited, 0, main.output.slice(-2000));
+      await sim.stop();
+    }
+  });
+
+  it('refuses to start without a Temporal address or Defender credentials, naming what is missing', async () => {
+    for (const [env, missing] of [
+      [{ TEMPORAL_ADDRESS: '' }, /TEMPORAL_ADDRESS is required/],
+      [{ TEMPORAL_ADDRESS: '127.0.0.1:1' }, /DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET/],
+    ] as const) {
+      const child = spawn(process.execPath, ['dist/worker/main.js'], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, DEFENDER_TENANT_ID: '', DEFENDER_CLIENT_ID: '', DEFENDER_CLIENT_SECRET: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      assert.equal(await new Promise((resolve) => child.once('exit', resolve)), 1);
+      assert.match(output, missing);
     }
   });
 });

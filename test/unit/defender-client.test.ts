@@ -1,12 +1,12 @@
 /** The Defender client against the simulator over real HTTP: bodies, paging, filters, ids, base URLs. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { DEFENDER_CLOUDS, DEFAULT_SCOPE, parseBaseUrl } from '../activities/defender/cloud.js';
-import { DefenderClient } from '../activities/defender/client.js';
-import { InvalidArgumentError, parseMachineActionId, parseMachineId } from '../activities/defender/ids.js';
-import { odata } from '../activities/defender/odata.js';
-import type { DefenderSimulator } from '../simulator/index.js';
-import { clientFor, startSimulator } from './helpers/simulator.js';
+import { DEFENDER_CLOUDS, DEFAULT_SCOPE, parseBaseUrl } from '../../activities/defender/cloud.js';
+import { DefenderClient } from '../../activities/defender/client.js';
+import { InvalidArgumentError, parseMachineActionId, parseMachineId } from '../../activities/defender/ids.js';
+import { odata } from '../../activities/defender/odata.js';
+import type { DefenderSimulator } from '../../simulator/index.js';
+import { clientFor, startSimulator } from '../helpers/simulator.js';
 
 describe('DefenderClient', () => {
   let sim: DefenderSimulator;
@@ -62,7 +62,7 @@ describe('DefenderClient', () => {
   });
 
   it('accepts the legacy lastUpdateTimeUtc field name', async () => {
-    const { machineActionSchema } = await import('../activities/defender/schemas.js');
+    const { machineActionSchema } = await import('../../activities/defender/schemas.js');
     const parsed = machineActionSchema.parse({
       id: '09a0f91e-a2eb-409d-af33-5577fe9bd558',
       type: 'Unisolate',
@@ -74,7 +74,7 @@ describe('DefenderClient', () => {
   });
 
   it('keeps unknown action types and statuses (open enums)', async () => {
-    const { machineActionSchema } = await import('../activities/defender/schemas.js');
+    const { machineActionSchema } = await import('../../activities/defender/schemas.js');
     const parsed = machineActionSchema.parse({
       id: '09a0f91e-a2eb-409d-af33-5577fe9bd558',
       type: 'ContainUser',

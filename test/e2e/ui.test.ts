@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
-import { RESULTS_DIR } from '../helpers/temporal.js';
+import { RESULTS_DIR, testServer } from '../helpers/temporal.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(RESULTS_DIR, 'ui');
@@ -29,9 +29,10 @@ describe('the release in the Temporal Web UI', () => {
   let h: ReleaseHarness;
   let browser: Browser;
   let page: Page;
-  const ui = process.env.TEMPORAL_TEST_UI_URL;
+  let ui: string | undefined;
 
   before(async () => {
+    ui = (await testServer()).uiUrl;
     // Not a skip: a run without the browser or the UI is a broken run (.ci/run installs Debian's chromium).
     assert.ok(ui, 'TEMPORAL_TEST_UI_URL is not set: run through `npm test`, which starts the dev server with its UI');
     assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);

@@ -1,0 +1,271 @@
+/**
+ * An in-memory stand-in for the API activities, for the fast workflow tests: machines and their Isolate/Unisolate
+ * actions, answered in the contract's shapes, with scripted failures. It is no simulator (that is the end-to-end
+ * suites' job): it answers exactly what a test set up, so each workflow branch can be driven on purpose.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ApiActivities } from '../../activities/index.js';
+import { isolationState } from '../../activities/isolation-state.js';
+import type { MachineAction } from '../../activities/defender/schemas.js';
+import { DefenderFailureType, type MachineActionSummary, type MachineSummary } from '../../contract/index.js';
+
+type Final = 'Succeeded' | 'Failed' | 'TimeOut' | 'Cancelled';
+
+interface FakeAction {
+  id: string;
+  type: 'Isolate' | 'Unisolate';
+  machineId: string;
+  status: 'Pending' | 'InProgress' | Final;
+  comment: string;
+  requestor: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Watcher looks until it is final; Infinity: stuck (an offline device). */
+  looksLeft: number;
+  outcome: Exclude<Final, 'Cancelled'>;
+}
+
+export interface FakeMachine {
+  id: string;
+  computerDnsName: string;
+  /** How the machine's next Unisolate ends, after how many watcher looks. */
+  unisolate: { outcome: Exclude<Final, 'Cancelled'>; looks: number };
+}
+
+const RETRYABLE = new Set<string>([
+  DefenderFailureType.ServerError,
+  DefenderFailureType.Timeout,
+  DefenderFailureType.NetworkError,
+  DefenderFailureType.InvalidResponse,
+  DefenderFailureType.RateLimited,
+]);
+
+type Call = keyof ApiActivities;
+
+interface ScriptedFailure {
+  type: string;
+  /** The call took effect at Defender before it failed (e.g. a POST whose answer was lost). */
+  afterEffect: boolean;
+}
+
+export class FakeDefender {
+  readonly machines = new Map<string, FakeMachine>();
+  readonly actions: FakeAction[] = [];
+  /** Every call, in order: `<activity> <machine or action id>`. */
+  readonly calls: string[] = [];
+  readonly #failures = new Map<Call, ScriptedFailure[]>();
+  #clock = Date.parse('2026-12-01T08:00:00.000Z');
+
+  addMachine(options: { isolated?: boolean; computerDnsName?: string; neverIsolated?: boolean } = {}): FakeMachine {
+    const id = randomBytes(20).toString('hex');
+    const machine: FakeMachine = {
+      id,
+      computerDnsName: options.computerDnsName ?? `host-${id.slice(0, 6)}.contoso.com`,
+      unisolate: { outcome: 'Succeeded', looks: 1 },
+    };
+    this.machines.set(id, machine);
+    if (!options.neverIsolated) this.addAction(id, 'Isolate', { status: 'Succeeded' });
+    if (options.isolated === false) this.addAction(id, 'Unisolate', { status: 'Succeeded' });
+    return machine;
+  }
+
+  /** An action someone else created (in the portal, another tool). */
+  addAction(
+    machineId: string,
+    type: FakeAction['type'],
+    options: { status?: FakeAction['status']; comment?: string; looks?: number; outcome?: FakeAction['outcome'] } = {},
+  ): FakeAction {
+    const at = this.#tick();
+    const action: FakeAction = {
+      id: randomUUID(),
+      type,
+      machineId,
+      status: options.status ?? 'Pending',
+      comment: options.comment ?? `${type} by the SOC`,
+      requestor: 'analyst@contoso.com',
+      createdAt: at,
+      updatedAt: at,
+      looksLeft: options.looks ?? 1,
+      outcome: options.outcome ?? 'Succeeded',
+    };
+    this.actions.push(action);
+    return action;
+  }
+
+  /** The next `times` calls of `call` fail with `type` (optionally after taking effect). */
+  fail(call: Call, type: string, options: { times?: number; afterEffect?: boolean } = {}): void {
+    const queue = this.#failures.get(call) ?? [];
+    for (let i = 0; i < (options.times ?? 1); i++) queue.push({ type, afterEffect: options.afterEffect ?? false });
+    this.#failures.set(call, queue);
+  }
+
+  /** Every call of `call` fails with `type` from now on. */
+  failAlways(call: Call, type: string): void {
+    this.fail(call, type, { times: Number.MAX_SAFE_INTEGER });
+  }
+
+  posts(machineId: string): number {
+    return this.calls.filter((c) => c === `postUnisolate ${machineId}`).length;
+  }
+
+  count(call: Call): number {
+    return this.calls.filter((c) => c.startsWith(`${call} `)).length;
+  }
+
+  isIsolated(machineId: string): boolean {
+    return isolationState(this.#of(machineId)).newestSucceeded?.type === 'Isolate';
+  }
+
+  activities(): ApiActivities {
+    return {
+      getMachine: async ({ machineId }) =>
+        this.#call('getMachine', machineId, () => this.#machineSummary(this.#machine(machineId))),
+      listIsolationActions: async ({ machineId, correlationTag }) =>
+        this.#call('listIsolationActions', machineId, () => isolationState(this.#of(machineId), correlationTag)),
+      postUnisolate: async ({ machineId, comment }) =>
+        this.#call('postUnisolate', machineId, () => this.#post(machineId, comment)),
+      cancelMachineAction: async ({ actionId }) =>
+        this.#call('cancelMachineAction', actionId, () => this.#cancel(actionId)),
+      checkWatchedActions: async ({ watched }) =>
+        this.#call('checkWatchedActions', 'tenant', () => {
+          this.#advance();
+          const finals = watched.flatMap(({ actionId }) => {
+            const action = this.actions.find((a) => a.id === actionId && isFinal(a.status));
+            return action ? [{ action: summary(action), laterIsolate: this.#laterIsolate(action) }] : [];
+          });
+          return { finals, pageFull: false };
+        }),
+      lookupMachines: async ({ machineIds }) =>
+        this.#call('lookupMachines', 'batch', () =>
+          machineIds.flatMap((id) => (this.machines.has(id) ? [this.#machineSummary(this.machines.get(id)!)] : [])),
+        ),
+      isolationStates: async ({ machineIds }) =>
+        this.#call('isolationStates', 'batch', () =>
+          Object.fromEntries(machineIds.map((id) => [id, isolationState(this.#of(id))])),
+        ),
+      listMachinesPage: async () =>
+        this.#call('listMachinesPage', 'batch', () => ({ machineIds: [...this.machines.keys()], pageFull: false })),
+      listIsolatedCandidatesPage: async () =>
+        this.#call('listIsolatedCandidatesPage', 'batch', () => ({
+          machineIds: [...this.machines.keys()].filter((id) => this.isIsolated(id)),
+          pageFull: false,
+        })),
+    };
+  }
+
+  async #call<T>(call: Call, subject: string, answer: () => T): Promise<T> {
+    this.calls.push(`${call} ${subject}`);
+    const failure = this.#failures.get(call)?.shift();
+    if (failure && !failure.afterEffect) throw failureOf(failure.type);
+    const result = answer();
+    if (failure) throw failureOf(failure.type);
+    return result;
+  }
+
+  #post(machineId: string, comment: string): MachineActionSummary {
+    this.#machine(machineId);
+    const machine = this.machines.get(machineId)!;
+    if (this.#of(machineId).some((a) => a.type === 'Unisolate' && !isFinal(a.status))) {
+      throw failureOf(DefenderFailureType.ActiveRequestAlreadyExists);
+    }
+    const action = this.addAction(machineId, 'Unisolate', {
+      comment,
+      looks: machine.unisolate.looks,
+      outcome: machine.unisolate.outcome,
+    });
+    action.requestor = 'defender-isolation';
+    return summary(action);
+  }
+
+  #cancel(actionId: string): { action: MachineActionSummary; cancelledNow: boolean } {
+    const action = this.actions.find((a) => a.id === actionId);
+    if (!action) throw failureOf(DefenderFailureType.NotFound);
+    if (isFinal(action.status)) return { action: summary(action), cancelledNow: false };
+    action.status = 'Cancelled';
+    action.updatedAt = this.#tick();
+    return { action: summary(action), cancelledNow: true };
+  }
+
+  /** One watcher look: every pending action comes one look closer to its end. */
+  #advance(): void {
+    for (const action of this.actions) {
+      if (isFinal(action.status)) continue;
+      action.looksLeft -= 1;
+      action.status = action.looksLeft <= 0 ? action.outcome : 'InProgress';
+      action.updatedAt = this.#tick();
+    }
+  }
+
+  #laterIsolate(action: FakeAction): MachineActionSummary | null {
+    const later = this.actions
+      .filter((a) => a.machineId === action.machineId && a.type === 'Isolate' && a.status === 'Succeeded')
+      .filter((a) => a.updatedAt > action.updatedAt)
+      .at(-1);
+    return later ? summary(later) : null;
+  }
+
+  #machine(machineId: string): FakeMachine {
+    const machine = this.machines.get(machineId);
+    if (!machine) throw failureOf(DefenderFailureType.NotFound);
+    return machine;
+  }
+
+  #machineSummary(machine: FakeMachine): MachineSummary {
+    return {
+      id: machine.id,
+      computerDnsName: machine.computerDnsName,
+      healthStatus: 'Active',
+      osPlatform: 'Windows11',
+    };
+  }
+
+  #of(machineId: string): MachineAction[] {
+    return this.actions.filter((a) => a.machineId === machineId).map(asMachineAction);
+  }
+
+  #tick(): string {
+    this.#clock += 1_000;
+    return new Date(this.#clock).toISOString();
+  }
+}
+
+function isFinal(status: string): status is Final {
+  return status === 'Succeeded' || status === 'Failed' || status === 'TimeOut' || status === 'Cancelled';
+}
+
+function failureOf(type: string): ApplicationFailure {
+  return ApplicationFailure.create({ type, message: `fake Defender: ${type}`, nonRetryable: !RETRYABLE.has(type) });
+}
+
+function asMachineAction(a: FakeAction): MachineAction {
+  return {
+    id: a.id,
+    type: a.type,
+    status: a.status,
+    machineId: a.machineId,
+    computerDnsName: null,
+    requestor: a.requestor,
+    requestorComment: a.comment,
+    scope: null,
+    creationDateTimeUtc: a.createdAt,
+    lastUpdateDateTimeUtc: a.updatedAt,
+    cancellationRequestor: null,
+    cancellationComment: null,
+    errorHResult: null,
+  };
+}
+
+function summary(a: FakeAction): MachineActionSummary {
+  return {
+    id: a.id,
+    type: a.type,
+    status: a.status,
+    machineId: a.machineId,
+    requestor: a.requestor,
+    requestorComment: a.comment,
+    createdAt: a.createdAt,
+    lastUpdateAt: a.updatedAt,
+    computerDnsName: null,
+  };
+}
