@@ -119,7 +119,7 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     assert.equal(report.counts.released, ids.length - 1);
     assert.equal(report.counts.failed, 1);
     // The last run's history: it waited on the first run's release and found it terminated.
-    await recordHistory(h.client.workflow.getHandle(handle.workflowId), 'bulk-swept-terminated-release');
+    recordHistory(h.env.address, h.client.workflow.getHandle(handle.workflowId), 'bulk-swept-terminated-release');
   });
 
   it('cancelling a batch that waits only on releases its earlier runs left open cancels them and ends cancelled', async () => {
@@ -150,6 +150,10 @@ describe(`bulkRelease at scale (${MACHINES} machines, Defender limits on, ${TIME
     await assert.rejects(release.result(), (err: unknown) => err instanceof WorkflowFailedError);
     assert.equal((await release.describe()).status.name, 'CANCELLED');
     assert.equal(offlineRelease()?.status, 'Cancelled');
-    await recordHistory(h.client.workflow.getHandle(handle.workflowId), 'bulk-cancelled-waiting-on-earlier-run');
+    recordHistory(
+      h.env.address,
+      h.client.workflow.getHandle(handle.workflowId),
+      'bulk-cancelled-waiting-on-earlier-run',
+    );
   });
 });

@@ -61,7 +61,7 @@ describe('bulkRelease', () => {
     assert.equal(report.outcomes[missing], 'not-found');
     assert.match(report.targetDigest, /^[0-9a-f]{64}$/);
     assert.equal(posts(), before, 'no POST');
-    await recordHistory(handle, 'bulk-dry-run');
+    recordHistory(h.env.address, handle, 'bulk-dry-run');
   });
 
   it('one approval for the batch; children pre-approved by it; partial failures reported, not fatal', async () => {
@@ -104,9 +104,9 @@ describe('bulkRelease', () => {
       'bob@contoso.com',
     );
     assert.equal(h.sim.requests.filter((r) => r.endpoint === 'unisolateMachine' && r.machineId === free).length, 0);
-    await recordHistory(handle, 'bulk-approved-partial-failure');
-    await recordHistory(h.client.workflow.getHandle(`release-${ok[0]}`), 'released-as-bulk-child');
-    await recordHistory(h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)), 'machine-action-watcher');
+    recordHistory(h.env.address, handle, 'bulk-approved-partial-failure');
+    recordHistory(h.env.address, h.client.workflow.getHandle(`release-${ok[0]}`), 'released-as-bulk-child');
+    recordHistory(h.env.address, h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)), 'machine-action-watcher');
   });
 
   it('selectors: tag, device group, isolated longer than', async () => {

@@ -46,7 +46,7 @@ describe('releaseMachine resilience', () => {
       assert.equal(result.machineActionId, unisolateActions(machine.id)[0]!.id);
       assert.equal(h.unisolatePosts(machine.id), 1, 'no second POST: the retry found our action first');
       assert.equal((await getReleaseStatus(h.client, workflowId)).machineAction?.how, 'adopted-after-unknown-outcome');
-      if (fault.kind === 'status') await recordHistory(handle, 'adopted-after-unknown-outcome');
+      if (fault.kind === 'status') recordHistory(h.env.address, handle, 'adopted-after-unknown-outcome');
     });
   }
 
@@ -126,7 +126,7 @@ describe('releaseMachine resilience', () => {
     const status = await getReleaseStatus(h.client, workflowId);
     assert.equal(status.state, 'cancelled');
     assert.equal(status.machineAction?.status, 'Cancelled');
-    await recordHistory(handle, 'cancelled-while-confirming');
+    recordHistory(h.env.address, handle, 'cancelled-while-confirming');
   });
 
   it("the watcher tells the other releases after one of its subscribers ended (nobody to tell isn't an error)", async () => {
@@ -142,7 +142,11 @@ describe('releaseMachine resilience', () => {
     assert.equal(h.sim.machineActions(gone.id)[0]?.status, 'Cancelled');
     const result = await second.handle.result();
     assert.equal(result.outcome, 'released');
-    await recordHistory(h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)), 'watcher-subscriber-gone');
+    recordHistory(
+      h.env.address,
+      h.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)),
+      'watcher-subscriber-gone',
+    );
   });
 
   it('cancelling while awaiting approval sends nothing to Defender', async () => {
@@ -191,6 +195,6 @@ describe('releaseMachine resilience', () => {
     assert.equal(result.outcome, 'released');
     assert.equal(unisolateActions(machine.id).length, 1, 'no duplicate release action');
     assert.equal(h.unisolatePosts(machine.id), 1);
-    await recordHistory(handle, 'worker-killed-mid-confirmation');
+    recordHistory(h.env.address, handle, 'worker-killed-mid-confirmation');
   });
 });

@@ -74,7 +74,7 @@ describe('releaseMachine', () => {
       /Release 1e5b|Release [0-9a-f]{8}… from isolation for incident INC-42/,
     );
     assert.equal(await updateEvents(handle), 2, 'the approval is in history (accepted + completed)');
-    await recordHistory(handle, 'released-after-approval');
+    recordHistory(h.env.address, handle, 'released-after-approval');
 
     // The UI's filter: visibility is eventually consistent, so poll briefly.
     let found: string[] = [];
@@ -110,7 +110,7 @@ describe('releaseMachine', () => {
     const started = events.filter((e) => e.timerStartedEventAttributes).length;
     const ended = events.filter((e) => e.timerFiredEventAttributes || e.timerCanceledEventAttributes).length;
     assert.equal(ended, started);
-    await recordHistory(handle, 'released-pre-approved');
+    recordHistory(h.env.address, handle, 'released-pre-approved');
   });
 
   it('reject → ReleaseRejected, nothing sent', async () => {
@@ -123,7 +123,7 @@ describe('releaseMachine', () => {
     assert.match(failure.message, /bob@contoso.com: still beaconing/);
     assert.equal(h.unisolatePosts(machine.id), 0);
     assert.equal((await getReleaseStatus(h.client, workflowId)).state, 'rejected');
-    await recordHistory(handle, 'rejected');
+    recordHistory(h.env.address, handle, 'rejected');
   });
 
   it('no decision before the timeout → ApprovalExpired, nothing sent', async () => {
@@ -137,7 +137,7 @@ describe('releaseMachine', () => {
       assert.match(err.message, /has already ended/);
       return true;
     });
-    await recordHistory(handle, 'approval-expired');
+    recordHistory(h.env.address, handle, 'approval-expired');
   });
 
   it('four-eyes, allowlist and state refusals are clear errors and leave no event in history', async () => {
@@ -178,7 +178,7 @@ describe('releaseMachine', () => {
       ReleaseUpdateRefusedError,
     );
     assert.equal(await updateEvents(handle), 2);
-    await recordHistory(handle, 'refusals-then-approved');
+    recordHistory(h.env.address, handle, 'refusals-then-approved');
   });
 
   it('invalid input: the client refuses it before starting anything', async () => {
@@ -210,7 +210,7 @@ describe('releaseMachine', () => {
     assert.match(failure.message, /pollInterval must be between 1s and 24h/);
     assert.equal(h.sim.requests.length, before, 'zero calls to Defender');
     assert.equal((await getReleaseStatus(h.client, handle.workflowId)).state, 'invalid-input');
-    await recordHistory(handle, 'invalid-input');
+    recordHistory(h.env.address, handle, 'invalid-input');
   });
 
   it('unknown machine → MachineNotFound, no POST', async () => {
@@ -219,7 +219,7 @@ describe('releaseMachine', () => {
     const failure = await failureOf(handle);
     assert.equal(failure.type, 'MachineNotFound');
     assert.equal(h.unisolatePosts(missing), 0);
-    await recordHistory(handle, 'machine-not-found');
+    recordHistory(h.env.address, handle, 'machine-not-found');
   });
 
   it('already released (newest Succeeded is an Unisolate) → already-released without approval or POST', async () => {
@@ -233,7 +233,7 @@ describe('releaseMachine', () => {
     assert.equal(result.outcome, 'already-released');
     assert.equal(result.machineActionId, undefined);
     assert.equal(h.unisolatePosts(machine.id), posts);
-    await recordHistory(handle, 'already-released');
+    recordHistory(h.env.address, handle, 'already-released');
   });
 
   it('a machine Defender never isolated → already-released', async () => {
@@ -252,7 +252,7 @@ describe('releaseMachine', () => {
     assert.equal(result.machineActionId, theirs.id);
     assert.equal(h.unisolatePosts(machine.id), 1, 'only theirs');
     assert.equal((await getReleaseStatus(h.client, workflowId)).machineAction?.how, 'adopted-in-flight');
-    await recordHistory(handle, 'adopted-in-flight');
+    recordHistory(h.env.address, handle, 'adopted-in-flight');
   });
 
   it('an in-flight Isolate is cancelled first and recorded (MS docs #5903)', async () => {
@@ -279,7 +279,7 @@ describe('releaseMachine', () => {
     );
     const post = h.sim.requests.findIndex((r) => r.endpoint === 'unisolateMachine' && r.machineId === machine.id);
     assert.ok(cancelCall >= 0 && cancelCall < post, 'cancelled before the POST');
-    await recordHistory(handle, 'isolate-cancelled-before-release');
+    recordHistory(h.env.address, handle, 'isolate-cancelled-before-release');
     assert.equal(h.sim.isIsolated(machine.id), false);
   });
 
@@ -297,7 +297,7 @@ describe('releaseMachine', () => {
       assert.equal(failure.type, type);
       assert.equal(h.unisolatePosts(machine.id), 1);
       assert.equal((await getReleaseStatus(h.client, workflowId)).machineAction?.status, outcome);
-      await recordHistory(handle, `action-${outcome.toLowerCase()}`);
+      recordHistory(h.env.address, handle, `action-${outcome.toLowerCase()}`);
     });
   }
 
@@ -328,7 +328,7 @@ describe('releaseMachine', () => {
     const [action] = h.sim.machineActions(machine.id);
     assert.equal(action!.type, 'Unisolate');
     assert.equal(action!.status, 'Cancelled');
-    await recordHistory(handle, 'deadline-exceeded');
+    recordHistory(h.env.address, handle, 'deadline-exceeded');
   });
 
   it('an Isolate that completes after the release → ReisolatedAfterRelease', async () => {
@@ -349,6 +349,6 @@ describe('releaseMachine', () => {
     const failure = await failureOf(handle);
     assert.equal(failure.type, 'ReisolatedAfterRelease');
     assert.equal(h.sim.isIsolated(machine.id), true);
-    await recordHistory(handle, 'reisolated-after-release');
+    recordHistory(h.env.address, handle, 'reisolated-after-release');
   });
 });

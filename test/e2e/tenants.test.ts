@@ -94,7 +94,7 @@ describe('multi-tenant releases', () => {
     assert.equal((status as { tenant: string }).tenant, 'contoso');
     const description = await ra.handle.describe();
     assert.equal(description.memo?.tenant, 'contoso');
-    await recordHistory(ra.handle, 'released-named-tenant');
+    recordHistory(h.env.address, ra.handle, 'released-named-tenant');
   });
 
   it("a machine of another tenant is not found with this tenant's credentials", async () => {

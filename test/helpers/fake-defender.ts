@@ -4,6 +4,7 @@
  * suites' job): it answers exactly what a test set up, so each workflow branch can be driven on purpose.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApiActivities } from '../../activities/index.js';
 import { isolationState } from '../../activities/isolation-state.js';
@@ -16,6 +17,7 @@ interface FakeAction {
   id: string;
   type: 'Isolate' | 'Unisolate';
   machineId: string;
+  computerDnsName: string | null;
   status: 'Pending' | 'InProgress' | Final;
   comment: string;
   requestor: string;
@@ -55,6 +57,8 @@ export class FakeDefender {
   /** Every call, in order: `<activity> <machine or action id>`. */
   readonly calls: string[] = [];
   readonly #failures = new Map<Call, ScriptedFailure[]>();
+  readonly #always = new Map<Call, ScriptedFailure>();
+  readonly #gates = new Map<Call, Promise<void>>();
   #clock = Date.parse('2026-12-01T08:00:00.000Z');
 
   addMachine(options: { isolated?: boolean; computerDnsName?: string; neverIsolated?: boolean } = {}): FakeMachine {
@@ -81,6 +85,7 @@ export class FakeDefender {
       id: randomUUID(),
       type,
       machineId,
+      computerDnsName: this.machines.get(machineId)?.computerDnsName ?? null,
       status: options.status ?? 'Pending',
       comment: options.comment ?? `${type} by the SOC`,
       requestor: 'analyst@contoso.com',
@@ -100,9 +105,25 @@ export class FakeDefender {
     this.#failures.set(call, queue);
   }
 
-  /** Every call of `call` fails with `type` from now on. */
-  failAlways(call: Call, type: string): void {
-    this.fail(call, type, { times: Number.MAX_SAFE_INTEGER });
+  /** Every call of `call` fails with `type` from now on (until clearFailures). */
+  failAlways(call: Call, type: string, options: { afterEffect?: boolean } = {}): void {
+    this.#always.set(call, { type, afterEffect: options.afterEffect ?? false });
+  }
+
+  /** No more scripted failures. */
+  clearFailures(): void {
+    this.#failures.clear();
+    this.#always.clear();
+  }
+
+  /** Calls of `call` wait (after taking effect) until the returned function is called: a call in flight. */
+  hold(call: Call): () => void {
+    let open!: () => void;
+    this.#gates.set(call, new Promise<void>((resolve) => (open = resolve)));
+    return () => {
+      this.#gates.delete(call);
+      open();
+    };
   }
 
   posts(machineId: string): number {
@@ -123,8 +144,11 @@ export class FakeDefender {
         this.#call('getMachine', machineId, () => this.#machineSummary(this.#machine(machineId))),
       listIsolationActions: async ({ machineId, correlationTag }) =>
         this.#call('listIsolationActions', machineId, () => isolationState(this.#of(machineId), correlationTag)),
-      postUnisolate: async ({ machineId, comment }) =>
-        this.#call('postUnisolate', machineId, () => this.#post(machineId, comment)),
+      postUnisolate: async ({ machineId, comment }) => {
+        // As the real activity: a retried attempt never posts blind (the previous one may have reached Defender).
+        if (activityInfo().attempt > 1) throw failureOf(DefenderFailureType.PreviousAttemptUnknown, true);
+        return this.#call('postUnisolate', machineId, () => this.#post(machineId, comment));
+      },
       cancelMachineAction: async ({ actionId }) =>
         this.#call('cancelMachineAction', actionId, () => this.#cancel(actionId)),
       checkWatchedActions: async ({ watched }) =>
@@ -156,9 +180,10 @@ export class FakeDefender {
 
   async #call<T>(call: Call, subject: string, answer: () => T): Promise<T> {
     this.calls.push(`${call} ${subject}`);
-    const failure = this.#failures.get(call)?.shift();
+    const failure = this.#failures.get(call)?.shift() ?? this.#always.get(call);
     if (failure && !failure.afterEffect) throw failureOf(failure.type);
     const result = answer();
+    await this.#gates.get(call);
     if (failure) throw failureOf(failure.type);
     return result;
   }
@@ -234,8 +259,8 @@ function isFinal(status: string): status is Final {
   return status === 'Succeeded' || status === 'Failed' || status === 'TimeOut' || status === 'Cancelled';
 }
 
-function failureOf(type: string): ApplicationFailure {
-  return ApplicationFailure.create({ type, message: `fake Defender: ${type}`, nonRetryable: !RETRYABLE.has(type) });
+function failureOf(type: string, retryable = RETRYABLE.has(type)): ApplicationFailure {
+  return ApplicationFailure.create({ type, message: `fake Defender: ${type}`, nonRetryable: !retryable });
 }
 
 function asMachineAction(a: FakeAction): MachineAction {
@@ -244,7 +269,7 @@ function asMachineAction(a: FakeAction): MachineAction {
     type: a.type,
     status: a.status,
     machineId: a.machineId,
-    computerDnsName: null,
+    computerDnsName: a.computerDnsName,
     requestor: a.requestor,
     requestorComment: a.comment,
     scope: null,
@@ -266,6 +291,6 @@ function summary(a: FakeAction): MachineActionSummary {
     requestorComment: a.comment,
     createdAt: a.createdAt,
     lastUpdateAt: a.updatedAt,
-    computerDnsName: null,
+    computerDnsName: a.computerDnsName,
   };
 }

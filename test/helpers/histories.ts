@@ -1,28 +1,28 @@
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 
-export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 /**
- * Histories are kept per workflow version: v1 (each Defender activity on the workflow task queue, polling by activity
- * retries), v2 (the shared API budget and the watcher), v3 (lean history: the machine checked with one list call,
- * no TimerCanceled after confirmation), v4 (bulk sliding window: a batch's releases report their outcome by signal
- * and outlive a run of the batch), v5 (the watcher delivers outcomes with a local activity per batch; a batch
- * looks up the releases that ended without reporting) and v6 (cancelling a batch ends its wait on earlier runs'
- * releases). New recordings go to the current version's folder.
+ * The replay fixtures: one set, recorded from the current workflow code. Until the first release is tagged, a change
+ * of a workflow re-records the set (`npm run histories:record`); after it, Worker Versioning carries old runs.
  */
-export const CURRENT_HISTORY_SET = 'v6';
+export const HISTORIES_DIR = path.join(PROJECT_ROOT, 'test', 'fixtures', 'histories');
 
 /**
- * With RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history as a replay fixture. Re-record
- * only for a deliberate, versioned change of the workflow; otherwise the replay test must pass on the old histories.
+ * With RECORD_HISTORIES=1, saves the workflow's history as a replay fixture, in the format Temporal's tools write
+ * (the CLI's `workflow show --output json`), read from the server at `address`.
  */
-export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
+export function recordHistory(address: string, handle: WorkflowHandle, name: string): void {
   if (process.env.RECORD_HISTORIES !== '1') return;
-  const history = await handle.fetchHistory();
-  const dir = path.join(HISTORIES_DIR, CURRENT_HISTORY_SET);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${name}.json`), historyToJSON(history));
+  const shown = spawnSync(
+    resolveTemporalCli().path,
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', address],
+    { encoding: 'utf8', env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' } },
+  );
+  if (shown.status !== 0) throw new Error(`could not record ${name}: ${shown.stderr}`);
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), shown.stdout);
 }

@@ -1,0 +1,495 @@
+/**
+ * releaseMachine, branch by branch, on the time-skipping server with Defender mocked: the story (validate → check →
+ * approve → release → confirm → verify) and every way it ends, without waiting for any timer.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { approveRelease, rejectRelease } from '../../client/release-client.js';
+import {
+  approveUpdate,
+  DefenderFailureType,
+  DefenderMachineIdAttribute,
+  IncidentIdAttribute,
+  rejectUpdate,
+  ReleaseStateAttribute,
+} from '../../contract/index.js';
+import type { releaseMachine } from '../../workflows/release/release-machine.js';
+import { recordHistory } from '../helpers/histories.js';
+import { endOf, eventKinds, startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
+
+const bob = { approver: 'bob@contoso.com' };
+
+/** Waits for something the workflow does (a Defender call) — an event, never a span of time. */
+async function until(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.ok(done(), 'it happened');
+}
+const preApproved = { preApprovedBy: 'change-board', reason: 'CHG-1' };
+
+describe('releaseMachine: approval', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-approval');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('approved: one POST, confirmed, verified; status, search attributes, memo and timers tell the story', async () => {
+    const machine = h.fake.addMachine({ computerDnsName: 'finance-07.contoso.com' });
+    const handle = await h.start({ machineId: machine.id.toUpperCase(), incidentId: 'INC-42' });
+    const waiting = await h.reach(handle, 'awaiting-approval');
+    assert.equal(waiting.machineId, machine.id);
+    assert.equal(waiting.computerDnsName, 'finance-07.contoso.com');
+    assert.ok(waiting.approval.expiresAt);
+    assert.equal(h.fake.posts(machine.id), 0, 'nothing sent before approval');
+
+    const approved = await approveRelease(h.env.client, handle.workflowId, { ...bob, comment: 'EDR scan clean' });
+    assert.equal(approved.approval.decision?.by, 'bob@contoso.com');
+    const result = await handle.result();
+    assert.deepEqual([result.outcome, result.approvedBy, result.verified], ['released', 'bob@contoso.com', true]);
+    assert.equal(h.fake.posts(machine.id), 1);
+    assert.equal(h.fake.isIsolated(machine.id), false);
+    const action = h.fake.actions.find((a) => a.id === result.machineActionId)!;
+    const { runId } = await handle.describe();
+    assert.equal(
+      action.comment,
+      `Clean after re-imaging [defender-isolation ${handle.workflowId} ${runId.slice(0, 8)}]`,
+    );
+
+    const status = await h.status(handle);
+    assert.deepEqual(
+      [status.state, status.machineAction?.how, status.machineAction?.status],
+      ['released', 'posted', 'Succeeded'],
+    );
+    const described = await handle.describe();
+    assert.equal(described.typedSearchAttributes.get(ReleaseStateAttribute), 'released');
+    assert.equal(described.typedSearchAttributes.get(DefenderMachineIdAttribute), machine.id);
+    assert.equal(described.typedSearchAttributes.get(IncidentIdAttribute), 'INC-42');
+    assert.equal(described.memo?.requestedBy, 'alice@contoso.com');
+
+    const { events } = await handle.fetchHistory();
+    const summaries = (events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.userMetadata?.summary] : []));
+    assert.equal(summaries.length, 2, 'the approval and deadline timers');
+    const kinds = await eventKinds(handle);
+    const count = (kind: string) => kinds.filter((k) => k === kind).length;
+    assert.equal(count('timerFired') + count('timerCanceled'), count('timerStarted'), 'no timer left pending');
+    recordHistory(h.env.address, handle, 'released-after-approval');
+  });
+
+  it('an approval sent with the start (still validating) is applied once the check asks for one', async () => {
+    const machine = h.fake.addMachine();
+    // Update-with-start delivers the approval in the workflow's first task, before validation has run.
+    const start = new WithStartWorkflowOperation<typeof releaseMachine>('releaseMachine', {
+      taskQueue: h.taskQueue,
+      workflowId: `release-${machine.id}-early`,
+      workflowIdConflictPolicy: 'FAIL',
+      args: [{ machineId: machine.id, comment: 'Clean', requestedBy: 'alice@contoso.com' }],
+    });
+    const early = await h.env.client.workflow.executeUpdateWithStart(approveUpdate, {
+      args: [bob],
+      startWorkflowOperation: start,
+    });
+    assert.equal(early.state, 'validating');
+    const handle = await start.workflowHandle();
+    const result = await handle.result();
+    assert.deepEqual([result.outcome, result.approvedBy], ['released', 'bob@contoso.com']);
+    const kinds = await eventKinds(handle);
+    assert.equal(kinds.filter((k) => k === 'timerStarted').length, 1, 'no wait for approval: only the deadline');
+    recordHistory(h.env.address, handle, 'approved-early');
+  });
+
+  it('a rejection sent while the machine is being checked ends it rejected; nothing is posted', async () => {
+    const machine = h.fake.addMachine();
+    const open = h.fake.hold('listIsolationActions');
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'checking');
+    await rejectRelease(h.env.client, handle.workflowId, { ...bob, reason: 'still beaconing' });
+    open();
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'ReleaseRejected');
+    assert.match(failure.message, /bob@contoso.com: still beaconing/);
+    assert.equal(h.fake.posts(machine.id), 0);
+  });
+
+  it('an early decision is held to the same rules: the requester cannot approve while validating', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id, approval: { approvers: ['carol@contoso.com'] } });
+    await assert.rejects(
+      approveRelease(h.env.client, handle.workflowId, { approver: 'Alice@Contoso.com' }),
+      /four-eyes/,
+    );
+    await assert.rejects(approveRelease(h.env.client, handle.workflowId, bob), /not an approver/);
+    await h.reach(handle, 'awaiting-approval');
+    await approveRelease(h.env.client, handle.workflowId, { approver: 'carol@contoso.com' });
+    assert.equal((await handle.result()).approvedBy, 'carol@contoso.com');
+  });
+
+  it('pre-approved: released without a wait; an approval for it is refused', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({
+      machineId: machine.id,
+      approval: { preApprovedBy: 'change-board', reason: 'CHG-1234' },
+    });
+    await assert.rejects(approveRelease(h.env.client, handle.workflowId, bob), /pre-approved; no decision is needed/);
+    const result = await handle.result();
+    assert.equal(result.approvedBy, 'change-board');
+    const status = await h.status(handle);
+    assert.deepEqual(
+      [status.approval.mode, status.approval.decision?.source, status.approval.decision?.comment],
+      ['pre-approved', 'pre-approved', 'CHG-1234'],
+    );
+    assert.equal(h.fake.count('getMachine'), 0, 'the isolation history proves the machine exists');
+    recordHistory(h.env.address, handle, 'released-pre-approved');
+  });
+
+  it('rejected while awaiting approval → ReleaseRejected, nothing sent', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    await rejectRelease(h.env.client, handle.workflowId, { ...bob, reason: 'still beaconing' });
+    assert.equal((await endOf(handle)).type, 'ReleaseRejected');
+    assert.equal(h.fake.posts(machine.id), 0);
+    assert.equal((await h.status(handle)).state, 'rejected');
+    recordHistory(h.env.address, handle, 'rejected');
+  });
+
+  it('no decision within the approval timeout → ApprovalExpired (a day passes in milliseconds)', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id, approval: { timeout: '24h' } });
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'ApprovalExpired');
+    assert.match(failure.message, /86400s/);
+    assert.equal(h.fake.posts(machine.id), 0);
+    recordHistory(h.env.address, handle, 'approval-expired');
+  });
+
+  it('refusals name the rule and leave no update in history: requester, allowlist, text, decided, ended', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id, approval: { approvers: ['bob@contoso.com'] } });
+    await h.reach(handle, 'awaiting-approval');
+    const refused = async (call: Promise<unknown>, rule: RegExp) => {
+      const err = await call.catch((e: unknown) => e);
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      assert.equal((err.cause as { type?: string }).type, 'ApprovalRefused');
+      assert.match(err.cause!.message, rule);
+    };
+    const update = (u: typeof approveUpdate | typeof rejectUpdate, input: object) =>
+      handle.executeUpdate(u as typeof approveUpdate, { args: [input as never] });
+    await refused(update(approveUpdate, { approver: ' ALICE@contoso.com ' }), /four-eyes/);
+    await refused(update(approveUpdate, { approver: 'mallory@contoso.com' }), /not an approver/);
+    await refused(update(approveUpdate, { approver: '' }), /approver must be a non-empty string/);
+    await refused(update(approveUpdate, { ...bob, comment: 'x'.repeat(1001) }), /comment must be/);
+    await refused(update(rejectUpdate, { ...bob, reason: ' ' }), /reject needs a reason/);
+    await approveRelease(h.env.client, handle.workflowId, bob);
+    await refused(update(rejectUpdate, { ...bob, reason: 'too late' }), /was already approved|not awaiting approval/);
+    await handle.result();
+    await assert.rejects(approveRelease(h.env.client, handle.workflowId, bob));
+    const kinds = await eventKinds(handle);
+    assert.equal(kinds.filter((k) => k.startsWith('workflowExecutionUpdate')).length, 2, 'only the approval');
+    recordHistory(h.env.address, handle, 'refusals-then-approved');
+  });
+});
+
+describe('releaseMachine: the machine', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-machine', { tenants: ['default', 'fabrikam'] });
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('invalid input from any client → InvalidInput naming each field; Defender is not called', async () => {
+    const before = h.fake.calls.length;
+    const handle = await h.start({ machineId: 'not-a-machine', comment: '' });
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, /machineId/);
+    assert.match(failure.message, /comment/);
+    assert.equal(h.fake.calls.length, before);
+    assert.equal((await h.status(handle)).state, 'invalid-input');
+    recordHistory(h.env.address, handle, 'invalid-input');
+  });
+
+  it('a tenant this worker does not serve → InvalidInput naming the tenants it serves', async () => {
+    const failure = await endOf(await h.start({ machineId: 'a'.repeat(40), tenant: 'contoso' }));
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, /tenant "contoso" is not configured on this worker \(configured: fabrikam\)/);
+  });
+
+  it('a named tenant: its calls go to its own API task queue', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id, tenant: 'fabrikam', approval: preApproved });
+    assert.equal((await handle.result()).outcome, 'released');
+    recordHistory(h.env.address, handle, 'released-named-tenant');
+  });
+
+  it('an unknown machine → MachineNotFound (one list, one read), nothing posted', async () => {
+    const machineId = 'f'.repeat(40);
+    const handle = await h.start({ machineId });
+    assert.equal((await endOf(handle)).type, 'MachineNotFound');
+    assert.deepEqual(h.fake.calls.slice(-2), [`listIsolationActions ${machineId}`, `getMachine ${machineId}`]);
+    recordHistory(h.env.address, handle, 'machine-not-found');
+  });
+
+  it('already released, or never isolated → already-released without approval or POST', async () => {
+    for (const machine of [h.fake.addMachine({ isolated: false }), h.fake.addMachine({ neverIsolated: true })]) {
+      const handle = await h.start({ machineId: machine.id });
+      const result = await handle.result();
+      assert.deepEqual([result.outcome, result.approvedBy, result.verified], ['already-released', undefined, true]);
+      assert.equal(h.fake.posts(machine.id), 0);
+      if (h.fake.isIsolated(machine.id) === false) recordHistory(h.env.address, handle, 'already-released');
+    }
+  });
+
+  it('a release already in flight is followed: no approval, no second POST', async () => {
+    const machine = h.fake.addMachine();
+    const theirs = h.fake.addAction(machine.id, 'Unisolate', { comment: 'released from the portal' });
+    const handle = await h.start({ machineId: machine.id });
+    const result = await handle.result();
+    assert.equal(result.machineActionId, theirs.id);
+    assert.equal(h.fake.posts(machine.id), 0);
+    assert.equal((await h.status(handle)).machineAction?.how, 'adopted-in-flight');
+    recordHistory(h.env.address, handle, 'adopted-in-flight');
+  });
+
+  it('an Isolate still in flight is cancelled before the release (MS docs #5903) and recorded', async () => {
+    const machine = h.fake.addMachine({ isolated: false });
+    const isolate = h.fake.addAction(machine.id, 'Isolate', { looks: Number.POSITIVE_INFINITY });
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    const result = await handle.result();
+    assert.equal(result.outcome, 'already-released', 'the machine was never isolated once the isolate was cancelled');
+    assert.equal(h.fake.actions.find((a) => a.id === isolate.id)?.status, 'Cancelled');
+    assert.equal((await h.status(handle)).cancelledIsolationActionId, isolate.id);
+    recordHistory(h.env.address, handle, 'isolate-cancelled-before-release');
+  });
+
+  it('released by someone else while awaiting approval → the re-check finds it: already-released', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    h.fake.addAction(machine.id, 'Unisolate', { status: 'Succeeded' });
+    await approveRelease(h.env.client, handle.workflowId, bob);
+    assert.equal((await handle.result()).outcome, 'already-released');
+    assert.equal(h.fake.posts(machine.id), 0);
+  });
+});
+
+describe('releaseMachine: following the action to its end', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-confirm');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  for (const [outcome, type] of [
+    ['Failed', 'MachineActionFailed'],
+    ['TimeOut', 'MachineActionTimedOut'],
+  ] as const) {
+    it(`an action that ends ${outcome} → ${type}`, async () => {
+      const machine = h.fake.addMachine();
+      machine.unisolate = { outcome, looks: 2 };
+      const handle = await h.start({ machineId: machine.id, approval: preApproved });
+      assert.equal((await endOf(handle)).type, type);
+      recordHistory(h.env.address, handle, `action-${outcome.toLowerCase()}`);
+    });
+  }
+
+  it('an action cancelled outside the workflow → MachineActionCancelled', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    await h.reach(handle, 'confirming');
+    const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+    action.status = 'Cancelled';
+    assert.equal((await endOf(handle)).type, 'MachineActionCancelled');
+    recordHistory(h.env.address, handle, 'action-cancelled');
+  });
+
+  it('not final within the deadline → cancelled at Defender → ReleaseDeadlineExceeded', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved, deadline: '10m' });
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'ReleaseDeadlineExceeded');
+    assert.match(failure.message, /not final within 600s \(last status Cancelled\)/);
+    const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+    assert.equal(action.status, 'Cancelled');
+    recordHistory(h.env.address, handle, 'deadline-exceeded');
+  });
+
+  it('the watcher cannot list, the action Succeeded: at the deadline the release ends as Defender says', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.failAlways('checkWatchedActions', DefenderFailureType.ServerError, { afterEffect: true });
+    try {
+      const handle = await h.start({ machineId: machine.id, approval: preApproved, deadline: '10m' });
+      const result = await handle.result();
+      assert.deepEqual([result.outcome, result.verified], ['released', true]);
+      assert.equal((await h.status(handle)).machineAction?.status, 'Succeeded');
+      recordHistory(h.env.address, handle, 'released-seen-at-deadline');
+    } finally {
+      h.fake.clearFailures();
+    }
+  });
+
+  it('… and when the isolation history cannot be read either, released but not verified', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.failAlways('checkWatchedActions', DefenderFailureType.ServerError, { afterEffect: true });
+    try {
+      const handle = await h.start({ machineId: machine.id, approval: preApproved, deadline: '10m' });
+      await h.reach(handle, 'confirming');
+      h.fake.failAlways('listIsolationActions', DefenderFailureType.ServerError);
+      const result = await handle.result();
+      assert.deepEqual([result.outcome, result.verified], ['released', false]);
+      assert.equal((await h.status(handle)).lastError?.type, 'VerificationUnavailable');
+    } finally {
+      h.fake.clearFailures();
+    }
+  });
+
+  it('an Isolate that succeeds after the release → ReisolatedAfterRelease', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: 1 };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    await h.reach(handle, 'confirming');
+    // Requested while the release is pending, it completes after it (MS docs #5903).
+    h.fake.addAction(machine.id, 'Isolate', { looks: 1 });
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'ReisolatedAfterRelease');
+    recordHistory(h.env.address, handle, 'reisolated-after-release');
+  });
+});
+
+describe('releaseMachine: exactly one release action', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-once');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('a POST whose answer was lost: the release finds its own action by its tag and follows it', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.fail('postUnisolate', DefenderFailureType.ServerError, { afterEffect: true });
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    assert.equal((await handle.result()).outcome, 'released');
+    assert.equal(h.fake.posts(machine.id), 1);
+    assert.equal((await h.status(handle)).machineAction?.how, 'adopted-after-unknown-outcome');
+    recordHistory(h.env.address, handle, 'adopted-after-unknown-outcome');
+  });
+
+  it('a POST that never reached Defender: it looks, waits, and posts again — one action in all', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.fail('postUnisolate', DefenderFailureType.Timeout);
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    assert.equal((await handle.result()).outcome, 'released');
+    assert.equal(h.fake.posts(machine.id), 2);
+    assert.equal(h.fake.actions.filter((a) => a.machineId === machine.id && a.type === 'Unisolate').length, 1);
+  });
+
+  it('a retried POST attempt refuses to post blind: the release lists first (one action)', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.fail('postUnisolate', DefenderFailureType.RateLimited, { afterEffect: true });
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    assert.equal((await handle.result()).outcome, 'released');
+    assert.equal(h.fake.posts(machine.id), 1, 'the retried attempt did not post');
+    assert.equal(h.fake.actions.filter((a) => a.machineId === machine.id && a.type === 'Unisolate').length, 1);
+    assert.equal((await h.status(handle)).machineAction?.how, 'adopted-after-unknown-outcome');
+  });
+
+  it('Defender says a release is already in progress: the release looks again and follows it', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.fail('postUnisolate', DefenderFailureType.ActiveRequestAlreadyExists);
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    assert.equal((await handle.result()).outcome, 'released');
+  });
+
+  it('Defender unanswered until the deadline while checking → ReleaseDeadlineExceeded, nothing posted', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.failAlways('listIsolationActions', DefenderFailureType.ServerError);
+    try {
+      const handle = await h.start({ machineId: machine.id, approval: preApproved, deadline: '10m' });
+      const failure = await endOf(handle);
+      assert.equal(failure.type, 'ReleaseDeadlineExceeded');
+      assert.match(failure.message, /checking the machine: Defender did not answer within the deadline/);
+      assert.equal(h.fake.posts(machine.id), 0);
+    } finally {
+      h.fake.clearFailures();
+    }
+  });
+
+  for (const [refusal, type, state] of [
+    [DefenderFailureType.AccessDenied, 'DefenderAccessDenied', 'access-denied'],
+    [DefenderFailureType.Unauthorized, 'DefenderRequestFailed', 'defender-error'],
+    [DefenderFailureType.BadRequest, 'DefenderRequestFailed', 'defender-error'],
+  ] as const) {
+    it(`Defender answers the POST with ${refusal} → ${type}, not retried`, async () => {
+      const machine = h.fake.addMachine();
+      h.fake.fail('postUnisolate', refusal);
+      const handle = await h.start({ machineId: machine.id, approval: preApproved });
+      const failure = await endOf(handle);
+      assert.equal(failure.type, type);
+      assert.equal((await h.status(handle)).state, state);
+      assert.equal(h.fake.posts(machine.id), 1);
+    });
+  }
+});
+
+describe('releaseMachine: cancellation', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-cancel');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const cancelled = async (handle: Parameters<typeof endOf>[0]) => {
+    const err = await handle.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+    assert.equal((await h.status(handle)).state, 'cancelled');
+  };
+
+  it('while awaiting approval: it ends cancelled, nothing sent to Defender', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    const before = h.fake.calls.length;
+    await handle.cancel();
+    await cancelled(handle);
+    assert.equal(h.fake.calls.length, before);
+  });
+
+  it('while confirming: the pending action is cancelled at Defender, through the API queue', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    const { machineAction } = await h.reach(handle, 'confirming');
+    await handle.cancel();
+    await cancelled(handle);
+    assert.ok(h.fake.calls.includes(`cancelMachineAction ${machineAction!.id}`));
+    assert.equal(h.fake.actions.find((a) => a.id === machineAction!.id)?.status, 'Cancelled');
+    recordHistory(h.env.address, handle, 'cancelled-while-confirming');
+  });
+
+  it('while its POST is in flight: the action the POST created is found by its tag and cancelled', async () => {
+    const machine = h.fake.addMachine();
+    const open = h.fake.hold('postUnisolate');
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    await h.reach(handle, 'releasing');
+    const cancels = h.fake.count('cancelMachineAction');
+    await handle.cancel();
+    // The release cleans up while its POST is still held in flight; then the POST returns.
+    await until(() => h.fake.count('cancelMachineAction') > cancels);
+    open();
+    await cancelled(handle);
+    const ours = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate');
+    assert.equal(ours?.status, 'Cancelled');
+  });
+});
