@@ -53,7 +53,7 @@ module.exports = {
     {
       name: 'public-sdk-entry-points-only',
       severity: 'error',
-      comment: 'Only the packages\' public entry points: @temporalio/*/lib/... is private and changes without notice.',
+      comment: "Only the packages' public entry points: @temporalio/*/lib/... is private and changes without notice.",
       from: {},
       to: { path: '^node_modules/@temporalio/[^/]+/lib/(?!index\\.js$)' },
     },

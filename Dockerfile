@@ -7,11 +7,14 @@ COPY package.json package-lock.json ./
 # No postinstall here: the worker talks to an external Temporal server and needs no local Temporal CLI.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
+COPY contract ./contract
 COPY activities ./activities
 COPY workflows ./workflows
 COPY worker ./worker
-COPY simulator ./simulator
 COPY client ./client
+# For compose's demo profile only (dist/dev/start.js): the shipped worker, dist/worker/main.js, never loads them.
+COPY dev ./dev
+COPY simulator ./simulator
 RUN npm run build && node dist/worker/bundle-workflows.js /app/.cache/workflow-bundle.js
 
 FROM node:20.20-bookworm-slim

@@ -15,76 +15,101 @@ import { isTerminalStatus } from './defender/schemas.js';
 import { isolationState } from './isolation-state.js';
 import { summarizeAction, summarizeMachine } from './summaries.js';
 
-export interface ReleaseCallDeps extends DefenderCallOptions {
-  defender: DefenderClient;
-}
+type Deps = DefenderCallOptions & { defender: DefenderClient };
 
 /** The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. */
-export function createReleaseCalls(deps: ReleaseCallDeps) {
-  const { defender } = deps;
-  const call = <T>(what: string, fn: (signal: AbortSignal) => Promise<T>) => callDefender(what, fn, deps);
-
+export function createReleaseCalls(deps: Deps) {
   return {
-    /** GET the machine (404 → DefenderNotFound): only to tell an unknown id from a machine never isolated. */
-    async getMachine(input: { machineId: string }): Promise<MachineSummary> {
-      return call('machine lookup', async (signal) =>
-        summarizeMachine(await defender.getMachine(input.machineId, { signal })),
-      );
-    },
-
-    /** One list call: the machine's Isolate/Unisolate actions reduced to what a release decides on. */
-    async listIsolationActions(input: { machineId: string; correlationTag?: string }): Promise<IsolationState> {
-      return call('isolation history', async (signal) => {
-        const actions = await defender.listMachineActions({
-          filter: odata.and(odata.eq('machineId', input.machineId), odata.anyOf('type', ['Isolate', 'Unisolate'])),
-          top: MAX_PAGE_SIZE,
-          signal,
-        });
-        return isolationState(actions, input.correlationTag);
-      });
-    },
-
-    /**
-     * POST unisolate, nothing else: the workflow decides what an unknown outcome means. A retry means the previous
-     * attempt's outcome is unknown (its worker may have died after Defender created the action), so a retried attempt
-     * refuses to post blind and hands the decision back to the workflow, which lists first.
-     */
-    async postUnisolate(input: { machineId: string; comment: string }): Promise<MachineActionSummary> {
-      const { attempt } = activityInfo();
-      if (attempt > 1) {
-        throw ApplicationFailure.create({
-          type: DefenderFailureType.PreviousAttemptUnknown,
-          message: `attempt ${attempt - 1} of this POST may have reached Defender; look before posting again`,
-        });
-      }
-      return call('release', async (signal) => {
-        const action = summarizeAction(
-          await defender.unisolateMachine({ machineId: input.machineId, comment: input.comment }, { signal }),
-        );
-        log.info('Defender accepted the release', {
-          machineId: input.machineId,
-          machineActionId: action.id,
-          status: action.status,
-          correlationTag: /\[defender-isolation [^\]]+\]/.exec(input.comment)?.[0],
-        });
-        return action;
-      });
-    },
-
-    /** Cancels a machine action that is not final yet; an action that already finished is returned as it is. */
-    async cancelMachineAction(input: { actionId: string; comment: string }): Promise<CancelOutcome> {
-      return call('cancellation', async (signal) => {
-        try {
-          return { action: summarizeAction(await defender.cancelMachineAction(input, { signal })), cancelledNow: true };
-        } catch (err) {
-          if (!(err instanceof DefenderApiError && err.status === 400)) throw err;
-          const action = await defender.getMachineAction(input.actionId, { signal });
-          if (isTerminalStatus(action.status)) return { action: summarizeAction(action), cancelledNow: false };
-          throw err;
-        }
-      });
-    },
+    getMachine: (input: { machineId: string }) => getMachine(deps, input),
+    listIsolationActions: (input: { machineId: string; correlationTag?: string }) => listIsolationActions(deps, input),
+    postUnisolate: (input: { machineId: string; comment: string }) => postUnisolate(deps, input),
+    cancelMachineAction: (input: { actionId: string; comment: string }) => cancelMachineAction(deps, input),
   };
+}
+
+/** GET the machine (404 → DefenderNotFound): only to tell an unknown id from a machine never isolated. */
+async function getMachine({ defender, ...options }: Deps, input: { machineId: string }): Promise<MachineSummary> {
+  return callDefender(
+    'machine lookup',
+    async (signal) => summarizeMachine(await defender.getMachine(input.machineId, { signal })),
+    options,
+  );
+}
+
+/** One list call: the machine's Isolate/Unisolate actions reduced to what a release decides on. */
+async function listIsolationActions(
+  { defender, ...options }: Deps,
+  input: { machineId: string; correlationTag?: string },
+): Promise<IsolationState> {
+  return callDefender(
+    'isolation history',
+    async (signal) => {
+      const actions = await defender.listMachineActions({
+        filter: odata.and(odata.eq('machineId', input.machineId), odata.anyOf('type', ['Isolate', 'Unisolate'])),
+        top: MAX_PAGE_SIZE,
+        signal,
+      });
+      return isolationState(actions, input.correlationTag);
+    },
+    options,
+  );
+}
+
+/**
+ * POST unisolate, nothing else: the workflow decides what an unknown outcome means. A retry means the previous
+ * attempt's outcome is unknown (its worker may have died after Defender created the action), so a retried attempt
+ * refuses to post blind and hands the decision back to the workflow, which lists first.
+ */
+async function postUnisolate(
+  { defender, ...options }: Deps,
+  input: { machineId: string; comment: string },
+): Promise<MachineActionSummary> {
+  const { attempt } = activityInfo();
+  if (attempt > 1) {
+    throw ApplicationFailure.create({
+      type: DefenderFailureType.PreviousAttemptUnknown,
+      message: `attempt ${attempt - 1} of this POST may have reached Defender; look before posting again`,
+    });
+  }
+  return callDefender(
+    'release',
+    async (signal) => {
+      const posted = await defender.unisolateMachine(
+        { machineId: input.machineId, comment: input.comment },
+        { signal },
+      );
+      const action = summarizeAction(posted);
+      log.info('Defender accepted the release', {
+        machineId: input.machineId,
+        machineActionId: action.id,
+        status: action.status,
+        correlationTag: /\[defender-isolation [^\]]+\]/.exec(input.comment)?.[0],
+      });
+      return action;
+    },
+    options,
+  );
+}
+
+/** Cancels a machine action that is not final yet; an action that already finished is returned as it is. */
+async function cancelMachineAction(
+  { defender, ...options }: Deps,
+  input: { actionId: string; comment: string },
+): Promise<CancelOutcome> {
+  return callDefender(
+    'cancellation',
+    async (signal) => {
+      try {
+        return { action: summarizeAction(await defender.cancelMachineAction(input, { signal })), cancelledNow: true };
+      } catch (err) {
+        if (!(err instanceof DefenderApiError && err.status === 400)) throw err;
+        const action = await defender.getMachineAction(input.actionId, { signal });
+        if (isTerminalStatus(action.status)) return { action: summarizeAction(action), cancelledNow: false };
+        throw err;
+      }
+    },
+    options,
+  );
 }
 
 export type ReleaseCalls = ReturnType<typeof createReleaseCalls>;

@@ -108,6 +108,8 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+type Env = z.output<typeof envSchema>;
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
@@ -116,37 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     );
   }
   const e = parsed.data;
-  const credentials = [e.DEFENDER_TENANT_ID, e.DEFENDER_CLIENT_ID, e.DEFENDER_CLIENT_SECRET];
-  let defender: DefenderCredentials | undefined;
-  if (credentials.some((c) => c !== undefined)) {
-    const missing = (['DEFENDER_TENANT_ID', 'DEFENDER_CLIENT_ID', 'DEFENDER_CLIENT_SECRET'] as const).filter(
-      (name) => e[name] === undefined,
-    );
-    if (missing.length > 0) {
-      throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set too (or none of the three)`);
-    }
-    const cloud = DEFENDER_CLOUDS[(e.DEFENDER_CLOUD as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
-    const apiUrl = e.DEFENDER_API_URL ?? cloud.apiUrl;
-    const loginUrl = e.DEFENDER_LOGIN_URL ?? cloud.loginUrl;
-    for (const [name, value] of [
-      ['DEFENDER_API_URL', apiUrl],
-      ['DEFENDER_LOGIN_URL', loginUrl],
-    ] as const) {
-      try {
-        parseBaseUrl(value, name);
-      } catch (err) {
-        throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
-      }
-    }
-    defender = {
-      apiUrl,
-      loginUrl,
-      tenantId: e.DEFENDER_TENANT_ID!,
-      clientId: e.DEFENDER_CLIENT_ID!,
-      clientSecret: e.DEFENDER_CLIENT_SECRET!,
-      scope: e.DEFENDER_SCOPE ?? DEFAULT_SCOPE,
-    };
-  }
+  const defender = defaultCredentials(e);
   let tenants: Record<string, TenantSettings> = {};
   if (e.DEFENDER_TENANTS_FILE) {
     try {
@@ -181,5 +153,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     metricsBindAddress: e.METRICS_BIND_ADDRESS,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     log: { format: e.LOG_FORMAT ?? 'text', level: e.LOG_LEVEL ?? 'INFO' },
+  };
+}
+
+/** The default tenant of the `DEFENDER_*` variables: all three of tenant, client and secret, or none. */
+function defaultCredentials(e: Env): DefenderCredentials | undefined {
+  const required = ['DEFENDER_TENANT_ID', 'DEFENDER_CLIENT_ID', 'DEFENDER_CLIENT_SECRET'] as const;
+  const missing = required.filter((name) => e[name] === undefined);
+  if (missing.length === required.length) return undefined;
+  if (missing.length > 0) {
+    throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set too (or none of the three)`);
+  }
+  const cloud = DEFENDER_CLOUDS[(e.DEFENDER_CLOUD as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
+  const apiUrl = e.DEFENDER_API_URL ?? cloud.apiUrl;
+  const loginUrl = e.DEFENDER_LOGIN_URL ?? cloud.loginUrl;
+  for (const [name, value] of [
+    ['DEFENDER_API_URL', apiUrl],
+    ['DEFENDER_LOGIN_URL', loginUrl],
+  ] as const) {
+    try {
+      parseBaseUrl(value, name);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
+    }
+  }
+  return {
+    apiUrl,
+    loginUrl,
+    tenantId: e.DEFENDER_TENANT_ID!,
+    clientId: e.DEFENDER_CLIENT_ID!,
+    clientSecret: e.DEFENDER_CLIENT_SECRET!,
+    scope: e.DEFENDER_SCOPE ?? DEFAULT_SCOPE,
   };
 }

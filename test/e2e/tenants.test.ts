@@ -9,7 +9,6 @@ import { scheduledBulkRequest, startBulkRelease } from '../../client/bulk-client
 import type { DefenderSimulator, SimApp } from '../../simulator/index.js';
 import { apiTaskQueue, watcherWorkflowId } from '../../contract/index.js';
 import { activitiesPerSecond, type ReleaseWorkers } from '../../worker/worker.js';
-import { recordHistory } from '../helpers/histories.js';
 import { credentialsFor, failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -94,7 +93,6 @@ describe('multi-tenant releases', () => {
     assert.equal((status as { tenant: string }).tenant, 'contoso');
     const description = await ra.handle.describe();
     assert.equal(description.memo?.tenant, 'contoso');
-    recordHistory(h.env.address, ra.handle, 'released-named-tenant');
   });
 
   it("a machine of another tenant is not found with this tenant's credentials", async () => {

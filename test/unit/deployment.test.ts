@@ -17,15 +17,13 @@ import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 interface Service {
   image?: string;
   build?: unknown;
+  command?: string[];
   profiles?: string[];
   environment?: Record<string, string | null>;
   depends_on?: Record<string, unknown>;
   ports?: unknown[];
   volumes?: unknown[];
 }
-
-/** Variables only `npm start`'s embedded dev server and demo simulator use. */
-const LOCAL_ONLY = new Set(['TEMPORAL_DEV_PORT', 'TEMPORAL_DEV_UI_PORT', 'SIMULATOR_PORT']);
 
 function composeConfig(args: string[], env: NodeJS.ProcessEnv = {}): Record<string, Service> {
   const result = spawnSync('docker-compose', ['-f', 'docker-compose.yml', ...args, 'config'], {
@@ -101,15 +99,16 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('passes every variable the worker reads, and requires real credentials (no silent demo mode)', () => {
+  it('passes every variable the worker reads; the worker is the shipped one (no demo mode, no simulator)', () => {
     for (const [name, environment] of Object.entries(workerEnvironments())) {
-      const missing = WORKER_ENV_VARIABLES.filter((v) => !LOCAL_ONLY.has(v) && !(v in environment));
+      const missing = WORKER_ENV_VARIABLES.filter((v) => !(v in environment));
       assert.deepEqual(missing, [], `${name} passes every worker variable`);
       assert.equal(environment.TEMPORAL_ADDRESS, 'temporal:7233');
       assert.equal(environment.LOG_FORMAT, 'json');
       assert.equal(environment.METRICS_BIND_ADDRESS, '0.0.0.0:9464');
     }
-    assert.equal(services.worker!.environment!.DEMO_MODE, 'false');
+    assert.equal(services.worker!.command, undefined, "the image's command: node dist/worker/main.js");
+    assert.equal(services.worker!.environment!.DEMO_MODE, undefined);
   });
 
   it('takes configuration and secrets from the environment', () => {
@@ -130,6 +129,7 @@ describe('docker-compose.yml', () => {
     const demo = composeConfig(['--profile', 'demo'])['worker-demo']!;
     assert.deepEqual(demo.profiles, ['demo']);
     assert.equal(demo.environment!.DEMO_MODE, 'true');
+    assert.deepEqual(demo.command, ['node', 'dist/dev/start.js']);
     const withoutProfile = spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '--profiles'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',

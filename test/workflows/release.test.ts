@@ -105,9 +105,12 @@ describe('releaseMachine: approval', () => {
     const machine = h.fake.addMachine();
     const open = h.fake.hold('listIsolationActions');
     const handle = await h.start({ machineId: machine.id });
-    await h.reach(handle, 'checking');
-    await rejectRelease(h.env.client, handle.workflowId, { ...bob, reason: 'still beaconing' });
-    open();
+    try {
+      await h.reach(handle, 'checking');
+      await rejectRelease(h.env.client, handle.workflowId, { ...bob, reason: 'still beaconing' });
+    } finally {
+      open();
+    }
     const failure = await endOf(handle);
     assert.equal(failure.type, 'ReleaseRejected');
     assert.match(failure.message, /bob@contoso.com: still beaconing/);
@@ -482,12 +485,15 @@ describe('releaseMachine: cancellation', () => {
     const machine = h.fake.addMachine();
     const open = h.fake.hold('postUnisolate');
     const handle = await h.start({ machineId: machine.id, approval: preApproved });
-    await h.reach(handle, 'releasing');
-    const cancels = h.fake.count('cancelMachineAction');
-    await handle.cancel();
-    // The release cleans up while its POST is still held in flight; then the POST returns.
-    await until(() => h.fake.count('cancelMachineAction') > cancels);
-    open();
+    try {
+      await h.reach(handle, 'releasing');
+      const cancels = h.fake.count('cancelMachineAction');
+      await handle.cancel();
+      // The release cleans up while its POST is still held in flight; then the POST returns.
+      await until(() => h.fake.count('cancelMachineAction') > cancels);
+    } finally {
+      open();
+    }
     await cancelled(handle);
     const ours = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate');
     assert.equal(ours?.status, 'Cancelled');
