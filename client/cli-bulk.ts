@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
-import { table } from './cli-output.js';
+import { REQUEST_OPTIONS, table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';
 
 export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
@@ -33,29 +33,17 @@ function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined
 }
 
 const bulkOptions = {
+  ...REQUEST_OPTIONS,
   machine: { type: 'string', multiple: true },
   tag: { type: 'string' },
   'device-group': { type: 'string' },
   'isolated-longer-than': { type: 'string' },
-  comment: { type: 'string' },
-  'requested-by': { type: 'string' },
   'created-by': { type: 'string' },
   'dry-run': { type: 'boolean' },
-  approver: { type: 'string', multiple: true },
-  'approval-timeout': { type: 'string' },
   approval: { type: 'string' },
-  'pre-approved-by': { type: 'string' },
-  reason: { type: 'string' },
   concurrency: { type: 'string' },
-  'poll-interval': { type: 'string' },
-  deadline: { type: 'string' },
-  'workflow-id': { type: 'string' },
-  tenant: { type: 'string' },
   cron: { type: 'string' },
   every: { type: 'string' },
-  wait: { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 export function parseBulkArgs(args: string[]) {

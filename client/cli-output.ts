@@ -25,3 +25,20 @@ export function table(
 export function progressLine(text: string, now = new Date()): string {
   return `[${now.toISOString().slice(11, 19)}] ${text}`;
 }
+
+/** Options of every command that starts a release or a batch (node:util parseArgs form). */
+export const REQUEST_OPTIONS = {
+  comment: { type: 'string' },
+  'requested-by': { type: 'string' },
+  approver: { type: 'string', multiple: true },
+  'approval-timeout': { type: 'string' },
+  'pre-approved-by': { type: 'string' },
+  reason: { type: 'string' },
+  'poll-interval': { type: 'string' },
+  deadline: { type: 'string' },
+  'workflow-id': { type: 'string' },
+  tenant: { type: 'string' },
+  wait: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;

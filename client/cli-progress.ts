@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { progressQuery, statusQuery, type BulkProgress, type ReleaseStatus } from '../contract/index.js';
 
 const TICK_MS = 1_000;
@@ -32,35 +33,16 @@ async function follow<R, S>(
   return settled;
 }
 
-export function followRelease<R>(
-  client: Client,
-  workflowId: string,
-  result: Promise<R>,
-  onChange: (status: ReleaseStatus) => void,
-): Promise<R> {
-  const handle = client.workflow.getHandle(workflowId);
-  return follow(
-    result,
-    () => handle.query(statusQuery),
-    (s) => `${s.state} ${s.machineAction?.status ?? ''}`,
-    onChange,
-  );
-}
+/** Follows one workflow's progress through a query until its result, calling `onChange` when it changes. */
+const following =
+  <S>(query: QueryDefinition<S>, key: (s: S) => string) =>
+  <R>(client: Client, workflowId: string, result: Promise<R>, onChange: (s: S) => void): Promise<R> => {
+    const handle = client.workflow.getHandle(workflowId);
+    return follow(result, () => handle.query(query), key, onChange);
+  };
 
-export function followBulk<R>(
-  client: Client,
-  workflowId: string,
-  result: Promise<R>,
-  onChange: (progress: BulkProgress) => void,
-): Promise<R> {
-  const handle = client.workflow.getHandle(workflowId);
-  return follow(
-    result,
-    () => handle.query(progressQuery),
-    (p) => `${p.state} ${JSON.stringify(p.counts)}`,
-    onChange,
-  );
-}
+export const followRelease = following(statusQuery, (s) => `${s.state} ${s.machineAction?.status ?? ''}`);
+export const followBulk = following(progressQuery, (p) => `${p.state} ${JSON.stringify(p.counts)}`);
 
 /** One line per release state, with the next step a person can take. */
 export function describeReleaseProgress(s: ReleaseStatus): string {

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
-import { getBulkProgress } from './bulk-client.js';
+import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
 import {
   BULK_HELP,
   bulkRequestFrom,
@@ -18,7 +18,7 @@ import {
   runSchedule,
   SCHEDULE_HELP,
 } from './cli-bulk.js';
-import { progressLine, table, type Io } from './cli-output.js';
+import { progressLine, REQUEST_OPTIONS, table, type Io } from './cli-output.js';
 import { describeReleaseProgress, followRelease } from './cli-progress.js';
 import { listReleases } from './release-list.js';
 import {
@@ -125,22 +125,10 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       args: rest,
       allowPositionals: true,
       options: {
-        help: { type: 'boolean', short: 'h' },
-        json: { type: 'boolean' },
-        wait: { type: 'boolean' },
-        comment: { type: 'string' },
-        'requested-by': { type: 'string' },
+        ...REQUEST_OPTIONS,
         incident: { type: 'string' },
-        approver: { type: 'string', multiple: true },
-        'approval-timeout': { type: 'string' },
-        'pre-approved-by': { type: 'string' },
-        reason: { type: 'string' },
-        'poll-interval': { type: 'string' },
-        deadline: { type: 'string' },
-        'workflow-id': { type: 'string' },
         by: { type: 'string' },
         digest: { type: 'string' },
-        tenant: { type: 'string' },
         state: { type: 'string' },
         machine: { type: 'string' },
         limit: { type: 'string' },
@@ -255,10 +243,11 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         }
       }
       case 'approve': {
-        const status = await approveRelease(client, target, {
-          approver: values.by!,
-          ...(values.comment ? { comment: values.comment } : {}),
-        });
+        const decision = { approver: values.by!, ...(values.comment ? { comment: values.comment } : {}) };
+        // A batch approval names the digest of the targets the approver reviewed; a batch refuses any other.
+        const status = values.digest
+          ? await approveBulkRelease(client, target, { ...decision, targetDigest: values.digest })
+          : await approveRelease(client, target, decision);
         print(`Approved ${status.workflowId} as ${values.by}`, status);
         return EXIT.ok;
       }

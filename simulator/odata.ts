@@ -132,22 +132,17 @@ export function parseFilter(text: string): FilterNode {
     return { kind: 'cmp', op, field: fieldToken.v, value: literal() };
   };
 
-  const and = (): FilterNode => {
-    let left = primary();
-    while (isWord(peek(), 'and')) {
+  /** `operand (op operand)*`, left-associative: `and` binds tighter than `or`. */
+  const chain = (op: 'and' | 'or', operand: () => FilterNode) => (): FilterNode => {
+    let left = operand();
+    while (isWord(peek(), op)) {
       next();
-      left = { kind: 'and', left, right: primary() };
+      left = { kind: op, left, right: operand() };
     }
     return left;
   };
-  const or = (): FilterNode => {
-    let left = and();
-    while (isWord(peek(), 'or')) {
-      next();
-      left = { kind: 'or', left, right: and() };
-    }
-    return left;
-  };
+  const and = chain('and', () => primary());
+  const or = chain('or', and);
 
   const tree = or();
   if (pos !== tokens.length) throw new ODataSyntaxError('unexpected text after the filter');

@@ -1,3 +1,4 @@
+import type { DefenderEndpoint } from '../activities/defender/errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -26,15 +27,8 @@ export const SIM_SCOPES = {
   ],
 };
 
-export type SimEndpoint =
-  | 'token'
-  | 'getMachine'
-  | 'listMachines'
-  | 'isolateMachine'
-  | 'unisolateMachine'
-  | 'getMachineAction'
-  | 'listMachineActions'
-  | 'cancelMachineAction';
+/** The simulator answers the endpoints the Defender client calls. */
+export type SimEndpoint = DefenderEndpoint;
 
 export interface SimApp {
   tenantId: string;

@@ -11,13 +11,7 @@ export {
   type DefenderTenantOptions,
 } from './plugin.js';
 export { createReleaseWorkers, type ReleaseWorkerOptions, type ReleaseWorkers } from './worker.js';
-export {
-  activitiesPerSecond,
-  createDefenderClient,
-  DEFAULT_RATE_BUDGET,
-  type DefenderCredentials,
-  type RateBudget,
-} from './defender.js';
+export * from './defender.js';
 export { ConfigError, loadConfig, type WorkerConfig } from './config.js';
 export { loadTenantsFile, type TenantSettings } from './tenants.js';
 export { ensureSearchAttributes } from './search-attributes.js';

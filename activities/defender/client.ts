@@ -93,30 +93,13 @@ export class DefenderClient {
 
   /** One page of machines. */
   async listMachines(options: ListOptions = {}): Promise<Machine[]> {
-    const page = await this.#call({
-      endpoint: 'listMachines',
-      method: 'GET',
-      path: 'machines',
-      schema: machineListSchema,
-      searchParams: listParams(options),
-      signal: options.signal,
-    });
-    return page.value;
+    return this.#list({ endpoint: 'listMachines', path: 'machines', schema: machineListSchema }, options);
   }
 
-  async unisolateMachine(
-    args: { machineId: string; comment: string },
-    options: RequestOptions = {},
-  ): Promise<MachineAction> {
-    const id = parseMachineId(args.machineId);
-    return this.#call({
-      endpoint: 'unisolateMachine',
-      method: 'POST',
-      path: `machines/${id}/unisolate`,
-      json: { Comment: requireComment(args.comment) },
-      schema: machineActionSchema,
-      ...options,
-    });
+  /** Releases the machine from isolation: the new (or, per MS docs #5903, an already pending) Unisolate action. */
+  async unisolateMachine(args: { machineId: string; comment: string }, options: RequestOptions = {}) {
+    const path = `machines/${parseMachineId(args.machineId)}/unisolate`;
+    return this.#postAction('unisolateMachine', path, { Comment: requireComment(args.comment) }, options);
   }
 
   async isolateMachine(
@@ -124,25 +107,14 @@ export class DefenderClient {
     options: RequestOptions = {},
   ): Promise<MachineAction> {
     const id = parseMachineId(args.machineId);
-    return this.#call({
-      endpoint: 'isolateMachine',
-      method: 'POST',
-      path: `machines/${id}/isolate`,
-      json: { Comment: requireComment(args.comment), IsolationType: args.isolationType },
-      schema: machineActionSchema,
-      ...options,
-    });
+    const body = { Comment: requireComment(args.comment), IsolationType: args.isolationType };
+    return this.#postAction('isolateMachine', `machines/${id}/isolate`, body, options);
   }
 
   async getMachineAction(actionId: string, options: RequestOptions = {}): Promise<MachineAction> {
     const id = parseMachineActionId(actionId);
-    return this.#call({
-      endpoint: 'getMachineAction',
-      method: 'GET',
-      path: `machineactions/${id}`,
-      schema: machineActionSchema,
-      ...options,
-    });
+    const path = `machineactions/${id}`;
+    return this.#call({ endpoint: 'getMachineAction', method: 'GET', path, schema: machineActionSchema, ...options });
   }
 
   async cancelMachineAction(
@@ -150,27 +122,16 @@ export class DefenderClient {
     options: RequestOptions = {},
   ): Promise<MachineAction> {
     const id = parseMachineActionId(args.actionId);
-    return this.#call({
-      endpoint: 'cancelMachineAction',
-      method: 'POST',
-      path: `machineactions/${id}/cancel`,
-      json: { Comment: requireComment(args.comment) },
-      schema: machineActionSchema,
-      ...options,
-    });
+    const body = { Comment: requireComment(args.comment) };
+    return this.#postAction('cancelMachineAction', `machineactions/${id}/cancel`, body, options);
   }
 
   /** One page of machine actions. */
   async listMachineActions(options: ListOptions = {}): Promise<MachineAction[]> {
-    const page = await this.#call({
-      endpoint: 'listMachineActions',
-      method: 'GET',
-      path: 'machineactions',
-      schema: machineActionListSchema,
-      searchParams: listParams(options),
-      signal: options.signal,
-    });
-    return page.value;
+    return this.#list(
+      { endpoint: 'listMachineActions', path: 'machineactions', schema: machineActionListSchema },
+      options,
+    );
   }
 
   /**
@@ -194,6 +155,30 @@ export class DefenderClient {
       if (page.length < pageSize) break;
     }
     return all.slice(0, limit);
+  }
+
+  /** A POST whose answer is the machine action it created or changed. */
+  async #postAction(
+    endpoint: DefenderEndpoint,
+    path: string,
+    json: Record<string, string>,
+    options: RequestOptions,
+  ): Promise<MachineAction> {
+    return this.#call({ endpoint, method: 'POST', path, json, schema: machineActionSchema, ...options });
+  }
+
+  /** One page of a collection (OData `$filter`, `$top`, `$skip`), its `value`. */
+  async #list<T>(
+    spec: { endpoint: DefenderEndpoint; path: string; schema: z.ZodType<{ value: T[] }> },
+    options: ListOptions,
+  ): Promise<T[]> {
+    const page = await this.#call({
+      ...spec,
+      method: 'GET',
+      searchParams: listParams(options),
+      signal: options.signal,
+    });
+    return page.value;
   }
 
   async #call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {

@@ -397,6 +397,15 @@ describe('bulkRelease', () => {
       }),
       WorkflowUpdateFailedError,
     );
+    // Our CLI sends the digest it is given: the same approval through it is refused too.
+    process.env.TEMPORAL_ADDRESS = process.env.TEMPORAL_TEST_ADDRESS;
+    const err: string[] = [];
+    const code = await runCli(['approve', second.workflowId, '--by', 'bob@contoso.com', '--digest', a.targetDigest!], {
+      out: () => undefined,
+      err: (line) => err.push(line),
+    });
+    assert.equal(code, EXIT.refused, err.join('\n'));
+    assert.match(err.join('\n'), /targetDigest does not match this batch/);
     assert.equal((await second.fetchHistory()).events?.length, eventsBefore, 'the refusal left no event');
     assert.equal((await second.query(progressQuery)).state, 'awaiting-approval');
     await first.cancel();

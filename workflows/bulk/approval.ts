@@ -1,9 +1,8 @@
 import * as wf from '@temporalio/workflow';
-import { ReleaseFailureType, type ApprovalDecision, type BulkApproveInput } from '../../contract/index.js';
+import { ReleaseFailureType, type BulkApproveInput } from '../../contract/index.js';
+import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval } from '../approval/rules.js';
 import type { Batch } from './batch.js';
-
-type Verb = 'approve' | 'reject';
 
 /**
  * The `approve`/`reject` validators of a batch. Unlike a single release, a batch takes a decision only once its targets
@@ -25,7 +24,7 @@ export function checkBatchDecision(batch: Batch, input: Partial<BulkApproveInput
   }
 }
 
-export function recordBatchDecision(batch: Batch, decision: Omit<ApprovalDecision, 'at' | 'source'>) {
+export function recordBatchDecision(batch: Batch, decision: Decision) {
   batch.decision = { ...decision, at: new Date().toISOString(), source: 'update' };
   return batch.progress();
 }
@@ -37,13 +36,7 @@ export function recordBatchDecision(batch: Batch, decision: Omit<ApprovalDecisio
 export async function approveBatch(batch: Batch): Promise<{ waited: boolean }> {
   const { approval } = batch.request;
   if (approval.kind === 'pre-approved') {
-    batch.decision = {
-      decision: 'approved',
-      by: approval.approvedBy,
-      at: new Date().toISOString(),
-      comment: approval.reason,
-      source: 'pre-approved',
-    };
+    batch.decision = preApprovedDecision(approval);
     return { waited: false };
   }
   batch.state = 'awaiting-approval';

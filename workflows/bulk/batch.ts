@@ -8,6 +8,7 @@ import type {
   ReleaseFailureType,
   ValidatedBulkRequest,
 } from '../../contract/index.js';
+import { validatedOrBug } from '../validated.js';
 
 /** What a batch carries from one run to the next (continue-as-new). */
 export interface BulkResume {
@@ -32,11 +33,12 @@ export class Batch {
   expiresAt: string | null = null;
   readonly outcomes: Record<string, MachineOutcome>;
   readonly run: number;
-  #request: ValidatedBulkRequest | undefined;
+  /** The request once validated (carried over by a later run). */
+  validated: ValidatedBulkRequest | undefined;
 
   constructor(resume: BulkResume | undefined) {
     this.state = resume ? 'releasing' : 'validating';
-    this.#request = resume?.validated;
+    this.validated = resume?.validated;
     this.targets = resume?.targets ?? [];
     this.digest = resume?.digest ?? null;
     this.decision = resume?.decision ?? null;
@@ -46,17 +48,7 @@ export class Batch {
 
   /** The validated request; steps after validation only. */
   get request(): ValidatedBulkRequest {
-    // A step that runs before validation is a bug: fail the workflow task (retried), not the batch.
-    if (!this.#request) throw new Error('the bulk request is not validated yet');
-    return this.#request;
-  }
-
-  get validated(): ValidatedBulkRequest | undefined {
-    return this.#request;
-  }
-
-  accept(request: ValidatedBulkRequest): void {
-    this.#request = request;
+    return validatedOrBug(this.validated, 'bulk request');
   }
 
   /** Ends the batch in failure with a non-retryable typed failure. */
@@ -78,12 +70,12 @@ export class Batch {
     return {
       workflowId: this.workflowId,
       state: this.state,
-      dryRun: this.#request?.dryRun ?? false,
+      dryRun: this.validated?.dryRun ?? false,
       total: this.targets.length,
       targetDigest: this.digest,
       counts,
       failed,
-      approval: { mode: this.#request?.approval.kind ?? null, expiresAt: this.expiresAt, decision: this.decision },
+      approval: { mode: this.validated?.approval.kind ?? null, expiresAt: this.expiresAt, decision: this.decision },
       run: this.run,
     };
   }

@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import { bulkApproveUpdate, bulkRejectUpdate, progressQuery, releaseOutcomeSignal } from '../../contract/index.js';
+import { registerDecisionUpdates } from '../approval/decisions.js';
 import { checkBatchDecision, recordBatchDecision } from './approval.js';
 import type { Batch } from './batch.js';
 import type { ReleaseWindow } from './window.js';
@@ -8,16 +9,11 @@ import type { ReleaseWindow } from './window.js';
 export function registerBatchHandlers(batch: Batch, window: ReleaseWindow): void {
   wf.setHandler(progressQuery, () => batch.progress());
   wf.setHandler(releaseOutcomeSignal, ({ machineId, outcome }) => window.settle(machineId, outcome));
-  wf.setHandler(
-    bulkApproveUpdate,
-    ({ approver, comment }) =>
-      recordBatchDecision(batch, { decision: 'approved', by: approver.trim(), comment: comment ?? null }),
-    { validator: (input) => checkBatchDecision(batch, input, 'approve') },
-  );
-  wf.setHandler(
-    bulkRejectUpdate,
-    ({ approver, reason }) =>
-      recordBatchDecision(batch, { decision: 'rejected', by: approver.trim(), comment: reason }),
-    { validator: (input) => checkBatchDecision(batch, input, 'reject') },
+  registerDecisionUpdates(
+    { approve: bulkApproveUpdate, reject: bulkRejectUpdate },
+    {
+      check: (input, verb) => checkBatchDecision(batch, input as never, verb),
+      record: (decision) => recordBatchDecision(batch, decision),
+    },
   );
 }

@@ -14,7 +14,7 @@ const PAGE_SIZE = 2_000;
 /** The request, held to the schema the client applies: an invalid one ends the batch before any Defender call. */
 export async function validateBatch(batch: Batch, input: BulkReleaseRequest): Promise<void> {
   try {
-    batch.accept(await local.validateBulkRequest({ request: input }));
+    batch.validated = await local.validateBulkRequest({ request: input });
   } catch (err) {
     const cause = err instanceof wf.ActivityFailure ? err.cause : err;
     if (cause instanceof wf.ApplicationFailure && cause.type === ReleaseFailureType.InvalidInput) {

@@ -1,12 +1,11 @@
 import * as wf from '@temporalio/workflow';
 import { ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
+import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** States in which a decision is taken: before the check says one is needed (applied then), and while awaited. */
 const DECIDING_STATES: ReadonlySet<string> = new Set(['validating', 'checking', 'awaiting-approval']);
-
-type Verb = 'approve' | 'reject';
 
 /**
  * The `approve`/`reject` validators: synchronous, so a refused decision leaves nothing in history. A decision may
@@ -27,10 +26,7 @@ export function checkDecision(release: ReleaseTracker, input: unknown, verb: Ver
 }
 
 /** The `approve`/`reject` handlers: the decision is recorded now and applied by the approval step. */
-export function recordDecision(
-  release: ReleaseTracker,
-  decision: Omit<ApprovalDecision, 'at' | 'source'>,
-): ReleaseStatus {
+export function recordDecision(release: ReleaseTracker, decision: Decision): ReleaseStatus {
   release.status.approval.decision = { ...decision, at: new Date().toISOString(), source: 'update' };
   wf.log.info(`Release ${decision.decision}`, { by: decision.by, state: release.status.state });
   return release.status;
@@ -44,13 +40,7 @@ export async function approve(release: ReleaseTracker): Promise<{ waited: boolea
   const { approval } = release.request;
   const status = release.status.approval;
   if (approval.kind === 'pre-approved') {
-    status.decision = {
-      decision: 'approved',
-      by: approval.approvedBy,
-      at: new Date().toISOString(),
-      comment: approval.reason,
-      source: 'pre-approved',
-    };
+    status.decision = preApprovedDecision(approval);
     wf.log.info('Release pre-approved', { by: approval.approvedBy });
     return { waited: false };
   }

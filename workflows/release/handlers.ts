@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import { actionFinalSignal, approveUpdate, rejectUpdate, statusQuery } from '../../contract/index.js';
+import { registerDecisionUpdates } from '../approval/decisions.js';
 import { checkDecision, recordDecision } from './approval.js';
 import { acceptWatcherOutcome } from './confirm.js';
 import type { ReleaseTracker } from './release-tracker.js';
@@ -8,15 +9,11 @@ import type { ReleaseTracker } from './release-tracker.js';
 export function registerReleaseHandlers(release: ReleaseTracker): void {
   wf.setHandler(statusQuery, () => release.status);
   wf.setHandler(actionFinalSignal, (outcome) => acceptWatcherOutcome(release, outcome));
-  wf.setHandler(
-    approveUpdate,
-    ({ approver, comment }) =>
-      recordDecision(release, { decision: 'approved', by: approver.trim(), comment: comment ?? null }),
-    { validator: (input) => checkDecision(release, input, 'approve') },
-  );
-  wf.setHandler(
-    rejectUpdate,
-    ({ approver, reason }) => recordDecision(release, { decision: 'rejected', by: approver.trim(), comment: reason }),
-    { validator: (input) => checkDecision(release, input, 'reject') },
+  registerDecisionUpdates(
+    { approve: approveUpdate, reject: rejectUpdate },
+    {
+      check: (input, verb) => checkDecision(release, input, verb),
+      record: (decision) => recordDecision(release, decision),
+    },
   );
 }

@@ -14,6 +14,7 @@ import {
   type ReleaseStatus,
   type ValidatedReleaseRequest,
 } from '../../contract/index.js';
+import { validatedOrBug } from '../validated.js';
 
 type How = NonNullable<ReleaseStatus['machineAction']>['how'];
 
@@ -28,7 +29,8 @@ export class ReleaseTracker {
   readonly input: ReleaseRequest;
   /** The tenant watcher's word on the machine action being followed. */
   watcherOutcome: ActionOutcome | undefined;
-  #request: ValidatedReleaseRequest | undefined;
+  /** The request once validated. */
+  validated: ValidatedReleaseRequest | undefined;
   // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
   readonly #ended = wf.metricMeter.createCounter(
     'defender_isolation_releases',
@@ -64,17 +66,12 @@ export class ReleaseTracker {
 
   /** The validated request; steps after validation only. */
   get request(): ValidatedReleaseRequest {
-    // A step that runs before validation is a bug: fail the workflow task (retried), not the release.
-    if (!this.#request) throw new Error('the release request is not validated yet');
-    return this.#request;
+    return validatedOrBug(this.validated, 'release request');
   }
 
-  get validated(): ValidatedReleaseRequest | undefined {
-    return this.#request;
-  }
-
+  /** Records the validated request: in the status, the memo and the search attributes the starter left out. */
   accept(request: ValidatedReleaseRequest): void {
-    this.#request = request;
+    this.validated = request;
     Object.assign(this.status, {
       machineId: request.machineId,
       tenant: request.tenant,
@@ -89,7 +86,7 @@ export class ReleaseTracker {
   setState(state: ReleaseState): void {
     if (this.status.state === state) return;
     this.status.state = state;
-    if (isEndState(state)) this.#ended.add(1, { outcome: state, tenant: this.#request?.tenant ?? 'default' });
+    if (isEndState(state)) this.#ended.add(1, { outcome: state, tenant: this.validated?.tenant ?? 'default' });
     wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
     wf.setCurrentDetails(this.describe());
   }
