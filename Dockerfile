@@ -1,6 +1,6 @@
 # The release worker. Build: docker build -t defender-isolation-worker .  (docker-compose.yml builds it too.)
 # Stage 1 compiles the TypeScript and bundles the workflows once; the image runs plain JavaScript (no tsx loader thread,
-# ~50 MB less) and no webpack at start (~110 MB less). See the README's Performance section, figure 4.
+# ~50 MB less) and no webpack at start (~110 MB less). See docs/performance.md, figure 4.
 FROM node:20.20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./

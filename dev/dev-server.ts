@@ -24,13 +24,13 @@ export interface DevServerOptions {
   /**
    * Task-queue rate limits dispatched at the rate set (default true): the priority-enabled matcher and one partition
    * per task queue. With the server's defaults (classic matcher, four partitions) the rate limit of our API task queue
-   * dispatched 73–92 % of the rate it was given (README, Performance).
+   * dispatched 73–92 % of the rate it was given (docs/performance.md).
    */
   exactTaskQueueRates?: boolean;
   extraArgs?: string[];
 }
 
-/** See DevServerOptions.exactTaskQueueRates; the README shows the same settings for a server of your own. */
+/** See DevServerOptions.exactTaskQueueRates; docs/operations.md shows the same settings for a server of your own. */
 export const EXACT_TASK_QUEUE_RATES = [
   'matching.useNewMatcher=true',
   'matching.numTaskqueueReadPartitions=1',

@@ -1,7 +1,7 @@
 /**
  * `npm run bundle:workflows [-- <file>]`: bundles the release workflows once, at build time, into one file (default
  * `.cache/workflow-bundle.js`). A worker started with `WORKFLOW_BUNDLE_PATH=<file>` loads it instead of running webpack
- * at start: faster start, and about 100 MB less worker memory (README, Performance). Rebuild it with the code.
+ * at start: faster start, and about 100 MB less worker memory (docs/performance.md). Rebuild it with the code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -89,7 +89,7 @@ export interface WorkerConfig {
   tenants: Record<string, TenantSettings>;
   /**
    * Workflows the worker keeps in memory between tasks; unset: the SDK's default, sized from the heap limit. Releases
-   * spend their life waiting, so a small cache trades a short replay on wake-up for memory (see README, Performance).
+   * spend their life waiting, so a small cache trades a short replay on wake-up for memory (see docs/performance.md).
    */
   maxCachedWorkflows: number | undefined;
   /** A workflow bundle made at build time (`npm run bundle:workflows`); unset: bundled at start. */
