@@ -11,6 +11,7 @@ import {
   type BulkSelector,
 } from '../contract/index.js';
 import type { bulkRelease } from '../workflows/bulk/bulk-release.js';
+import { update } from './release-client.js';
 
 const taskQueueOf = (taskQueue?: string) => taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
 
@@ -36,7 +37,8 @@ export async function approveBulkRelease(
   workflowId: string,
   input: BulkApproveInput,
 ): Promise<BulkProgress> {
-  return client.workflow.getHandle(workflowId).executeUpdate(bulkApproveUpdate, { args: [input] });
+  const handle = client.workflow.getHandle(workflowId);
+  return update(workflowId, () => handle.executeUpdate(bulkApproveUpdate, { args: [input] }));
 }
 
 export async function getBulkProgress(client: Client, workflowId: string): Promise<BulkProgress> {

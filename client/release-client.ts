@@ -81,7 +81,8 @@ export class ReleaseUpdateRefusedError extends Error {
   override readonly name = 'ReleaseUpdateRefusedError';
 }
 
-async function update<T>(workflowId: string, call: () => Promise<T>): Promise<T> {
+/** Runs an approve/reject update; a refusal (validator, or a workflow that has ended) becomes ReleaseUpdateRefusedError. */
+export async function update<T>(workflowId: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (err) {

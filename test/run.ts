@@ -20,6 +20,7 @@ import path from 'node:path';
 import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { freePort, startDevServer, type DevServer } from '../dev/dev-server.js';
 import { cliVersion, resolveTemporalCli } from '../dev/temporal-cli.js';
+import { writeWorkflowBundle } from '../worker/bundle-workflows.js';
 import { PROJECT_ROOT } from '../worker/paths.js';
 
 const sep = path.sep;
@@ -33,14 +34,32 @@ const tierOf = (file: string): Tier => TIERS.find((t) => file.startsWith(`test${
  */
 const TEST_TIMEOUT_MS = 600_000;
 
+/**
+ * The longest end-to-end files, longest first: started first, they run beside the many short ones instead of after
+ * them, so that the tier ends when its longest file does.
+ */
+const LONGEST_FIRST = ['bulk-scale', 'bulk-cancel', 'crash-soak', 'release-load', 'fault-matrix', 'release-resilience'];
+const byLength = (a: string, b: string) => rank(a) - rank(b) || a.localeCompare(b);
+const rank = (file: string) => {
+  const at = LONGEST_FIRST.findIndex((name) => path.basename(file) === `${name}.test.ts`);
+  return at < 0 ? LONGEST_FIRST.length : at;
+};
+
 interface BatchResult {
   code: number;
   pass: number;
   fail: number;
 }
 
-function runBatch(files: string[], env: NodeJS.ProcessEnv, resultsDir: string, name: string): Promise<BatchResult> {
+function runBatch(
+  files: string[],
+  env: NodeJS.ProcessEnv,
+  resultsDir: string,
+  name: string,
+  options: { concurrency?: string; spec?: string } = {},
+): Promise<BatchResult> {
   const tap = path.join(resultsDir, `${name}.tap`);
+  const concurrency = options.concurrency ?? process.env.TEST_CONCURRENCY ?? '2';
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -48,10 +67,10 @@ function runBatch(files: string[], env: NodeJS.ProcessEnv, resultsDir: string, n
         '--import',
         'tsx',
         '--test',
-        `--test-concurrency=${process.env.TEST_CONCURRENCY ?? '2'}`,
+        `--test-concurrency=${concurrency}`,
         `--test-timeout=${process.env.TEST_TIMEOUT_MS ?? TEST_TIMEOUT_MS}`,
         '--test-reporter=spec',
-        '--test-reporter-destination=stdout',
+        `--test-reporter-destination=${options.spec ?? 'stdout'}`,
         '--test-reporter=tap',
         `--test-reporter-destination=${tap}`,
         '--test-reporter=junit',
@@ -88,10 +107,12 @@ function selectFiles(args: string[]): { byTier: Map<Tier, string[]>; full: boole
   return { byTier, full };
 }
 
-/** Tests import the package by its own name (`defender-isolation/...`), as users do: that resolves to dist/. */
+/**
+ * Tests import the package by its own name (`defender-isolation/...`), as users do: that resolves to dist/. The build
+ * is incremental (tsconfig.build.json), so after `npm run build` it is a check that nothing changed.
+ */
 function buildDist(): boolean {
   const started = Date.now();
-  rmSync(path.join(PROJECT_ROOT, 'dist'), { recursive: true, force: true });
   const tsc = path.join(PROJECT_ROOT, 'node_modules/typescript/bin/tsc');
   const build = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
     cwd: PROJECT_ROOT,
@@ -100,6 +121,24 @@ function buildDist(): boolean {
   if (build.status !== 0) return false;
   console.log(`Built dist/ in ${Date.now() - started} ms`);
   return true;
+}
+
+/** Prints what `file` holds and what is appended to it, until `done` settles. */
+async function follow(file: string, done: Promise<unknown>): Promise<void> {
+  let printed = 0;
+  const flush = () => {
+    if (!existsSync(file)) return;
+    const bytes = readFileSync(file);
+    process.stdout.write(bytes.subarray(printed));
+    printed = bytes.length;
+  };
+  let finished = false;
+  void done.finally(() => (finished = true));
+  while (!finished) {
+    flush();
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  flush();
 }
 
 async function startRunServer(resultsDir: string): Promise<DevServer> {
@@ -133,6 +172,8 @@ async function main(): Promise<number> {
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
   const env: NodeJS.ProcessEnv = { ...process.env, TEST_RESULTS_DIR: resultsDir };
+  // The workflows bundled once for every worker of the run (seconds of CPU each otherwise).
+  env.TEST_WORKFLOW_BUNDLE = await writeWorkflowBundle(path.join(resultsDir, 'workflow-bundle.js'));
 
   let server: DevServer | undefined;
   const stopServer = async () => {
@@ -143,16 +184,27 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => void stopServer().then(() => process.exit(143)));
   try {
     const results: BatchResult[] = [];
-    // The fast tiers run first, together: a broken branch fails in seconds, before the slow suites start.
     const fast = [...(byTier.get('unit') ?? []), ...(byTier.get('workflows') ?? [])];
-    if (fast.length > 0) results.push(await runBatch(fast, env, resultsDir, 'fast'));
-    const e2e = byTier.get('e2e') ?? [];
+    const e2e = [...(byTier.get('e2e') ?? [])].sort(byLength);
+    let e2eRun: Promise<BatchResult> | undefined;
+    const e2eSpec = path.join(resultsDir, 'e2e.spec.txt');
     if (e2e.length > 0) {
       server = await startRunServer(resultsDir);
       env.TEMPORAL_TEST_ADDRESS = server.address;
       env.TEMPORAL_TEST_NAMESPACE = server.namespace;
       env.TEMPORAL_TEST_UI_URL = server.uiUrl;
-      results.push(await runBatch(e2e, env, resultsDir, 'e2e'));
+      // The end-to-end files start at once beside the fast tiers: they mostly wait on Temporal timers and simulated
+      // Defender delays, so three at a time fill the CPU the others leave. Their report follows the fast tiers'.
+      e2eRun = runBatch(e2e, env, resultsDir, 'e2e', {
+        concurrency: process.env.TEST_CONCURRENCY ?? '3',
+        spec: e2eSpec,
+      });
+    }
+    if (fast.length > 0) results.push(await runBatch(fast, env, resultsDir, 'fast'));
+    if (e2eRun) {
+      console.log('\n== end to end, on the dev server and the simulator');
+      await follow(e2eSpec, e2eRun);
+      results.push(await e2eRun);
     }
     const final = byTier.get('final') ?? [];
     if (final.length > 0) {

@@ -19,12 +19,17 @@ interface Scenario {
   deadline?: string;
   /** Runs once the release is confirming (e.g. someone cancels the action at Defender). */
   whileConfirming?: (machine: SimMachine, h: ReleaseHarness) => Promise<void>;
-  /** Before the release starts. */
+  /** Before the release starts; it touches the whole tenant (tokens), so the scenario runs alone. */
   setup?: (h: ReleaseHarness) => void;
   expect: string;
   /** Unisolate actions the machine must end with. */
   actions: number;
+  /** POSTs sent, where it matters: after a POST whose answer was lost the release finds its action, never re-posts. */
+  posts?: number;
 }
+
+/** A fault without a machine to match hits every request of the tenant (its token endpoint, say). */
+const touchesTenant = (rule: FaultRule) => rule.match?.machineId === undefined;
 
 const SCENARIOS: Scenario[] = [
   {
@@ -73,6 +78,7 @@ const SCENARIOS: Scenario[] = [
     ],
     expect: 'released',
     actions: 1,
+    posts: 1,
   },
   {
     name: 'answer slower than the request timeout, after the POST was accepted',
@@ -86,6 +92,7 @@ const SCENARIOS: Scenario[] = [
     ],
     expect: 'released',
     actions: 1,
+    posts: 1,
   },
   {
     name: 'connection reset after the POST was accepted',
@@ -99,6 +106,7 @@ const SCENARIOS: Scenario[] = [
     ],
     expect: 'released',
     actions: 1,
+    posts: 1,
   },
   {
     name: 'malformed JSON bodies',
@@ -151,7 +159,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'action Cancelled at Defender by someone else',
-    behavior: { pendingMs: 3_000 },
+    behavior: { stuckPending: true },
     whileConfirming: async (m, h) => {
       const action = h.sim.machineActions(m.id).find((a) => a.type === 'Unisolate')!;
       await clientFor(h.sim).cancelMachineAction({ actionId: action.id, comment: 'cancelled by an analyst' });
@@ -190,35 +198,44 @@ describe('API fault matrix', () => {
     }
   }
 
-  for (const s of SCENARIOS) {
-    it(`${s.name} → ${s.expect}`, async () => {
-      const machine = h.sim.addMachine({ isolated: true, behavior: s.behavior });
-      s.setup?.(h);
-      const faults = (s.faults?.(machine) ?? []).map((rule) => ({ rule, id: h.sim.addFault(rule) }));
-      const faultIds = faults.map((f) => f.id);
-      try {
-        const { handle, workflowId } = await h.start({
-          machineId: machine.id,
-          approval: { preApprovedBy: 'bob@contoso.com', reason: 'CHG-42' },
-          ...(s.deadline ? { deadline: s.deadline } : {}),
-        });
-        if (s.whileConfirming) {
-          await h.waitForState(workflowId, 'confirming');
-          await s.whileConfirming(machine, h);
-        }
-        const outcome = await outcomeOf(handle);
-        const actions = h.sim.machineActions(machine.id).filter((a) => a.type === 'Unisolate').length;
-        rows.push(`  ${s.name.padEnd(70)} ${outcome.padEnd(26)} ${actions} release action(s)`);
-        assert.equal(outcome, s.expect);
-        assert.equal(actions, s.actions, 'release actions at Defender');
-        // A scenario whose faults never fired would pass without testing anything.
-        for (const { rule, id } of faults) {
-          assert.equal(h.sim.faultHits(id), rule.times, `hits of the ${rule.match?.endpoint} ${rule.fault.kind} fault`);
-        }
-      } finally {
-        for (const id of faultIds) h.sim.removeFault(id);
+  // Scenarios whose faults hit one machine run side by side; those that touch the tenant's tokens run alone after.
+  const alone = (s: Scenario) =>
+    s.setup !== undefined || (s.faults?.({ id: '' } as SimMachine) ?? []).some(touchesTenant);
+  describe('faults of one machine, side by side', { concurrency: true }, () => {
+    for (const s of SCENARIOS.filter((s) => !alone(s))) it(`${s.name} → ${s.expect}`, () => run(s));
+  });
+  describe("faults of the tenant's tokens, one at a time", () => {
+    for (const s of SCENARIOS.filter(alone)) it(`${s.name} → ${s.expect}`, () => run(s));
+  });
+
+  async function run(s: Scenario): Promise<void> {
+    const machine = h.sim.addMachine({ isolated: true, behavior: s.behavior });
+    s.setup?.(h);
+    const faults = (s.faults?.(machine) ?? []).map((rule) => ({ rule, id: h.sim.addFault(rule) }));
+    const faultIds = faults.map((f) => f.id);
+    try {
+      const { handle, workflowId } = await h.start({
+        machineId: machine.id,
+        approval: { preApprovedBy: 'bob@contoso.com', reason: 'CHG-42' },
+        ...(s.deadline ? { deadline: s.deadline } : {}),
+      });
+      if (s.whileConfirming) {
+        await h.waitForState(workflowId, 'confirming');
+        await s.whileConfirming(machine, h);
       }
-    });
+      const outcome = await outcomeOf(handle);
+      const actions = h.sim.machineActions(machine.id).filter((a) => a.type === 'Unisolate').length;
+      rows.push(`  ${s.name.padEnd(70)} ${outcome.padEnd(26)} ${actions} release action(s)`);
+      assert.equal(outcome, s.expect);
+      assert.equal(actions, s.actions, 'release actions at Defender');
+      if (s.posts !== undefined) assert.equal(h.unisolatePosts(machine.id), s.posts, 'POSTs sent');
+      // A scenario whose faults never fired would pass without testing anything.
+      for (const { rule, id } of faults) {
+        assert.equal(h.sim.faultHits(id), rule.times, `hits of the ${rule.match?.endpoint} ${rule.fault.kind} fault`);
+      }
+    } finally {
+      for (const id of faultIds) h.sim.removeFault(id);
+    }
   }
 
   it('a rotated client secret (the worker still has the old one) → DefenderRequestFailed, nothing sent', async () => {

@@ -17,7 +17,7 @@ import { freePort, startDevServer, type DevServer } from '../../dev/dev-server.j
 import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from '../helpers/simulator.js';
-import { installTestRuntime, RESULTS_DIR, uniqueTaskQueue } from '../helpers/temporal.js';
+import { installTestRuntime, prebuiltWorkflows, RESULTS_DIR, uniqueTaskQueue } from '../helpers/temporal.js';
 
 describe('Temporal server restart mid-flight', () => {
   let sim: DefenderSimulator;
@@ -62,12 +62,13 @@ describe('Temporal server restart mid-flight', () => {
         taskQueue,
         defender: clientFor(sim),
         rateBudget: { perMinute: 6000, perHour: 360_000 },
+        ...prebuiltWorkflows(),
       });
       const running = workers.run();
 
-      // Five that will be confirming (slow actions) and five awaiting approval when the server stops.
+      // Five confirming (their devices offline until the server is back) and five awaiting approval when it stops.
       const slow = Array.from({ length: 5 }, () =>
-        sim.addMachine({ isolated: true, behavior: { pendingMs: 4_000, inProgressMs: 2_000 } }),
+        sim.addMachine({ isolated: true, behavior: { stuckPending: true } }),
       );
       const waiting = Array.from({ length: 5 }, () => sim.addMachine({ isolated: true }));
       const preApproved = { preApprovedBy: 'bob@contoso.com', reason: 'CHG-3' };
@@ -92,9 +93,10 @@ describe('Temporal server restart mid-flight', () => {
 
       await server!.stop();
       server = undefined;
-      // Down long enough for the workers' polls and the simulator's actions to move on without it.
+      // Down for a while, so that the workers' polls fail and retry; any length proves the same.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
       server = await startServer();
+      for (const m of slow) sim.bringOnline(m.id);
 
       for (const m of waiting) {
         for (let i = 0; ; i++) {

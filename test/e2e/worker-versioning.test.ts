@@ -14,7 +14,7 @@ import { resolveTemporalCli } from '../../dev/temporal-cli.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
 import { createReleaseWorkers, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from '../helpers/simulator.js';
-import { connectTestEnvironment, testServer, uniqueTaskQueue } from '../helpers/temporal.js';
+import { connectTestEnvironment, prebuiltWorkflows, testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
 const deploymentName = `defender-isolation-${Math.random().toString(36).slice(2, 8)}`;
@@ -76,6 +76,7 @@ describe('Worker Versioning: a rollout from build A to build B', () => {
       defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
       rateBudget: { perMinute: 6000, perHour: 360_000 },
       deployment: { deploymentName, buildId },
+      ...prebuiltWorkflows(),
     });
     builds.push({ workers, running: workers.run() });
     await waitForBuild(env.client, buildId, [taskQueue, `${taskQueue}-api`]);

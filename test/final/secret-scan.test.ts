@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { mapConcurrently } from '../../activities/concurrently.js';
 import { DEFAULT_APP } from '../../simulator/index.js';
 import { connectTestEnvironment, RESULTS_DIR } from '../helpers/temporal.js';
 
@@ -64,19 +65,25 @@ describe('secret scan over the whole test run', () => {
 
   it('no workflow history, memo or search attribute holds a secret or token', async () => {
     const list = [...secrets];
-    let scanned = 0;
-    const hits: string[] = [];
-    for await (const workflow of env.client.workflow.list()) {
-      const handle = env.client.workflow.getHandle(workflow.workflowId, workflow.runId);
-      const history = await handle.fetchHistory();
-      const corpus = [
-        ...collectText(history),
-        JSON.stringify(workflow.memo ?? {}),
-        JSON.stringify(workflow.typedSearchAttributes ?? {}),
-      ].join('\n');
-      for (const secret of findSecrets(corpus, list)) hits.push(`${workflow.workflowId}: ${secret.slice(0, 12)}…`);
-      scanned += 1;
-    }
+    const workflows = [];
+    for await (const workflow of env.client.workflow.list()) workflows.push(workflow);
+    // Histories are fetched a few at a time: the run leaves thousands of them.
+    const hits = (
+      await mapConcurrently(
+        workflows,
+        async (workflow) => {
+          const history = await env.client.workflow.getHandle(workflow.workflowId, workflow.runId).fetchHistory();
+          const corpus = [
+            ...collectText(history),
+            JSON.stringify(workflow.memo ?? {}),
+            JSON.stringify(workflow.typedSearchAttributes ?? {}),
+          ].join('\n');
+          return findSecrets(corpus, list).map((secret) => `${workflow.workflowId}: ${secret.slice(0, 12)}…`);
+        },
+        8,
+      )
+    ).flat();
+    const scanned = workflows.length;
     console.log(
       `secret-scan: ${list.length} secrets and tokens of the run (${list.filter((x) => x.startsWith('eyJ')).length} tokens), ` +
         `${scanned} workflow histories with memo and search attributes, ${hits.length} found`,

@@ -8,7 +8,7 @@ import type { DefenderCredentials } from '../../worker/defender.js';
 import type { ReleaseRequest, ReleaseState, ReleaseStatus } from '../../contract/index.js';
 import { createReleaseWorkers, type RateBudget, type ReleaseWorkers } from '../../worker/worker.js';
 import { clientFor, startSimulator } from './simulator.js';
-import { connectTestEnvironment, uniqueTaskQueue } from './temporal.js';
+import { connectTestEnvironment, prebuiltWorkflows, uniqueTaskQueue } from './temporal.js';
 
 export interface ReleaseHarness {
   env: TestWorkflowEnvironment;
@@ -53,6 +53,7 @@ export async function startReleaseHarness(
   const env = await connectTestEnvironment();
   const sim = await startSimulator({ rateLimits: false, ...simulator });
   const taskQueue = uniqueTaskQueue(name);
+  const overrides = typeof workerOptions === 'function' ? workerOptions(sim) : workerOptions;
   const workers = await createReleaseWorkers({
     connection: env.nativeConnection,
     namespace: env.namespace,
@@ -60,7 +61,9 @@ export async function startReleaseHarness(
     defender: clientFor(sim, { requestTimeoutMs: 2_000 }),
     // Tests run many releases quickly; the budget is exercised by the bulk tests with a rate-limited simulator.
     rateBudget: rateBudget ?? { perMinute: 6000, perHour: 360_000 },
-    ...(typeof workerOptions === 'function' ? workerOptions(sim) : workerOptions),
+    // A tracing plugin adds its workflow interceptors when the workflows are bundled: no prebuilt bundle then.
+    ...(overrides.tracing ? {} : prebuiltWorkflows()),
+    ...overrides,
   });
   const running = workers.run();
   return {

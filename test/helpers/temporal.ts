@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../contract/index.js';
@@ -73,4 +73,13 @@ export async function connectTestEnvironment(): Promise<TestWorkflowEnvironment>
 
 export function uniqueTaskQueue(name: string): string {
   return `${name}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+/**
+ * The workflows as `npm test` bundled them once for the whole run, for workers a test creates: bundling is seconds
+ * of CPU per worker. A file run on its own has none, and its workers bundle the workflows themselves.
+ */
+export function prebuiltWorkflows(): { workflowBundle: { codePath: string } } | Record<string, never> {
+  const codePath = process.env.TEST_WORKFLOW_BUNDLE;
+  return codePath && existsSync(codePath) ? { workflowBundle: { codePath } } : {};
 }

@@ -8,12 +8,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { QUIET_BUNDLER_LOGGER } from '../../worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../worker/paths.js';
 import { HISTORIES_DIR } from '../helpers/histories.js';
-import { installTestRuntime } from '../helpers/temporal.js';
+import { installTestRuntime, prebuiltWorkflows } from '../helpers/temporal.js';
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -52,10 +52,14 @@ const REQUIRED = [
 ];
 
 describe('replay of the committed histories', () => {
-  let bundle: WorkflowBundleWithSourceMap;
+  let bundle: WorkflowBundleOption;
   before(async () => {
     installTestRuntime();
-    bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET_BUNDLER_LOGGER });
+    const prebuilt = prebuiltWorkflows();
+    bundle =
+      'workflowBundle' in prebuilt
+        ? prebuilt.workflowBundle
+        : await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET_BUNDLER_LOGGER });
   });
 
   it('has a history for every end of a release, a batch and the watcher, and no other set', () => {
