@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { approveRelease, startRelease } from '../client/release-client.js';
+import { approveRelease, getReleaseStatus, startRelease } from '../client/release-client.js';
 import { isTerminalStatus } from '../activities/defender/schemas.js';
 import { DefenderSimulator } from '../simulator/index.js';
 import { DefenderIsolationPlugin } from '../worker/plugin.js';
@@ -62,15 +62,16 @@ try {
           { taskQueue: 'bench-history' },
         );
         const approved = await startRelease(client, { ...base, machineId: b! }, { taskQueue: 'bench-history' });
-        for (let i = 0; ; i++) {
-          try {
-            await approveRelease(client, b!, { approver: 'bob@contoso.com' });
-            break;
-          } catch (err) {
-            if (i > 200) throw err;
-            await new Promise((resolve) => setTimeout(resolve, 100));
-          }
+        // Approved as a person does: once the release waits for it (an approval sent earlier skips the wait).
+        for (
+          let i = 0;
+          (await getReleaseStatus(client, b!).catch(() => undefined))?.state !== 'awaiting-approval';
+          i++
+        ) {
+          if (i > 200) throw new Error('the release never awaited approval');
+          await new Promise((resolve) => setTimeout(resolve, 100));
         }
+        await approveRelease(client, b!, { approver: 'bob@contoso.com' });
         const loop = await client.workflow.start('timerLoopRelease', {
           taskQueue: 'bench-history',
           workflowId: `timer-loop-${c}`,
