@@ -117,7 +117,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
 class PortInUseError extends Error {}
 
-async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
+/** The command line of `temporal server start-dev` for these options, and where its UI will be. */
+function devServerArgs(options: DevServerOptions, port: number): { args: string[]; uiUrl: string | undefined } {
   const namespace = options.namespace ?? 'default';
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace];
   let uiUrl: string | undefined;
@@ -134,21 +135,19 @@ async function startOnce(options: DevServerOptions, port: number): Promise<DevSe
   for (const key of options.searchAttributes ?? []) {
     args.push('--search-attribute', `${key.name}=${TYPE_NAMES[key.type]}`);
   }
-  args.push(
-    '--log-level',
-    'warn',
-    '--dynamic-config-value',
+  const dynamicConfig = [
     'frontend.enableServerVersionCheck=false',
-    '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
-    ...(options.exactTaskQueueRates === false
-      ? []
-      : EXACT_TASK_QUEUE_RATES.flatMap((value) => ['--dynamic-config-value', value])),
-    ...(options.extraArgs ?? []),
-  );
+    ...(options.exactTaskQueueRates === false ? [] : EXACT_TASK_QUEUE_RATES),
+  ];
+  args.push('--log-level', 'warn', ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]));
+  return { args: [...args, ...(options.extraArgs ?? [])], uiUrl };
+}
 
+async function startOnce(options: DevServerOptions, port: number): Promise<DevServer> {
+  const namespace = options.namespace ?? 'default';
+  const { args, uiUrl } = devServerArgs(options, port);
   const child = spawn(options.cliPath, args, {
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -158,6 +158,7 @@ async function startRunServer(resultsDir: string): Promise<DevServer> {
 }
 
 async function main(): Promise<number> {
+  const started = Date.now();
   const args = process.argv.slice(2);
   const { byTier } = selectFiles(args);
   if (byTier.size === 0) {
@@ -214,7 +215,7 @@ async function main(): Promise<number> {
     const pass = results.reduce((n, r) => n + r.pass, 0);
     const fail = results.reduce((n, r) => n + r.fail, 0);
     const code = results.find((r) => r.code !== 0)?.code ?? 0;
-    console.log(`\ntests: ${pass} passed, ${fail} failed`);
+    console.log(`\ntests: ${pass} passed, ${fail} failed (${Math.round((Date.now() - started) / 1000)} s)`);
     return code !== 0 ? code : fail > 0 ? 1 : 0;
   } finally {
     await stopServer();
