@@ -1,4 +1,4 @@
-import { cancellationSignal, log } from '@temporalio/activity';
+import { activityInfo, cancellationSignal, log } from '@temporalio/activity';
 import { DefenderApiError } from './defender/errors.js';
 import { toActivityFailure } from './failures.js';
 
@@ -28,6 +28,6 @@ export async function callDefender<T>(
         correlationId: err.target,
       });
     }
-    throw toActivityFailure(err, options);
+    throw toActivityFailure(err, { ...options, attempt: activityInfo().attempt });
   }
 }

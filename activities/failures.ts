@@ -9,6 +9,9 @@ import {
 import { InvalidArgumentError } from './defender/ids.js';
 import { DefenderFailureType } from '../contract/index.js';
 
+/** Attempts of a call whose answer could not be read before it fails for good (about half a minute of backoff). */
+export const UNREADABLE_ANSWER_ATTEMPTS = 5;
+
 /** Used when a 429 carries no usable Retry-After: Defender's windows are per minute. */
 export const DEFAULT_RATE_LIMIT_DELAY_MS = 60_000;
 
@@ -24,7 +27,10 @@ export interface FailureDetails {
  * The one place where an outcome of a Defender call becomes a Temporal failure. Everything else in the activities
  * throws typed errors and lets this decide retryable or not. Errors it does not know (aborts, bugs) pass through.
  */
-export function toActivityFailure(err: unknown, options: { rateLimitFallbackMs?: number } = {}): unknown {
+export function toActivityFailure(
+  err: unknown,
+  options: { rateLimitFallbackMs?: number | undefined; attempt?: number } = {},
+): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof DefenderApiError) {
     const details: FailureDetails = { status: err.status, code: err.code, target: err.target, endpoint: err.endpoint };
@@ -51,7 +57,9 @@ export function toActivityFailure(err: unknown, options: { rateLimitFallbackMs?:
     return failure(err, type, true, { code: err.code, endpoint: err.endpoint });
   }
   if (err instanceof DefenderResponseError) {
-    return failure(err, DefenderFailureType.InvalidResponse, true, { status: err.status, endpoint: err.endpoint });
+    // An answer that cannot be read may be a proxy's hiccup, worth a retry; the same answer every time will not change.
+    const retryable = (options.attempt ?? 1) < UNREADABLE_ANSWER_ATTEMPTS;
+    return failure(err, DefenderFailureType.InvalidResponse, retryable, { status: err.status, endpoint: err.endpoint });
   }
   if (err instanceof DefenderAuthError) {
     return failure(err, DefenderFailureType.AuthFailed, false, {

@@ -1,11 +1,15 @@
 import type { IsolationState } from '../contract/index.js';
+import { compareTimes } from './defender-time.js';
 import { isTerminalStatus, type MachineAction } from './defender/schemas.js';
 import { summarizeAction } from './summaries.js';
 
-const newestFirst = (a: MachineAction, b: MachineAction) =>
-  Date.parse(b.creationDateTimeUtc) - Date.parse(a.creationDateTimeUtc);
+const newestFirst = (a: MachineAction, b: MachineAction) => compareTimes(b.creationDateTimeUtc, a.creationDateTimeUtc);
 
-export const finishedAt = (a: MachineAction) => Date.parse(a.lastUpdateDateTimeUtc ?? a.creationDateTimeUtc);
+/** When an action last changed (for a final one: when it ended). */
+export const finishedAt = (a: MachineAction) => a.lastUpdateDateTimeUtc ?? a.creationDateTimeUtc;
+
+/** Latest ended first. */
+export const latestEndedFirst = (a: MachineAction, b: MachineAction) => compareTimes(finishedAt(b), finishedAt(a));
 
 /**
  * Reduces a machine's Isolate/Unisolate actions to what a release decides on: the newest that succeeded (is the device
@@ -14,9 +18,7 @@ export const finishedAt = (a: MachineAction) => Date.parse(a.lastUpdateDateTimeU
 export function isolationState(actions: MachineAction[], correlationTag?: string): IsolationState {
   const inFlight = (type: string) =>
     actions.filter((a) => a.type === type && !isTerminalStatus(a.status)).sort(newestFirst)[0];
-  const newestSucceeded = actions
-    .filter((a) => a.status === 'Succeeded')
-    .sort((a, b) => finishedAt(b) - finishedAt(a))[0];
+  const newestSucceeded = actions.filter((a) => a.status === 'Succeeded').sort(latestEndedFirst)[0];
   const ours = correlationTag
     ? actions
         .filter((a) => a.type === 'Unisolate' && (a.requestorComment ?? '').includes(correlationTag))

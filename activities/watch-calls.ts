@@ -3,7 +3,8 @@ import { callDefender, type DefenderCallOptions } from './defender-call.js';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { odata } from './defender/odata.js';
 import { isTerminalStatus, type MachineAction } from './defender/schemas.js';
-import { finishedAt } from './isolation-state.js';
+import { compareTimes } from './defender-time.js';
+import { finishedAt, latestEndedFirst } from './isolation-state.js';
 import { summarizeAction } from './summaries.js';
 
 // Clocks of Defender and the worker differ; look this far before the oldest watched action for its siblings.
@@ -42,7 +43,7 @@ export function createWatchCalls(deps: DefenderCallOptions & { defender: Defende
           const wanted = new Set(input.watched.map((w) => w.actionId.toLowerCase()));
           const finals = page
             .filter((action) => wanted.has(action.id.toLowerCase()) && isTerminalStatus(action.status))
-            .map((action) => outcomeOf(action, page));
+            .flatMap((action) => outcomeOf(action, page) ?? []);
           return { finals, pageFull: page.length >= pageSize };
         },
         deps,
@@ -51,16 +52,19 @@ export function createWatchCalls(deps: DefenderCallOptions & { defender: Defende
   };
 }
 
-function outcomeOf(action: MachineAction, page: MachineAction[]): ActionOutcome {
-  const later = page
-    .filter(
-      (a) =>
-        a.type === 'Isolate' &&
-        a.status === 'Succeeded' &&
-        a.machineId === action.machineId &&
-        finishedAt(a) > finishedAt(action),
-    )
-    .sort((a, b) => finishedAt(b) - finishedAt(a))[0];
+/**
+ * The outcome of a watched action that ended, or null while it cannot be told yet: an Isolate of the same machine that
+ * was created before the action ended and is still in flight can complete after it and isolate the device again (MS
+ * docs #5903), so a release that succeeded waits for that Isolate's end.
+ */
+function outcomeOf(action: MachineAction, page: MachineAction[]): ActionOutcome | null {
+  const ended = finishedAt(action);
+  const isolates = page.filter((a) => a.type === 'Isolate' && a.machineId === action.machineId);
+  const racing = isolates.some((a) => !isTerminalStatus(a.status) && compareTimes(a.creationDateTimeUtc, ended) <= 0);
+  if (action.status === 'Succeeded' && racing) return null;
+  const later = isolates
+    .filter((a) => a.status === 'Succeeded' && compareTimes(finishedAt(a), ended) > 0)
+    .sort(latestEndedFirst)[0];
   return { action: summarizeAction(action), laterIsolate: later ? summarizeAction(later) : null };
 }
 

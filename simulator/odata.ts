@@ -177,7 +177,11 @@ function compare(actual: unknown, literal: Literal): number | undefined {
     const time = typeof actual === 'string' ? Date.parse(actual) : Number.NaN;
     return Number.isNaN(time) ? undefined : time - literal.value;
   }
-  if (literal.kind === 'number') return typeof actual === 'number' ? actual - literal.value : undefined;
+  if (literal.kind === 'number') {
+    // Defender documents some ids as strings and answers them as numbers (rbacGroupId): a number matches either.
+    const value = typeof actual === 'string' && actual.trim() !== '' ? Number(actual) : actual;
+    return typeof value === 'number' && !Number.isNaN(value) ? value - literal.value : undefined;
+  }
   // OData string comparison in MDE is case-insensitive for enum-like values such as status and type.
   const a = String(actual).toLowerCase();
   const b = literal.value.toLowerCase();

@@ -1,7 +1,7 @@
-import type { DefenderEndpoint } from '../activities/defender/errors.js';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { DefenderEndpoint } from '../activities/defender/errors.js';
 import { filterFields, matches, ODataSyntaxError, parseFilter } from './odata.js';
 import { SlidingWindowLimiter, type RateLimits } from './rate-limiter.js';
 import {
@@ -12,6 +12,7 @@ import {
   machineEntity,
   newMachineId,
   planAction,
+  preciseNow,
   statusAt,
   type MachineBehavior,
   type SimAction,
@@ -319,7 +320,7 @@ export class DefenderSimulator {
   /** Machine actions of a machine as Defender would list them, newest first. */
   machineActions(machineId?: string, tenantId?: string): ReturnType<typeof actionEntity>[] {
     const tenant = this.#tenant(tenantId);
-    const now = Date.now();
+    const now = preciseNow();
     return tenant.actions
       .filter((a) => machineId === undefined || a.machineId === machineId.toLowerCase())
       .sort((a, b) => b.createdAt - a.createdAt)
@@ -329,7 +330,7 @@ export class DefenderSimulator {
   /** Isolation state derived the way Defender users must: from the newest Succeeded Isolate/Unisolate. */
   isIsolated(machineId: string, tenantId?: string): boolean {
     const tenant = this.#tenant(tenantId);
-    const now = Date.now();
+    const now = preciseNow();
     const newest = tenant.actions
       .filter((a) => a.machineId === machineId.toLowerCase() && (a.type === 'Isolate' || a.type === 'Unisolate'))
       .map((a) => ({ a, s: statusAt(tenant, a, now) }))
@@ -508,7 +509,7 @@ export class DefenderSimulator {
       }
     }
     const tenant = this.#tenant(caller.app.tenantId);
-    const now = Date.now();
+    const now = preciseNow();
     const roles = caller.app.roles ?? [ISOLATE_ROLE, 'Machine.Read.All'];
     const requireRoles = (needed: string[]) => {
       if (!needed.some((r) => roles.includes(r))) {
@@ -537,7 +538,10 @@ export class DefenderSimulator {
       case 'listMachines': {
         requireRoles(READ_ROLES);
         const entities = [...tenant.machines.values()].map(machineEntity);
-        return { status: 200, body: this.#page(url, entities, MACHINE_FILTER_FIELDS, 'Machines') };
+        const page = this.#page(url, entities, MACHINE_FILTER_FIELDS, 'Machines');
+        // As documented ("List machines"): nothing to list is answered 404, not an empty value.
+        if (page.value.length === 0) throw apiError(404, 'ResourceNotFound', 'No machines found');
+        return { status: 200, body: page };
       }
       case 'isolateMachine':
       case 'unisolateMachine': {

@@ -30,7 +30,8 @@ export interface SimMachine {
   osPlatform: string;
   healthStatus: string;
   onboardingStatus: string;
-  rbacGroupId: number | null;
+  /** A number in most answers, a string (the documented type) in some: answered as given. */
+  rbacGroupId: number | string | null;
   rbacGroupName: string | null;
   machineTags: string[];
   lastSeen: string;
@@ -142,6 +143,19 @@ export function planAction(args: {
   return action;
 }
 
+/** Now, to the microsecond: Defender's timestamps carry 7 fractional digits, and actions can be that close. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** A time as Defender writes it: UTC with 7 fractional digits (`2018-12-04T12:43:57.2011911Z`). */
+export function defenderTime(ms: number): string {
+  const whole = Math.floor(ms);
+  const fraction = Math.floor((ms - whole) * 10_000);
+  const iso = new Date(whole).toISOString(); // …:SS.mmmZ
+  return `${iso.slice(0, 23)}${String(fraction).padStart(4, '0')}Z`;
+}
+
 /** The entity as Defender serialises it. */
 export function actionEntity(tenant: TenantData, action: SimAction, now: number, baseUrl: string) {
   const { status, lastUpdate } = statusAt(tenant, action, now);
@@ -155,11 +169,11 @@ export function actionEntity(tenant: TenantData, action: SimAction, now: number,
     status,
     machineId: action.machineId,
     computerDnsName: action.computerDnsName,
-    creationDateTimeUtc: new Date(action.createdAt).toISOString(),
-    lastUpdateDateTimeUtc: new Date(lastUpdate).toISOString(),
+    creationDateTimeUtc: defenderTime(action.createdAt),
+    lastUpdateDateTimeUtc: defenderTime(lastUpdate),
     cancellationRequestor: action.cancellationRequestor ?? null,
     cancellationComment: action.cancellationComment ?? null,
-    cancellationDateTimeUtc: action.cancelledAt !== undefined ? new Date(action.cancelledAt).toISOString() : null,
+    cancellationDateTimeUtc: action.cancelledAt !== undefined ? defenderTime(action.cancelledAt) : null,
     errorHResult: status === 'Failed' ? -2147467259 : 0,
     scope: action.scope,
     externalId: null,

@@ -167,18 +167,26 @@ export class DefenderClient {
     return this.#call({ endpoint, method: 'POST', path, json, schema: machineActionSchema, ...options });
   }
 
-  /** One page of a collection (OData `$filter`, `$top`, `$skip`), its `value`. */
+  /**
+   * One page of a collection (OData `$filter`, `$top`, `$skip`), its `value`. Defender answers a list with nothing to
+   * list `404 Not Found` (documented for machines): that is an empty page, not an unknown resource.
+   */
   async #list<T>(
     spec: { endpoint: DefenderEndpoint; path: string; schema: z.ZodType<{ value: T[] }> },
     options: ListOptions,
   ): Promise<T[]> {
-    const page = await this.#call({
-      ...spec,
-      method: 'GET',
-      searchParams: listParams(options),
-      signal: options.signal,
-    });
-    return page.value;
+    try {
+      const page = await this.#call({
+        ...spec,
+        method: 'GET',
+        searchParams: listParams(options),
+        signal: options.signal,
+      });
+      return page.value;
+    } catch (err) {
+      if (err instanceof DefenderApiError && err.status === 404) return [];
+      throw err;
+    }
   }
 
   async #call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {

@@ -24,57 +24,61 @@ export function isTerminalStatus(status: string): status is TerminalActionStatus
   return (TERMINAL_ACTION_STATUSES as readonly string[]).includes(status);
 }
 
-const nullishString = z.string().nullish();
+/**
+ * A field the code reads but can live without: absent, null, or of another type than documented (answers drift:
+ * `rbacGroupId` arrives as a number or a string) reads as null rather than failing the whole answer.
+ */
+const optionalString = z.string().nullish().catch(null);
 
 export const machineActionSchema = z
-  .object({
+  .looseObject({
     id: z.string().min(1),
     type: z.string().min(1),
     status: z.string().min(1),
-    machineId: nullishString,
-    computerDnsName: nullishString,
-    requestor: nullishString,
-    requestorComment: nullishString,
-    scope: nullishString,
+    machineId: optionalString,
+    computerDnsName: optionalString,
+    requestor: optionalString,
+    requestorComment: optionalString,
     creationDateTimeUtc: z.string().min(1),
     // The entity is documented with `lastUpdateDateTimeUtc`; the docs' own examples (and 2017 payloads) say
     // `lastUpdateTimeUtc`. Accept both and expose one.
-    lastUpdateDateTimeUtc: nullishString,
-    lastUpdateTimeUtc: nullishString,
-    cancellationRequestor: nullishString,
-    cancellationComment: nullishString,
-    errorHResult: z.number().nullish(),
+    lastUpdateDateTimeUtc: optionalString,
+    lastUpdateTimeUtc: optionalString,
   })
-  .transform(({ lastUpdateTimeUtc, ...action }) => ({
-    ...action,
+  .transform((action) => ({
+    id: action.id,
     type: action.type as MachineActionType,
     status: action.status as MachineActionStatus,
-    lastUpdateDateTimeUtc: action.lastUpdateDateTimeUtc ?? lastUpdateTimeUtc ?? null,
+    machineId: action.machineId ?? null,
+    computerDnsName: action.computerDnsName ?? null,
+    requestor: action.requestor ?? null,
+    requestorComment: action.requestorComment ?? null,
+    creationDateTimeUtc: action.creationDateTimeUtc,
+    lastUpdateDateTimeUtc: action.lastUpdateDateTimeUtc ?? action.lastUpdateTimeUtc ?? null,
   }));
 export type MachineAction = z.output<typeof machineActionSchema>;
 
-export const machineActionListSchema = z.object({
-  value: z.array(machineActionSchema),
-  '@odata.nextLink': z.string().nullish(),
-});
+export const machineActionListSchema = z.looseObject({ value: z.array(machineActionSchema) });
 
-export const machineSchema = z.object({
-  id: z.string().min(1),
-  computerDnsName: nullishString,
-  healthStatus: nullishString,
-  onboardingStatus: nullishString,
-  osPlatform: nullishString,
-  lastSeen: nullishString,
-  rbacGroupId: z.number().nullish(),
-  rbacGroupName: nullishString,
-  machineTags: z.array(z.string()).nullish(),
-});
+/** Only what the releases read; every other field of Defender's machine entity may be anything. */
+export const machineSchema = z
+  .looseObject({
+    id: z.string().min(1),
+    computerDnsName: optionalString,
+    healthStatus: optionalString,
+    osPlatform: optionalString,
+    rbacGroupName: optionalString,
+  })
+  .transform((machine) => ({
+    id: machine.id,
+    computerDnsName: machine.computerDnsName ?? null,
+    healthStatus: machine.healthStatus ?? null,
+    osPlatform: machine.osPlatform ?? null,
+    rbacGroupName: machine.rbacGroupName ?? null,
+  }));
 export type Machine = z.output<typeof machineSchema>;
 
-export const machineListSchema = z.object({
-  value: z.array(machineSchema),
-  '@odata.nextLink': z.string().nullish(),
-});
+export const machineListSchema = z.looseObject({ value: z.array(machineSchema) });
 
 /** `{"error":{"code","message","target"}}`; `target` is Defender's per-request correlation id. */
 export const defenderErrorBodySchema = z.object({

@@ -56,6 +56,19 @@ describe('bulkRelease', () => {
     assert.equal(posts(), before, 'no POST');
   });
 
+  it('Defender answers 404 to a list with nothing in it (documented): a dry run that matches nothing reports nothing', async () => {
+    const nothing = await (await startBulk({ selector: { machineTag: `none-${Date.now()}` }, dryRun: true })).result();
+    assert.equal(nothing.total, 0);
+    assert.deepEqual(nothing.outcomes, {});
+    const unknown = ['c'.repeat(40), 'd'.repeat(40)];
+    const missing = await (await startBulk({ machineIds: unknown, dryRun: true })).result();
+    assert.deepEqual(missing.outcomes, { [unknown[0]!]: 'not-found', [unknown[1]!]: 'not-found' });
+    assert.ok(
+      h.sim.requests.some((r) => r.endpoint === 'listMachines' && r.status === 404),
+      'the simulator answered a list with 404',
+    );
+  });
+
   it('one approval for the batch; children pre-approved by it; partial failures reported, not fatal', async () => {
     const ok = Array.from({ length: 4 }, () => h.sim.addMachine({ isolated: true }).id);
     const failing = h.sim.addMachine({ isolated: true, behavior: { unisolateOutcome: 'Failed' } }).id;

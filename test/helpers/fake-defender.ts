@@ -60,6 +60,8 @@ export class FakeDefender {
   readonly #always = new Map<Call, ScriptedFailure>();
   readonly #gates = new Map<Call, Promise<void>>();
   #clock = Date.parse('2026-12-01T08:00:00.000Z');
+  /** Machines whose next POST is answered 201 with the Unisolate already pending (a duplicate, as Defender can). */
+  readonly #answerWithPending = new Set<string>();
 
   addMachine(options: { isolated?: boolean; computerDnsName?: string; neverIsolated?: boolean } = {}): FakeMachine {
     const id = randomBytes(20).toString('hex');
@@ -124,6 +126,14 @@ export class FakeDefender {
       this.#gates.delete(call);
       open();
     };
+  }
+
+  /**
+   * The next POST for the machine is answered 201 with a pending Unisolate someone else created just before, which no
+   * list had shown yet (Defender's lists lag): a duplicate answered as a success, as Defender can.
+   */
+  answerPostWithPending(machineId: string): void {
+    this.#answerWithPending.add(machineId);
   }
 
   posts(machineId: string): number {
@@ -191,6 +201,9 @@ export class FakeDefender {
   #post(machineId: string, comment: string): MachineActionSummary {
     this.#machine(machineId);
     const machine = this.machines.get(machineId)!;
+    if (this.#answerWithPending.delete(machineId)) {
+      return summary(this.addAction(machineId, 'Unisolate', { comment: 'released from the portal', looks: 2 }));
+    }
     if (this.#of(machineId).some((a) => a.type === 'Unisolate' && !isFinal(a.status))) {
       throw failureOf(DefenderFailureType.ActiveRequestAlreadyExists);
     }
@@ -272,12 +285,8 @@ function asMachineAction(a: FakeAction): MachineAction {
     computerDnsName: a.computerDnsName,
     requestor: a.requestor,
     requestorComment: a.comment,
-    scope: null,
     creationDateTimeUtc: a.createdAt,
     lastUpdateDateTimeUtc: a.updatedAt,
-    cancellationRequestor: null,
-    cancellationComment: null,
-    errorHResult: null,
   };
 }
 

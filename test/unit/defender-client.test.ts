@@ -1,10 +1,13 @@
 /** The Defender client against the simulator over real HTTP: bodies, paging, filters, ids, base URLs. */
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DEFENDER_CLOUDS, DEFAULT_SCOPE, parseBaseUrl } from '../../activities/defender/cloud.js';
 import { DefenderClient } from '../../activities/defender/client.js';
 import { InvalidArgumentError, parseMachineActionId, parseMachineId } from '../../activities/defender/ids.js';
 import { odata } from '../../activities/defender/odata.js';
+import { compareTimes } from '../../activities/defender-time.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
 import { clientFor, startSimulator } from '../helpers/simulator.js';
 
@@ -29,7 +32,6 @@ describe('DefenderClient', () => {
     const machine = await client.getMachine(id.toUpperCase());
     assert.equal(machine.id, id);
     assert.equal(machine.computerDnsName, 'ws-1.contoso.com');
-    assert.deepEqual(machine.machineTags, ['finance']);
     assert.equal(sim.requests.at(-1)?.path, `/api/machines/${id}`);
   });
 
@@ -45,11 +47,11 @@ describe('DefenderClient', () => {
     assert.equal(entry?.comment, 'Clean after re-imaging');
   });
 
-  it('isolates with IsolationType and exposes it as scope', async () => {
+  it('isolates with IsolationType', async () => {
     const { id } = sim.addMachine();
     const action = await client.isolateMachine({ machineId: id, comment: 'contain', isolationType: 'Selective' });
     assert.equal(action.type, 'Isolate');
-    assert.equal(action.scope, 'Selective');
+    assert.equal(sim.machineActions(id).find((a) => a.id === action.id)?.scope, 'Selective');
   });
 
   it('gets a machine action and follows it to its final status', async () => {
@@ -90,7 +92,7 @@ describe('DefenderClient', () => {
     const created = await client.unisolateMachine({ machineId: id, comment: 'x' });
     const cancelled = await client.cancelMachineAction({ actionId: created.id, comment: 'Release withdrawn' });
     assert.equal(cancelled.status, 'Cancelled');
-    assert.equal(cancelled.cancellationComment, 'Release withdrawn');
+    assert.equal(sim.machineActions(id).find((a) => a.id === created.id)?.cancellationComment, 'Release withdrawn');
   });
 
   it('lists machine actions with $filter', async () => {
@@ -219,7 +221,6 @@ describe('DefenderClient', () => {
   it('sends a user-agent and never a token in the URL', async () => {
     const { id } = sim.addMachine();
     const seen: string[] = [];
-    const { createServer } = await import('node:http');
     const spy = createServer((req, res) => {
       seen.push(`${req.headers['user-agent']} ${req.url}`);
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ id }));
@@ -237,5 +238,59 @@ describe('DefenderClient', () => {
     } finally {
       spy.close();
     }
+  });
+
+  describe('answers as Defender really gives them', () => {
+    it('a list of machines with nothing to list is answered 404 (documented): an empty page', async () => {
+      const page = await client.listMachines({ filter: odata.contains('machineTags', `none-${Date.now()}`) });
+      assert.deepEqual(page, []);
+      assert.equal(sim.requests.at(-1)?.status, 404);
+    });
+
+    it('a machine whose rbacGroupId is a string (the documented type) reads like any other', async () => {
+      const { id } = sim.addMachine({ rbacGroupId: '140', rbacGroupName: 'Kiosks' });
+      const machine = await client.getMachine(id);
+      assert.equal(machine.rbacGroupName, 'Kiosks');
+      const [listed] = await client.listMachines({ filter: odata.eqNumber('rbacGroupId', 140) });
+      assert.equal(listed?.id, id);
+    });
+
+    it('fields the releases do not read may be anything; a read field of another type reads as null', async () => {
+      const odd = createServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'a'.repeat(40),
+            computerDnsName: 42,
+            rbacGroupId: { nested: true },
+            ipAddresses: [{ ipAddress: '10.0.0.1' }],
+            vmMetadata: null,
+            isPotentialDuplication: false,
+          }),
+        ),
+      );
+      await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (odd.address() as AddressInfo).port;
+        const c = new DefenderClient({
+          apiUrl: `http://127.0.0.1:${port}`,
+          tokens: { getToken: async () => 't' },
+          userAgent: 't',
+        });
+        const machine = await c.getMachine('a'.repeat(40));
+        assert.deepEqual([machine.id, machine.computerDnsName], ['a'.repeat(40), null]);
+      } finally {
+        odd.close();
+      }
+    });
+
+    it('timestamps carry 7 fractional digits, and two actions under a millisecond apart keep their order', async () => {
+      const { id } = sim.addMachine({ isolated: true });
+      const first = await client.unisolateMachine({ machineId: id, comment: 'x' });
+      assert.match(first.creationDateTimeUtc, /\.\d{7}Z$/);
+      const [a, b] = ['2026-12-02T05:00:00.1234560Z', '2026-12-02T05:00:00.1234566Z'];
+      assert.equal(Date.parse(a), Date.parse(b), 'the same to the millisecond');
+      assert.ok(compareTimes(a, b) < 0);
+      assert.ok(compareTimes('2026-12-02T05:00:00.12Z', '2026-12-02T05:00:00.1199999Z') > 0);
+    });
   });
 });

@@ -7,7 +7,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
-import { DEFAULT_RATE_LIMIT_DELAY_MS, toActivityFailure } from '../../activities/failures.js';
+import {
+  DEFAULT_RATE_LIMIT_DELAY_MS,
+  toActivityFailure,
+  UNREADABLE_ANSWER_ATTEMPTS,
+} from '../../activities/failures.js';
 import { DefenderFailureType } from '../../contract/index.js';
 import { DefenderClient } from '../../activities/defender/client.js';
 import { DEFAULT_APP, type DefenderSimulator, type FaultRule } from '../../simulator/index.js';
@@ -15,7 +19,7 @@ import { clientFor, startSimulator, tokenSourceFor } from '../helpers/simulator.
 
 async function failureOf(
   call: Promise<unknown>,
-  options?: { rateLimitFallbackMs?: number },
+  options?: { rateLimitFallbackMs?: number; attempt?: number },
 ): Promise<ApplicationFailure> {
   try {
     await call;
@@ -214,6 +218,12 @@ describe('HTTP outcome → Temporal failure mapping', () => {
   it('a 2xx with malformed JSON → DefenderInvalidResponse, retryable', async () => {
     fault({ fault: { kind: 'malformed-json' }, times: 1 });
     assertFailure(await failureOf(client.getMachine(machineId)), DefenderFailureType.InvalidResponse, true);
+  });
+
+  it(`an answer still unreadable at attempt ${UNREADABLE_ANSWER_ATTEMPTS} → DefenderInvalidResponse, non-retryable`, async () => {
+    fault({ fault: { kind: 'malformed-json' }, times: 1 });
+    const failure = await failureOf(client.getMachine(machineId), { attempt: UNREADABLE_ANSWER_ATTEMPTS });
+    assertFailure(failure, DefenderFailureType.InvalidResponse, false);
   });
 
   it('a 2xx JSON body missing documented fields → DefenderInvalidResponse', async () => {

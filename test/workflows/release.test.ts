@@ -417,6 +417,18 @@ describe('releaseMachine: exactly one release action', () => {
     assert.equal((await handle.result()).outcome, 'released');
   });
 
+  it('a duplicate POST answered 201 with a release already pending is adopted, not recorded as ours', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.answerPostWithPending(machine.id);
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    const result = await handle.result();
+    assert.equal(result.outcome, 'released');
+    const theirs = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate');
+    assert.equal(result.machineActionId, theirs?.id);
+    assert.equal(h.fake.actions.filter((a) => a.machineId === machine.id && a.type === 'Unisolate').length, 1);
+    assert.equal((await h.status(handle)).machineAction?.how, 'adopted-in-flight');
+  });
+
   it('Defender unanswered until the deadline while checking → ReleaseDeadlineExceeded, nothing posted', async () => {
     const machine = h.fake.addMachine();
     h.fake.failAlways('listIsolationActions', DefenderFailureType.ServerError);

@@ -88,12 +88,14 @@ async function stillIsolated(release: ReleaseTracker, state: IsolationState): Pr
 async function post(release: ReleaseTracker): Promise<MachineActionSummary | 'unknown' | 'already-in-progress'> {
   const { machineId, comment } = release.request;
   const info = wf.workflowInfo();
+  const tag = correlationTag(info.workflowId, info.runId);
   try {
     const action = await defenderCalls(release.request, {
       summary: `POST unisolate for ${machineId}`,
       nonRetryable: UNKNOWN_POST_OUTCOMES,
-    }).postUnisolate({ machineId, comment: `${comment} ${correlationTag(info.workflowId, info.runId)}` });
-    release.follow(action, 'posted');
+    }).postUnisolate({ machineId, comment: `${comment} ${tag}` });
+    // Defender may answer a duplicate with the release already pending (201, not 400): only our tag makes it ours.
+    release.follow(action, (action.requestorComment ?? '').includes(tag) ? 'posted' : 'adopted-in-flight');
     return action;
   } catch (err) {
     endOnDefenderFailure(release, err, 'releasing');
