@@ -1,33 +1,30 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { releaseWorkflowId, type MachineOutcome } from '../contract/index.js';
 import { mapConcurrently } from './concurrently.js';
+import { releaseOutcome } from './release-outcome.js';
+
+const MAX_WAIT_FOR_RUNNING_MS = 10_000;
 
 /** Local activities of bulk releases: they talk to Temporal, never to Defender. */
 export const batchLookups = {
   /**
-   * Which of a batch's releases ended without telling it: terminated or timed out (neither runs any code to report),
-   * or gone (no release of that machine is the batch's any more, e.g. a newer release took the workflow id). A
-   * release that completed, failed or was cancelled reported before it closed, so it is not listed.
+   * How a batch's releases ended, as Temporal recorded them: the batch's check of a release's `releaseOutcome` nudge
+   * (anyone could have sent it) and its sweep for releases that ended without one (terminated, timed out: neither
+   * runs code to report). A release that is no longer the batch's (a newer release took the workflow id) or is gone
+   * ended unreported; one still running is not listed.
    */
-  async findUnreportedReleases(input: {
+  async lookUpReleases(input: {
     batchWorkflowId: string;
     machineIds: string[];
+    /** How long to wait for a release still running to close: one that said it ended is closing. */
+    waitForRunningMs?: number;
   }): Promise<{ machineId: string; outcome: MachineOutcome }[]> {
     const client = Context.current().client;
-    const outcomes = await mapConcurrently(input.machineIds, async (machineId): Promise<MachineOutcome | undefined> => {
-      try {
-        const release = await client.workflow.getHandle(releaseWorkflowId(machineId)).describe();
-        if (release.parentExecution?.workflowId !== input.batchWorkflowId) return 'failed:ReleaseEndedUnreported';
-        if (release.status.name === 'TERMINATED') return 'failed:ReleaseTerminated';
-        if (release.status.name === 'TIMED_OUT') return 'failed:ReleaseTimedOut';
-        return undefined;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        return 'failed:ReleaseEndedUnreported';
-      }
-    });
+    const wait = Math.min(Math.max(input.waitForRunningMs ?? 0, 0), MAX_WAIT_FOR_RUNNING_MS);
+    const outcomes = await mapConcurrently(input.machineIds, (machineId) =>
+      releaseOutcome(client, releaseWorkflowId(machineId), input.batchWorkflowId, wait),
+    );
     return input.machineIds.flatMap((machineId, i) => (outcomes[i] ? [{ machineId, outcome: outcomes[i] }] : []));
   },
 

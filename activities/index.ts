@@ -5,7 +5,7 @@ import type { DefenderClient } from './defender/client.js';
 import { createReleaseCalls } from './release-calls.js';
 import { createValidation, type TenantDirectory } from './validation.js';
 import { createWatchCalls } from './watch-calls.js';
-import { watcherMessages } from './watcher-messages.js';
+import { createWatcherMessages } from './watcher-messages.js';
 
 export type { TenantDirectory } from './validation.js';
 
@@ -20,7 +20,7 @@ export function createApiActivities(deps: DefenderActivityDeps) {
 
 /** Local activities of the workflow worker: validation and talking to Temporal, never to Defender. */
 export function createLocalActivities(directory?: TenantDirectory) {
-  return { ...createValidation(directory), ...watcherMessages, ...batchLookups };
+  return { ...createValidation(directory), ...createWatcherMessages(directory), ...batchLookups };
 }
 
 export type ApiActivities = ReturnType<typeof createApiActivities>;

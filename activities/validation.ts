@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   DEFAULT_TENANT,
@@ -6,6 +7,7 @@ import {
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
 import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
+import { checkParentBatch, type ParentExecution } from './parent-batch.js';
 
 /**
  * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
@@ -14,12 +16,14 @@ import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } fro
 export interface TenantDirectory {
   /** Named tenants, and `DEFAULT_TENANT` when the worker has default credentials. */
   names: readonly string[];
+  /** Per tenant, its hourly Defender budget as an interval: how often its watcher may poll at most. */
+  watchFloorMs?: Readonly<Record<string, number>>;
 }
 
 /** Runs a parser; its InvalidReleaseRequestError becomes the non-retryable `InvalidInput` failure workflows end with. */
-function asInvalidInput<T>(parse: () => T): T {
+async function asInvalidInput<T>(parse: () => T | Promise<T>): Promise<T> {
   try {
-    return parse();
+    return await parse();
   } catch (err) {
     if (err instanceof InvalidReleaseRequestError) {
       throw ApplicationFailure.create({
@@ -53,10 +57,18 @@ export function checkTenant(tenant: string | null, directory: TenantDirectory | 
  */
 export function createValidation(directory?: TenantDirectory) {
   return {
-    async validateReleaseRequest(input: { request: unknown }): Promise<ValidatedReleaseRequest> {
-      return asInvalidInput(() => {
+    async validateReleaseRequest(input: {
+      request: unknown;
+      parent?: ParentExecution | null;
+    }): Promise<ValidatedReleaseRequest> {
+      return asInvalidInput(async () => {
         const valid = parseReleaseRequest(input.request);
         checkTenant(valid.tenant, directory);
+        await checkParentBatch({
+          request: input.request,
+          parent: input.parent ?? null,
+          taskQueue: activityInfo().taskQueue,
+        });
         return valid;
       });
     },

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import type { ActionOutcome, WatchedAction } from '../contract/index.js';
 import { callDefender, type DefenderCallOptions } from './defender-call.js';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
@@ -12,6 +13,8 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface WatchedPage {
   finals: ActionOutcome[];
+  /** The watched actions this page showed, final or not: the watcher drops those no page ever shows. */
+  seen: string[];
   pageFull: boolean;
 }
 
@@ -33,7 +36,11 @@ export function createWatchCalls(deps: DefenderCallOptions & { defender: Defende
         'watch',
         async (signal) => {
           const pageSize = input.pageSize ?? MAX_PAGE_SIZE;
-          const since = new Date(Date.parse(input.since) - CLOCK_SKEW_MS).toISOString();
+          const sinceMs = Date.parse(input.since);
+          // The watcher only sends times it checked; one it could not read must not turn into an endless retry.
+          if (!Number.isFinite(sinceMs))
+            throw ApplicationFailure.nonRetryable('since must be an ISO 8601 time', 'InvalidInput');
+          const since = new Date(sinceMs - CLOCK_SKEW_MS).toISOString();
           const page = await defender.listMachineActions({
             filter: odata.and(odata.anyOf('type', ['Isolate', 'Unisolate']), odata.since('creationDateTimeUtc', since)),
             top: pageSize,
@@ -41,10 +48,11 @@ export function createWatchCalls(deps: DefenderCallOptions & { defender: Defende
             signal,
           });
           const wanted = new Set(input.watched.map((w) => w.actionId.toLowerCase()));
-          const finals = page
-            .filter((action) => wanted.has(action.id.toLowerCase()) && isTerminalStatus(action.status))
+          const ours = page.filter((action) => wanted.has(action.id.toLowerCase()));
+          const finals = ours
+            .filter((action) => isTerminalStatus(action.status))
             .flatMap((action) => outcomeOf(action, page) ?? []);
-          return { finals, pageFull: page.length >= pageSize };
+          return { finals, seen: ours.map((a) => a.id.toLowerCase()), pageFull: page.length >= pageSize };
         },
         deps,
       );

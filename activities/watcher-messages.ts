@@ -2,23 +2,28 @@ import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   actionFinalSignal,
+  DEFAULT_TENANT,
+  DEFAULT_WATCH_FLOOR_MS,
   watcherWorkflowId,
   watchSignal,
   WATCHER_WORKFLOW_TYPE,
-  type ActionOutcomeDelivery,
+  type ActionFinalDelivery,
   type WatchRequest,
 } from '../contract/index.js';
 import { mapConcurrently } from './concurrently.js';
+import type { TenantDirectory } from './validation.js';
 
 /** Local activities between releases and their tenant's watcher: they talk to Temporal, not to Defender. */
-export const watcherMessages = {
+export const createWatcherMessages = (directory?: TenantDirectory) => ({
   /** Registers an action with the tenant's watcher, starting the watcher if it is not running. */
   async watchMachineAction(input: { taskQueue: string; tenant: string | null; request: WatchRequest }): Promise<void> {
     const { tenant } = input;
     await Context.current().client.workflow.signalWithStart(WATCHER_WORKFLOW_TYPE, {
       workflowId: watcherWorkflowId(input.taskQueue, tenant),
       taskQueue: input.taskQueue,
-      args: [{ watched: [], tenant }],
+      args: [
+        { watched: [], tenant, floorMs: directory?.watchFloorMs?.[tenant ?? DEFAULT_TENANT] ?? DEFAULT_WATCH_FLOOR_MS },
+      ],
       signal: watchSignal,
       signalArgs: [input.request],
       staticSummary: `Follows the machine actions of pending releases${tenant ? ` of tenant ${tenant}` : ''} with batched list calls`,
@@ -30,7 +35,7 @@ export const watcherMessages = {
    * release, which would cost the watcher two history events and a workflow task each. A retry may signal a release
    * twice; a release ignores an outcome it already has, and one that ended meanwhile has nobody to tell.
    */
-  async deliverActionOutcomes(input: { deliveries: ActionOutcomeDelivery[] }): Promise<{ gone: string[] }> {
+  async notifySubscribers(input: { deliveries: ActionFinalDelivery[] }): Promise<{ gone: string[] }> {
     const client = Context.current().client;
     const gone: string[] = [];
     await mapConcurrently(input.deliveries, async ({ subscriber, outcome }) => {
@@ -44,6 +49,6 @@ export const watcherMessages = {
     });
     return { gone };
   },
-};
+});
 
-export type WatcherMessages = typeof watcherMessages;
+export type WatcherMessages = ReturnType<typeof createWatcherMessages>;

@@ -115,10 +115,12 @@ export const bulkApproveUpdate = defineUpdate<BulkProgress, [BulkApproveInput]>(
 export const bulkRejectUpdate = defineUpdate<BulkProgress, [RejectInput]>('reject');
 export const progressQuery = defineQuery<BulkProgress>('progress');
 
-/** A release started by a batch reports how it ended, so that a later run of the batch (continue-as-new) learns it. */
+/**
+ * A release started by a batch says it ended, so that a later run of the batch (continue-as-new) looks it up: a nudge
+ * with the machine id only. The batch reads the outcome from Temporal's record of the release, never from the message.
+ */
 export interface ReleaseOutcomeReport {
   machineId: string;
-  outcome: MachineOutcome;
 }
 
 export const releaseOutcomeSignal = defineSignal<[ReleaseOutcomeReport]>('releaseOutcome');

@@ -10,3 +10,4 @@ export * from './machine-actions.js';
 export * from './tenancy.js';
 export * from './ids.js';
 export * from './search-attributes.js';
+export * from './messages.js';

@@ -117,6 +117,14 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
 class PortInUseError extends Error {}
 
+/**
+ * Anyone with client access can signal a workflow, and the server records every signal it accepts: a run takes at
+ * most this many (the watcher continues as new well before; a release needs a few, a batch run one per handed-over
+ * release). docs/operations.md has it for servers of your own.
+ */
+export const MAX_SIGNALS_PER_RUN = 1_000;
+const SIGNAL_CAP = [`history.maximumSignalsPerExecution=${MAX_SIGNALS_PER_RUN}`];
+
 /** The command line of `temporal server start-dev` for these options, and where its UI will be. */
 function devServerArgs(options: DevServerOptions, port: number): { args: string[]; uiUrl: string | undefined } {
   const namespace = options.namespace ?? 'default';
@@ -139,6 +147,7 @@ function devServerArgs(options: DevServerOptions, port: number): { args: string[
     'frontend.enableServerVersionCheck=false',
     'frontend.enableUpdateWorkflowExecution=true',
     'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...SIGNAL_CAP,
     ...(options.exactTaskQueueRates === false ? [] : EXACT_TASK_QUEUE_RATES),
   ];
   args.push('--log-level', 'warn', ...dynamicConfig.flatMap((value) => ['--dynamic-config-value', value]));

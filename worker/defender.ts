@@ -48,6 +48,14 @@ export interface RateBudget {
 
 export const DEFAULT_RATE_BUDGET: RateBudget = { perMinute: 100, perHour: 1500, timeScale: 1, headroom: 0.97 };
 
+/**
+ * How often a tenant's watcher may poll at most: its hourly budget as an interval (2.4 s for Defender's 1500 calls an
+ * hour), so that the one call that serves every waiting release never spends the budget by itself.
+ */
+export function watchFloor(budget: RateBudget): number {
+  return Math.ceil(3_600_000 / (budget.perHour * (budget.timeScale ?? 1)));
+}
+
 /** The steady activity rate that keeps both windows of the budget: the binding one is usually the hourly one. */
 export function activitiesPerSecond(budget: RateBudget): number {
   const scale = budget.timeScale ?? 1;

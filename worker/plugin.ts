@@ -8,6 +8,7 @@ import type { DefenderClient } from '../activities/defender/client.js';
 import { apiTaskQueue } from '../contract/index.js';
 import {
   activitiesPerSecond,
+  watchFloor,
   createDefenderClient,
   DEFAULT_RATE_BUDGET,
   type DefenderCredentials,
@@ -84,7 +85,10 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       name: PLUGIN_NAME,
       workflowsPath: (existing) => withOurWorkflows(existing),
       // The workflow worker runs local activities only; every Defender call runs on a tenant's API worker.
-      activities: createLocalActivities({ names: tenants.map((t) => t.name) }),
+      activities: createLocalActivities({
+        names: tenants.map((t) => t.name),
+        watchFloorMs: Object.fromEntries(tenants.map((t) => [t.name, watchFloor(t.rateBudget)])),
+      }),
     });
     this.tenants = tenants;
     this.#apiWorkers = options.apiWorkers ?? 'alongside';

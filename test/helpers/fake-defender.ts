@@ -164,11 +164,11 @@ export class FakeDefender {
       checkWatchedActions: async ({ watched }) =>
         this.#call('checkWatchedActions', 'tenant', () => {
           this.#advance();
-          const finals = watched.flatMap(({ actionId }) => {
-            const action = this.actions.find((a) => a.id === actionId && isFinal(a.status));
-            return action ? [{ action: summary(action), laterIsolate: this.#laterIsolate(action) }] : [];
-          });
-          return { finals, pageFull: false };
+          const ours = watched.flatMap(({ actionId }) => this.actions.filter((a) => a.id === actionId));
+          const finals = ours
+            .filter((a) => isFinal(a.status))
+            .map((action) => ({ action: summary(action), laterIsolate: this.#laterIsolate(action) }));
+          return { finals, seen: ours.map((a) => a.id), pageFull: false };
         }),
       lookupMachines: async ({ machineIds }) =>
         this.#call('lookupMachines', 'batch', () =>

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { bulkApproveUpdate, bulkRejectUpdate, progressQuery, releaseOutcomeSignal } from '../../contract/index.js';
 import { registerDecisionUpdates } from '../approval/decisions.js';
+import { ignoreUnknownSignals } from '../unknown-signals.js';
 import { checkBatchDecision, recordBatchDecision } from './approval.js';
 import type { Batch } from './batch.js';
 import type { ReleaseWindow } from './window.js';
@@ -8,7 +9,8 @@ import type { ReleaseWindow } from './window.js';
 /** Every message a batch answers, registered before its first await. */
 export function registerBatchHandlers(batch: Batch, window: ReleaseWindow): void {
   wf.setHandler(progressQuery, () => batch.progress());
-  wf.setHandler(releaseOutcomeSignal, ({ machineId, outcome }) => window.settle(machineId, outcome));
+  wf.setHandler(releaseOutcomeSignal, (report: unknown) => window.noteReport(report));
+  ignoreUnknownSignals();
   registerDecisionUpdates(
     { approve: bulkApproveUpdate, reject: bulkRejectUpdate },
     {

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { releaseWorkflowId, type MachineOutcome } from '../../contract/index.js';
+import { parseReleaseReport, releaseWorkflowId, type MachineOutcome } from '../../contract/index.js';
 import type { Batch } from './batch.js';
 import { IDS_PER_CALL, needsRelease, readMachines, type MachineRead } from './check.js';
 import { releaseChild } from './child-release.js';
@@ -27,9 +27,32 @@ export class ReleaseWindow {
     inFlight: string[],
   ) {
     this.open = new Set(inFlight);
+    this.#handedOver = new Set(inFlight);
   }
 
-  /** An earlier run's release ended: by its own signal, or (terminated, timed out) as the sweep found it. */
+  /** Earlier runs' releases that said they ended, to be looked up: the nudges of `releaseOutcome`. */
+  readonly #reports = new Set<string>();
+  /** The releases earlier runs handed over: the only ones whose nudges this run takes (its own it awaits). */
+  readonly #handedOver: ReadonlySet<string>;
+
+  /** A `releaseOutcome` nudge: noted for an earlier run's release this run waits on; anything else is ignored. */
+  noteReport(report: unknown): void {
+    const machineId = parseReleaseReport(report);
+    if (machineId !== null && this.#handedOver.has(machineId) && this.open.has(machineId)) this.#reports.add(machineId);
+  }
+
+  /** The nudged releases to look up, taken once. */
+  takeReports(): string[] {
+    const reports = [...this.#reports];
+    this.#reports.clear();
+    return reports;
+  }
+
+  get hasReports(): boolean {
+    return this.#reports.size > 0;
+  }
+
+  /** An earlier run's release ended, as Temporal's record of it says (looked up when it said so, or by the sweep). */
   settle(machineId: string, outcome: MachineOutcome): void {
     if (!this.open.has(machineId)) return; // a release that already ended, or not one of ours
     this.batch.outcomes[machineId] ??= outcome;

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import {
   isFinalStatus,
+  parseActionFinal,
   ReleaseFailureType,
   type ActionOutcome,
   type MachineActionSummary,
@@ -26,9 +27,12 @@ const ENDS: Partial<Record<string, { state: ReleaseState; type: ReleaseFailureTy
 /** Defender calls made once the deadline has passed are bounded by this, not by the (spent) deadline. */
 const AFTER_DEADLINE_MS = 5 * 60_000;
 
-/** The watcher's signal: taken only for the action this release follows (a late or stray one is ignored). */
-export function acceptWatcherOutcome(release: ReleaseTracker, outcome: ActionOutcome): void {
-  if (release.status.machineAction?.id === outcome.action?.id) release.watcherOutcome ??= outcome;
+/** The watcher's signal, held to its shape: taken only for the action this release follows (a stray one is ignored). */
+export function acceptWatcherOutcome(release: ReleaseTracker, input: unknown): void {
+  const outcome = parseActionFinal(input);
+  if (outcome && release.status.machineAction?.id.toLowerCase() === outcome.action.id.toLowerCase()) {
+    release.watcherOutcome ??= outcome;
+  }
 }
 
 /**
@@ -38,6 +42,22 @@ export function acceptWatcherOutcome(release: ReleaseTracker, outcome: ActionOut
  */
 export async function confirm(release: ReleaseTracker, action: MachineActionSummary): Promise<Confirmed> {
   release.setState('confirming');
+  const { request } = release;
+  await watch(release, action);
+  const heard = await wf.condition(() => release.watcherOutcome !== undefined, request.deadlineMs, {
+    summary: 'release deadline',
+  });
+  const confirmed = heard ? { ...release.watcherOutcome!, verified: true } : await settleAtDeadline(release, action);
+  release.noteActionStatus(confirmed.action.status);
+  const ends = ENDS[confirmed.action.status];
+  if (ends) {
+    const { id, status } = confirmed.action;
+    release.end(ends.state, ends.type, `machine action ${id} ended ${status}`, confirmed.action);
+  }
+  return confirmed;
+}
+
+async function watch(release: ReleaseTracker, action: MachineActionSummary): Promise<void> {
   const { request } = release;
   const info = wf.workflowInfo();
   await watcherMessages.watchMachineAction({
@@ -51,17 +71,6 @@ export async function confirm(release: ReleaseTracker, action: MachineActionSumm
       pollIntervalMs: request.pollIntervalMs,
     },
   });
-  const heard = await wf.condition(() => release.watcherOutcome !== undefined, request.deadlineMs, {
-    summary: 'release deadline',
-  });
-  const confirmed = heard ? { ...release.watcherOutcome!, verified: true } : await settleAtDeadline(release, action);
-  release.noteActionStatus(confirmed.action.status);
-  const ends = ENDS[confirmed.action.status];
-  if (ends) {
-    const { id, status } = confirmed.action;
-    release.end(ends.state, ends.type, `machine action ${id} ended ${status}`, confirmed.action);
-  }
-  return confirmed;
 }
 
 /**

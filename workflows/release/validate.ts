@@ -9,7 +9,11 @@ import type { ReleaseTracker } from './release-tracker.js';
  */
 export async function validate(release: ReleaseTracker): Promise<ValidatedReleaseRequest> {
   try {
-    const request = await validation.validateReleaseRequest({ request: release.input });
+    const parent = wf.workflowInfo().parent;
+    const request = await validation.validateReleaseRequest({
+      request: release.input,
+      parent: parent ? { workflowId: parent.workflowId, runId: parent.runId } : null,
+    });
     release.accept(request);
     return request;
   } catch (err) {

@@ -1,15 +1,31 @@
 import * as wf from '@temporalio/workflow';
-import { apiTaskQueue, watchSignal, type ActionOutcomeDelivery, type WatcherState } from '../../contract/index.js';
+import {
+  apiTaskQueue,
+  DEFAULT_WATCH_FLOOR_MS,
+  MAX_WATCH_POLL_MS,
+  MIN_WATCH_POLL_MS,
+  parseWatchRequest,
+  TENANT_NAME,
+  watcherWorkflowId,
+  watchedActionQuery,
+  watchSignal,
+  type ActionFinalDelivery,
+  type WatcherState,
+  type WatchEntry,
+} from '../../contract/index.js';
+import { ignoreUnknownSignals } from '../unknown-signals.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 import { WatchList } from './watch-list.js';
 
 const PAGE_SIZE = 10_000;
 const IDLE_BEFORE_EXIT = '1h';
 const MAX_HISTORY_EVENTS = 5_000;
+/** Registrations a run takes before it continues as new: the server caps the signals one run may receive. */
+const MAX_WATCH_SIGNALS_PER_RUN = 500;
 /** Outcomes delivered per local activity: its marker stays small, and its start-to-close ample. */
 const DELIVERY_BATCH = 500;
 
-const { deliverActionOutcomes } = wf.proxyLocalActivities<LocalActivities>({
+const { notifySubscribers } = wf.proxyLocalActivities<LocalActivities>({
   startToCloseTimeout: '60s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -20,9 +36,18 @@ const { deliverActionOutcomes } = wf.proxyLocalActivities<LocalActivities>({
  * release that needs it (signal-with-start), ends after an hour with nothing to watch, continues-as-new as history grows.
  */
 export async function machineActionWatcher(state: WatcherState): Promise<void> {
-  const watching = new WatchList(state.watched);
-  wf.setHandler(watchSignal, (request) => watching.add(request));
-  const { checkWatchedActions } = wf.proxyActivities<ApiActivities>({
+  if (!ownsItsId(state)) return;
+  // Outcomes on record come only from an earlier run's Defender reads: a starter's `ended` is not taken.
+  const ended = wf.workflowInfo().continuedFromExecutionRunId ? (state?.ended ?? []) : [];
+  const watching = new WatchList(carriedOver(state), ended, pollFloor(state));
+  let signals = 0;
+  wf.setHandler(watchSignal, (request: unknown) => {
+    signals += 1;
+    register(watching, request);
+  });
+  wf.setHandler(watchedActionQuery, (input) => watching.view(input?.actionId));
+  ignoreUnknownSignals();
+  const calls = wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
     summary: 'List recent isolation actions for the watched releases',
     startToCloseTimeout: '60s',
@@ -31,18 +56,77 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
 
   for (;;) {
     if (!(await somethingToWatch(watching))) return;
-    await wf.sleep(watching.nextPollMs(), { summary: 'next look at the watched actions' });
-    const { since, watched } = watching.targets();
-    for (let skip = 0; ; skip += PAGE_SIZE) {
-      const page = await checkWatchedActions({ since, watched, skip, pageSize: PAGE_SIZE });
-      await deliver(watching.take(page.finals));
-      if (!page.pageFull) break;
-    }
-    if (timeToMoveOn()) {
+    // Registrations past the run's share wake it at once: the server caps the signals one run may take.
+    const full = await wf.condition(() => signals >= MAX_WATCH_SIGNALS_PER_RUN, watching.nextPollMs(Date.now()), {
+      summary: 'next look at the watched actions',
+    });
+    if (!full) await look(watching, calls);
+    if (full || timeToMoveOn()) {
       await wf.condition(wf.allHandlersFinished);
-      await continueOnCurrentBuild({ watched: watching.toState(), tenant: state.tenant });
+      await continueOnCurrentBuild({ ...watching.toState(), tenant: state.tenant, floorMs: pollFloor(state) });
     }
   }
+}
+
+/** One look: drops what nobody can be waiting on, lists the tenant's recent isolation actions, tells who waited. */
+async function look(watching: WatchList, calls: wf.ActivityInterfaceFor<ApiActivities>): Promise<void> {
+  const dropped = watching.prune(Date.now());
+  if (dropped.length > 0) wf.log.warn('Dropped actions no list call showed', { actionIds: dropped.slice(0, 20) });
+  if (watching.size === 0) return;
+  const { since, watched } = watching.targets(Date.now());
+  for (let skip = 0; ; skip += PAGE_SIZE) {
+    const page = await calls.checkWatchedActions({ since, watched, skip, pageSize: PAGE_SIZE });
+    watching.markSeen(page.seen);
+    await deliver(watching.take(page.finals, Date.now()));
+    if (!page.pageFull) break;
+  }
+}
+
+/**
+ * The watcher's id names its task queue and tenant, and a release finds it by that id: a run started with another
+ * tenant than its id names (by hand, by mistake) would list one tenant's actions for another's releases, so it ends.
+ */
+function ownsItsId(state: WatcherState | undefined): boolean {
+  const info = wf.workflowInfo();
+  const tenant = state?.tenant ?? null;
+  if ((tenant === null || TENANT_NAME.test(tenant)) && watcherWorkflowId(info.taskQueue, tenant) === info.workflowId) {
+    return true;
+  }
+  wf.log.error('A watcher must run under the id of its task queue and tenant; this run ends', {
+    workflowId: info.workflowId,
+  });
+  return false;
+}
+
+/** The tenant's budget as an interval, as its worker said when it started the watcher; never under a second. */
+function pollFloor(state: WatcherState | undefined): number {
+  const floor = state?.floorMs;
+  return typeof floor === 'number' && Number.isFinite(floor)
+    ? Math.min(Math.max(floor, MIN_WATCH_POLL_MS), MAX_WATCH_POLL_MS)
+    : DEFAULT_WATCH_FLOOR_MS;
+}
+
+/** A `watch` is a claim from anyone with client access: held to the contract, or dropped with a warning. */
+function register(watching: WatchList, input: unknown): void {
+  const request = parseWatchRequest(input);
+  if (!request.ok) {
+    wf.log.warn('Ignored a watch request', { reason: request.reason });
+    return;
+  }
+  if (watching.add(request.value, Date.now()) === 'full') {
+    wf.log.warn('Ignored a watch request: the watch list is full', { actionId: request.value.actionId });
+  }
+}
+
+/** The entries the previous run carried over (or a starter passed): each held to the same rules as a `watch`. */
+function carriedOver(state: WatcherState | undefined): WatchEntry[] {
+  const entries = Array.isArray(state?.watched) ? state.watched : [];
+  return entries.flatMap((entry) => {
+    const parsed = parseWatchRequest({ ...entry, subscriber: entry?.subscribers?.[0] });
+    if (!parsed.ok || !Array.isArray(entry.subscribers)) return [];
+    const addedAt = typeof entry.addedAt === 'number' && Number.isFinite(entry.addedAt) ? entry.addedAt : Date.now();
+    return [{ ...parsed.value, subscribers: entry.subscribers.slice(0, 50), addedAt, seen: entry.seen === true }];
+  });
 }
 
 /** History is growing, or (Worker Versioning) a new build is current: the next run takes over. */
@@ -73,9 +157,9 @@ async function somethingToWatch(watching: WatchList): Promise<boolean> {
   return watching.size > 0;
 }
 
-async function deliver(deliveries: ActionOutcomeDelivery[]): Promise<void> {
+async function deliver(deliveries: ActionFinalDelivery[]): Promise<void> {
   for (let i = 0; i < deliveries.length; i += DELIVERY_BATCH) {
-    const { gone } = await deliverActionOutcomes({ deliveries: deliveries.slice(i, i + DELIVERY_BATCH) });
+    const { gone } = await notifySubscribers({ deliveries: deliveries.slice(i, i + DELIVERY_BATCH) });
     // The release ended meanwhile (cancelled, deadline): nobody to tell.
     if (gone.length > 0) wf.log.info('Subscribers gone', { subscribers: gone });
   }

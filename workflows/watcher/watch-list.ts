@@ -1,19 +1,42 @@
-import type {
-  ActionOutcome,
-  ActionOutcomeDelivery,
-  WatchedAction,
-  WatcherState,
-  WatchRequest,
+import {
+  type ActionFinalDelivery,
+  type ActionOutcome,
+  type EndedAction,
+  type WatchedAction,
+  type WatchedActionView,
+  type WatchEntry,
+  type WatchRequest,
 } from '../../contract/index.js';
 
-type Entry = WatcherState['watched'][number];
+/** An action no list call has shown this long after it was registered is not one Defender knows: it is dropped. */
+export const UNSEEN_LIMIT_MS = 10 * 60_000;
+/** Past this age an action is a slow one (an offline device): it is looked at once a minute at most. */
+const SLOW_AFTER_MS = 15 * 60_000;
+const SLOW_POLL_MS = 60_000;
+/** A release follows its action for at most 30 days; a day more, and nobody waits on it. */
+const LONGEST_WATCH_MS = 31 * 86_400_000;
+/** How long an ended action's outcome stays on record for its subscribers to check. */
+export const ENDED_KEPT_MS = 15 * 60_000;
+/** Caps on what subscribers can make the watcher hold. */
+const MAX_WATCHED = 20_000;
+const MAX_SUBSCRIBERS = 50;
+const MAX_ENDED = 5_000;
+/** Outcomes on record keep a short comment: they are for checking, and they ride along on continue-as-new. */
+const KEPT_COMMENT_CHARS = 200;
 
-/** The machine actions a tenant's watcher follows, and who waits on each. */
+/** The machine actions a tenant's watcher follows, who waits on each, and those it saw end lately. */
 export class WatchList {
-  readonly #entries: Map<string, Entry>;
+  readonly #entries: Map<string, WatchEntry>;
+  readonly #ended: Map<string, EndedAction>;
 
-  constructor(watched: Entry[]) {
+  constructor(
+    watched: WatchEntry[],
+    ended: EndedAction[],
+    /** The tenant's budget as an interval: no poll comes sooner. */
+    private readonly floorMs: number,
+  ) {
     this.#entries = new Map(watched.map((w) => [w.actionId, w]));
+    this.#ended = new Map(ended.map((e) => [e.outcome.action.id.toLowerCase(), e]));
   }
 
   get size(): number {
@@ -21,44 +44,101 @@ export class WatchList {
   }
 
   /** A release waits on an action: several releases may wait on one (a release adopted another's action). */
-  add(request: WatchRequest): void {
+  add(request: WatchRequest, nowMs: number): 'added' | 'joined' | 'full' {
     const existing = this.#entries.get(request.actionId);
     if (existing) {
+      if (existing.subscribers.length >= MAX_SUBSCRIBERS) return 'full';
       if (!existing.subscribers.includes(request.subscriber)) existing.subscribers.push(request.subscriber);
       existing.pollIntervalMs = Math.min(existing.pollIntervalMs, request.pollIntervalMs);
-      return;
+      return 'joined';
     }
+    if (this.#entries.size >= MAX_WATCHED) return 'full';
     const { actionId, machineId, createdAt, subscriber, pollIntervalMs } = request;
-    this.#entries.set(actionId, { actionId, machineId, createdAt, subscribers: [subscriber], pollIntervalMs });
+    const entry = { actionId, machineId, createdAt, subscribers: [subscriber], pollIntervalMs, addedAt: nowMs };
+    this.#entries.set(actionId, { ...entry, seen: false });
+    return 'added';
   }
 
-  /** The shortest poll interval any waiting release asked for, never under a second. */
-  nextPollMs(): number {
-    return Math.max(1_000, Math.min(...[...this.#entries.values()].map((w) => w.pollIntervalMs)));
+  /** The shortest interval any waiting release asked for; never under the floor, and slow for long-running actions. */
+  nextPollMs(nowMs: number): number {
+    const intervals = [...this.#entries.values()].map((w) =>
+      Math.max(this.floorMs, w.pollIntervalMs, nowMs - w.addedAt > SLOW_AFTER_MS ? SLOW_POLL_MS : 0),
+    );
+    return Math.min(...intervals);
   }
 
-  /** What to look for, and since when (the oldest watched action's creation). */
-  targets(): { since: string; watched: WatchedAction[] } {
+  /**
+   * What to look for, and since when: the oldest watched action's creation, but never before the longest a release
+   * waits (a creation time from a forged `watch` must not make every list call read the tenant's whole history).
+   */
+  targets(nowMs: number): { since: string; watched: WatchedAction[] } {
     const watched = [...this.#entries.values()].map(({ actionId, machineId, createdAt }) => ({
       actionId,
       machineId,
       createdAt,
     }));
-    return { since: watched.map((w) => w.createdAt).sort()[0]!, watched };
+    const oldest = Math.min(...watched.map((w) => Date.parse(w.createdAt)));
+    return { since: new Date(Math.max(oldest, nowMs - LONGEST_WATCH_MS)).toISOString(), watched };
   }
 
-  /** Removes the actions that ended; returns one delivery per waiting release. */
-  take(finals: ActionOutcome[]): ActionOutcomeDelivery[] {
+  markSeen(actionIds: string[]): void {
+    for (const id of actionIds) {
+      const entry = this.#entries.get(id.toLowerCase());
+      if (entry) entry.seen = true;
+    }
+  }
+
+  /** Removes the actions that ended and keeps their outcomes on record; returns one delivery per waiting release. */
+  take(finals: ActionOutcome[], nowMs: number): ActionFinalDelivery[] {
     return finals.flatMap((outcome) => {
-      const entry = this.#entries.get(outcome.action.id);
+      const actionId = outcome.action.id.toLowerCase();
+      const entry = this.#entries.get(actionId);
       if (!entry) return [];
-      this.#entries.delete(outcome.action.id);
+      this.#entries.delete(actionId);
+      this.#record(actionId, outcome, nowMs);
       return entry.subscribers.map((subscriber) => ({ subscriber, outcome }));
     });
   }
 
+  /**
+   * Drops what nobody can be waiting on: actions no list has shown within 10 minutes (unknown ids, or a creation time
+   * that hides them), actions older than any release's deadline, and ended outcomes past their time on record.
+   */
+  prune(nowMs: number): string[] {
+    const dropped: string[] = [];
+    for (const [id, entry] of this.#entries) {
+      const age = nowMs - entry.addedAt;
+      if ((!entry.seen && age > UNSEEN_LIMIT_MS) || age > LONGEST_WATCH_MS) {
+        this.#entries.delete(id);
+        dropped.push(id);
+      }
+    }
+    for (const [id, ended] of this.#ended) if (nowMs - ended.endedAt > ENDED_KEPT_MS) this.#ended.delete(id);
+    return dropped;
+  }
+
+  #record(actionId: string, outcome: ActionOutcome, nowMs: number): void {
+    const short = (a: ActionOutcome['action']) => ({
+      ...a,
+      requestorComment: a.requestorComment?.slice(0, KEPT_COMMENT_CHARS) ?? null,
+    });
+    const kept = { action: short(outcome.action), laterIsolate: outcome.laterIsolate && short(outcome.laterIsolate) };
+    this.#ended.set(actionId, { outcome: kept, endedAt: nowMs });
+    // Map order is insertion order: the first key is the oldest outcome on record.
+    if (this.#ended.size > MAX_ENDED) this.#ended.delete(this.#ended.keys().next().value!);
+  }
+
+  /** What the watcher knows of an action: what subscribers check a nudge against. */
+  view(actionId: unknown): WatchedActionView {
+    if (typeof actionId !== 'string') return { state: 'unknown' };
+    const id = actionId.toLowerCase();
+    const ended = this.#ended.get(id);
+    if (ended) return { state: 'final', outcome: ended.outcome };
+    return this.#entries.has(id) ? { state: 'watching' } : { state: 'unknown' };
+  }
+
   /** What the next run carries over (continue-as-new). */
-  toState(): Entry[] {
-    return [...this.#entries.values()];
+  toState(): { watched: WatchEntry[]; ended: EndedAction[] } {
+    return { watched: [...this.#entries.values()], ended: [...this.#ended.values()] };
   }
 }

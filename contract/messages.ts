@@ -1,0 +1,80 @@
+/**
+ * Guards for what workflows receive by signal. Anyone with client access can signal any workflow, so a message is a
+ * claim, never a fact: these guards only decide whether it is well formed enough to look at. Hand-written rather than
+ * zod so that workflow code (the deterministic sandbox) can run them in a signal handler.
+ */
+import { isMachineId } from './ids.js';
+import { isFinalStatus, type ActionOutcome } from './machine-actions.js';
+import type { WatchRequest } from './watcher.js';
+
+/** Defender's machine action ids are GUIDs. */
+const ACTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Workflow ids a watcher may signal: what the client helpers and batches create (`release-<machine id>` and kin). */
+const SUBSCRIBER = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,254}$/;
+const DAY_MS = 86_400_000;
+
+/** No tenant's watcher polls faster than this, whatever it is told. */
+export const MIN_WATCH_POLL_MS = 1_000;
+/** Defender's documented budget, 1500 calls an hour per app and tenant, is one call every 2.4 s. */
+export const DEFAULT_WATCH_FLOOR_MS = 2_400;
+export const MAX_WATCH_POLL_MS = DAY_MS;
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const refuse = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
+
+export function isActionId(value: unknown): value is string {
+  return typeof value === 'string' && ACTION_ID.test(value);
+}
+
+/**
+ * A `watch` request, held to what a release sends: an action id, a machine id, a creation time (never one the list
+ * calls cannot use), a subscriber's workflow id, and a poll interval clamped to the watcher's floor and ceiling.
+ */
+export function parseWatchRequest(input: unknown): Parsed<WatchRequest> {
+  if (typeof input !== 'object' || input === null) return refuse('must be an object');
+  const { actionId, machineId, createdAt, subscriber, pollIntervalMs } = input as Record<string, unknown>;
+  if (!isActionId(actionId)) return refuse('actionId must be a machine action id (a GUID)');
+  if (!isMachineId(machineId)) return refuse('machineId must be a Defender machine id (40 hexadecimal characters)');
+  if (typeof createdAt !== 'string' || createdAt.length > 40) return refuse('createdAt must be an ISO 8601 time');
+  const created = Date.parse(createdAt);
+  if (!Number.isFinite(created)) return refuse('createdAt must be an ISO 8601 time');
+  if (typeof subscriber !== 'string' || !SUBSCRIBER.test(subscriber)) {
+    return refuse('subscriber must be a workflow id (letters, digits and ._:@/+=-, at most 255)');
+  }
+  if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs)) {
+    return refuse('pollIntervalMs must be a finite number');
+  }
+  const pollMs = Math.min(Math.max(pollIntervalMs, MIN_WATCH_POLL_MS), MAX_WATCH_POLL_MS);
+  return {
+    ok: true,
+    value: {
+      actionId: actionId.toLowerCase(),
+      machineId: machineId.toLowerCase(),
+      createdAt,
+      subscriber,
+      pollIntervalMs: pollMs,
+    },
+  };
+}
+
+/** The watcher's word that an action ended, held to its shape: an action id and a final status, at least. */
+export function parseActionFinal(input: unknown): ActionOutcome | null {
+  if (typeof input !== 'object' || input === null) return null;
+  const { action, laterIsolate } = input as { action?: { id?: unknown; status?: unknown }; laterIsolate?: unknown };
+  if (!isActionId(action?.id) || typeof action.status !== 'string' || !isFinalStatus(action.status)) return null;
+  if (
+    laterIsolate !== null &&
+    (typeof laterIsolate !== 'object' || !isActionId((laterIsolate as { id?: unknown }).id))
+  ) {
+    return null;
+  }
+  return input as ActionOutcome;
+}
+
+/** A release's nudge to its batch: only the machine id, whose release the batch then looks up in Temporal. */
+export function parseReleaseReport(input: unknown): string | null {
+  const machineId =
+    typeof input === 'object' && input !== null ? (input as { machineId?: unknown }).machineId : undefined;
+  return isMachineId(machineId) ? machineId.toLowerCase() : null;
+}
