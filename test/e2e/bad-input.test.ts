@@ -107,13 +107,13 @@ const CASES: Case[] = [
   {
     name: 'poll interval below 1s',
     request: { ...VALID, pollInterval: '100ms' },
-    names: /pollInterval must be between 1s and 24h/,
+    names: /pollInterval must be a duration between 1s and 24h/,
     cli: cliArgs({ extra: ['--poll-interval', '100ms'] }),
   },
   {
     name: 'poll interval above 24h',
     request: { ...VALID, pollInterval: '2 days' },
-    names: /pollInterval must be between/,
+    names: /pollInterval must be a duration between/,
     cli: cliArgs({ extra: ['--poll-interval', '2 days'] }),
   },
   {
@@ -125,7 +125,7 @@ const CASES: Case[] = [
   {
     name: 'deadline above 30 days',
     request: { ...VALID, deadline: '31 days' },
-    names: /deadline must be between/,
+    names: /deadline must be a duration between/,
     cli: cliArgs({ extra: ['--deadline', '31 days'] }),
   },
   { name: 'negative deadline', request: { ...VALID, deadline: -5 }, names: /deadline/ },
