@@ -4,7 +4,7 @@
  * part of the marker may appear in the error.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -12,6 +12,16 @@ import { ConfigError, loadConfig, WORKER_ENV_VARIABLES } from '../../worker/conf
 
 const MARKER = 'Zq9xKv7wP2vLmQ8j';
 const TENANT_ID = '11111111-1111-4111-8111-111111111111';
+
+/**
+ * Every refusal goes to the run's logs and the marker to its secrets, as a worker's stderr would: the final secret scan
+ * (test/final/secret-scan.test.ts) then checks the configuration-error path along with every other log of the run.
+ */
+const RESULTS_DIR = process.env.TEST_RESULTS_DIR ?? path.resolve('test-results');
+const LOG = path.join(RESULTS_DIR, 'logs', `config-errors-${process.pid}.log`);
+mkdirSync(path.dirname(LOG), { recursive: true });
+mkdirSync(path.join(RESULTS_DIR, 'secrets'), { recursive: true });
+writeFileSync(path.join(RESULTS_DIR, 'secrets', `config-errors-${process.pid}.txt`), `${MARKER}\n`);
 
 /** No 6-character piece of the marker: a message that cut or reformatted the value would still show one. */
 function assertNoEcho(message: string, what: string): void {
@@ -26,6 +36,7 @@ function refusal(env: NodeJS.ProcessEnv, what: string): string {
     loadConfig(env);
   } catch (err) {
     assert.ok(err instanceof ConfigError, `${what}: ${String(err)}`);
+    appendFileSync(LOG, `${err.message}\n`);
     assertNoEcho(err.message, what);
     return err.message;
   }
