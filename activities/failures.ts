@@ -49,7 +49,7 @@ export function toActivityFailure(
     if (err.status === 401) return failure(err, DefenderFailureType.Unauthorized, false, details);
     if (err.status === 403) return failure(err, DefenderFailureType.AccessDenied, false, details);
     if (err.status === 404) return failure(err, DefenderFailureType.NotFound, false, details);
-    // 400 and the rest of 4xx; 3xx only arrive here when a same-origin redirect chain was too long.
+    // 400 and the rest of 4xx (a 3xx is a DefenderRedirectError, below).
     return failure(err, DefenderFailureType.BadRequest, false, details);
   }
   if (err instanceof DefenderTransportError) {
@@ -69,7 +69,8 @@ export function toActivityFailure(
     });
   }
   if (err instanceof DefenderRedirectError) {
-    return failure(err, DefenderFailureType.RedirectRefused, false, { endpoint: err.endpoint });
+    // A misconfigured URL or a proxy in the way: the same request gets the same redirect, so retrying cannot help.
+    return failure(err, DefenderFailureType.RedirectRefused, false, { status: err.status, endpoint: err.endpoint });
   }
   if (err instanceof InvalidArgumentError) {
     return failure(err, DefenderFailureType.InvalidInput, false, { code: err.field });

@@ -6,6 +6,7 @@ import {
   type ValidatedBulkRequest,
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
+import { quoteName } from '../contract/bounded-text.js';
 import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
 import { checkParentBatch, type ParentExecution } from './parent-batch.js';
 
@@ -45,7 +46,7 @@ export function checkTenant(tenant: string | null, directory: TenantDirectory | 
   throw new InvalidReleaseRequestError(
     tenant === null
       ? `invalid release request: tenant is required (this worker serves tenants ${named.join(', ')})`
-      : `invalid release request: tenant ${JSON.stringify(tenant)} is not configured on this worker` +
+      : `invalid release request: tenant ${quoteName(tenant)} is not configured on this worker` +
           (named.length > 0 ? ` (configured: ${named.join(', ')})` : ''),
     ['tenant'],
   );

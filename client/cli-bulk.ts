@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
+import { approvalFrom } from './cli-approval.js';
 import { REQUEST_OPTIONS, table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';
 
@@ -57,16 +58,7 @@ export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values
     comment: values.comment ?? '',
     requestedBy: values['requested-by'] ?? '',
     ...(values['dry-run'] ? { dryRun: true } : {}),
-    ...(values['pre-approved-by'] !== undefined
-      ? { approval: { preApprovedBy: values['pre-approved-by'], reason: values.reason ?? '' } }
-      : values.approver || values['approval-timeout']
-        ? {
-            approval: {
-              ...(values.approver ? { approvers: values.approver } : {}),
-              ...(values['approval-timeout'] ? { timeout: values['approval-timeout'] } : {}),
-            },
-          }
-        : {}),
+    ...approvalFrom(values),
     ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
     ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
     ...(values.deadline ? { deadline: values.deadline } : {}),

@@ -8,6 +8,7 @@ import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
 import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
+import { approvalFrom } from './cli-approval.js';
 import {
   BULK_HELP,
   bulkRequestFrom,
@@ -149,24 +150,12 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
     let request: ReleaseRequest | undefined;
     if (command === 'release') {
-      if (values['pre-approved-by'] !== undefined && values.approver !== undefined) {
-        throw new UsageError('--pre-approved-by and --approver exclude each other');
-      }
       request = {
         machineId: target,
         comment: values.comment ?? '',
         requestedBy: values['requested-by'] ?? '',
         ...(values.incident !== undefined ? { incidentId: values.incident } : {}),
-        ...(values['pre-approved-by'] !== undefined
-          ? { approval: { preApprovedBy: values['pre-approved-by'], reason: values.reason ?? '' } }
-          : values.approver !== undefined || values['approval-timeout'] !== undefined
-            ? {
-                approval: {
-                  ...(values.approver ? { approvers: values.approver } : {}),
-                  ...(values['approval-timeout'] ? { timeout: values['approval-timeout'] } : {}),
-                },
-              }
-            : {}),
+        ...approvalFrom(values),
         ...(values['poll-interval'] !== undefined ? { pollInterval: values['poll-interval'] } : {}),
         ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
         ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),

@@ -14,7 +14,7 @@ export const ReleaseFailureType = {
   MachineActionCancelled: 'MachineActionCancelled',
   ReleaseDeadlineExceeded: 'ReleaseDeadlineExceeded',
   ReisolatedAfterRelease: 'ReisolatedAfterRelease',
-  /** Defender refused our credentials or requests in a way retrying cannot fix (bad secret, 400, 401, redirect). */
+  /** Defender refused our credentials or requests in a way retrying cannot fix (bad secret, 400, 401, a redirect). */
   DefenderRequestFailed: 'DefenderRequestFailed',
 } as const;
 export type ReleaseFailureType = (typeof ReleaseFailureType)[keyof typeof ReleaseFailureType];
@@ -46,7 +46,7 @@ export const DefenderFailureType = {
   InvalidResponse: 'DefenderInvalidResponse',
   /** Entra ID refused the client credentials or scope. */
   AuthFailed: 'DefenderAuthFailed',
-  /** A redirect to another origin, which could leak the token. */
+  /** A redirect (any 3xx), never followed: it could carry the token or the client secret elsewhere, or loop. */
   RedirectRefused: 'DefenderRedirectRefused',
   /** An id or argument failed validation before any request was built. */
   InvalidInput: 'InvalidInput',

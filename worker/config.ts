@@ -1,12 +1,23 @@
+import { accessSync, constants } from 'node:fs';
 import { z } from 'zod';
-import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
+import {
+  baseUrlProblem,
+  DEFENDER_CLOUDS,
+  DEFAULT_SCOPE,
+  isDefenderCloudName,
+  isLoopbackHost,
+} from '../activities/defender/cloud.js';
+import { isTenantId } from '../activities/defender/ids.js';
 import { DEFAULT_TASK_QUEUE } from '../contract/index.js';
-import type { DefenderCredentials } from './defender.js';
+import { ConfigError, describeConfigIssues, fileProblem } from './config-error.js';
+import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
 import { loadTenantsFile, type TenantSettings } from './tenants.js';
 
+export { ConfigError } from './config-error.js';
+
 /**
- * Everything the worker reads from the environment, validated at start. Messages name the variable and the problem,
- * never the value (some are secrets).
+ * Everything the worker reads from the environment, validated at start. Messages name the variable and the rule, never
+ * the value: some are secrets, and a secret pasted into the wrong variable (a URL, a path) must not be printed back.
  */
 
 const optional = z
@@ -14,12 +25,23 @@ const optional = z
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
 
-const integer = (min: number, max: number) =>
-  optional.pipe(
-    z.union([z.undefined(), z.coerce.number<string>().int().min(min).max(max)], {
-      error: () => `must be an integer from ${min} to ${max}`,
-    }),
+const integer = (min: number, max: number, why = '') => {
+  const rule = `must be an integer from ${min} to ${max}${why}`;
+  return optional.pipe(
+    z.union(
+      [z.undefined(), z.coerce.number<string>({ error: rule }).int({ error: rule }).min(min, rule).max(max, rule)],
+      { error: rule },
+    ),
   );
+};
+
+/** A base URL that receives tokens or secrets (see `baseUrlProblem`). */
+const baseUrl = optional.superRefine((value, ctx) => {
+  const problem = value === undefined ? undefined : baseUrlProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const DEFENDER_LIMIT = " (Defender's limit per app and tenant)";
 
 const envSchema = z.object({
   TEMPORAL_ADDRESS: optional,
@@ -38,17 +60,20 @@ const envSchema = z.object({
   DEFENDER_CLOUD: optional.refine((v) => v === undefined || isDefenderCloudName(v), {
     message: `must be one of ${Object.keys(DEFENDER_CLOUDS).join(', ')}`,
   }),
-  DEFENDER_API_URL: optional,
-  DEFENDER_LOGIN_URL: optional,
-  DEFENDER_TENANT_ID: optional,
+  DEFENDER_API_URL: baseUrl,
+  DEFENDER_LOGIN_URL: baseUrl,
+  DEFENDER_TENANT_ID: optional.refine((v) => v === undefined || isTenantId(v), {
+    message: 'must be a tenant GUID or domain name',
+  }),
   DEFENDER_CLIENT_ID: optional,
   DEFENDER_CLIENT_SECRET: optional,
   DEFENDER_SCOPE: optional.refine((v) => v === undefined || /^https:\/\/\S+\/\.default$/.test(v), {
     message: 'must be an https resource URI ending in /.default',
   }),
   DEFENDER_REQUEST_TIMEOUT_MS: integer(1000, 55_000),
-  DEFENDER_RATE_PER_MINUTE: integer(1, 100_000),
-  DEFENDER_RATE_PER_HOUR: integer(1, 10_000_000),
+  DEFENDER_RATE_PER_MINUTE: integer(1, DEFENDER_RATE_LIMIT.perMinute, DEFENDER_LIMIT),
+  DEFENDER_RATE_PER_HOUR: integer(1, DEFENDER_RATE_LIMIT.perHour, DEFENDER_LIMIT),
+  /** Only for a time-compressed simulator: Defender's windows are that many times shorter (loopback URLs only). */
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
   WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
@@ -61,8 +86,18 @@ const envSchema = z.object({
   ),
   LOG_FORMAT: optional.pipe(z.enum(['json', 'text']).optional()),
   LOG_LEVEL: optional.pipe(z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).optional()),
-  OTEL_EXPORTER_OTLP_ENDPOINT: optional,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optional.refine((v) => v === undefined || /^https?:$/.test(urlProtocol(v)), {
+    message: 'must be an http or https URL, e.g. http://otel-collector:4317',
+  }),
 });
+
+function urlProtocol(value: string): string {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return '';
+  }
+}
 
 /** Every variable the worker reads (the deployment check makes sure docker-compose.yml passes each one on). */
 export const WORKER_ENV_VARIABLES = Object.keys(envSchema.shape) as (keyof typeof envSchema.shape)[];
@@ -104,29 +139,17 @@ export interface WorkerConfig {
 /** The Worker Deployment of a versioned worker when TEMPORAL_DEPLOYMENT_NAME is not set. */
 export const DEFAULT_DEPLOYMENT_NAME = 'defender-isolation';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 type Env = z.output<typeof envSchema>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      `invalid configuration:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-    );
-  }
+  if (!parsed.success) throw new ConfigError(`invalid configuration:\n${describeConfigIssues(parsed.error.issues)}`);
   const e = parsed.data;
+  checkFiles(e);
   const defender = defaultCredentials(e);
-  let tenants: Record<string, TenantSettings> = {};
-  if (e.DEFENDER_TENANTS_FILE) {
-    try {
-      tenants = loadTenantsFile(e.DEFENDER_TENANTS_FILE, env);
-    } catch (err) {
-      throw new ConfigError(`invalid configuration: DEFENDER_TENANTS_FILE: ${(err as Error).message}`);
-    }
-  }
+  const tenants = namedTenants(e, env);
+  const timeScale = e.DEFENDER_RATE_TIME_SCALE ?? 1;
+  checkTimeScale(timeScale, defender, tenants);
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -145,15 +168,63 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     rateBudget: {
-      perMinute: e.DEFENDER_RATE_PER_MINUTE ?? 100,
-      perHour: e.DEFENDER_RATE_PER_HOUR ?? 1500,
-      timeScale: e.DEFENDER_RATE_TIME_SCALE ?? 1,
+      perMinute: e.DEFENDER_RATE_PER_MINUTE ?? DEFENDER_RATE_LIMIT.perMinute,
+      perHour: e.DEFENDER_RATE_PER_HOUR ?? DEFENDER_RATE_LIMIT.perHour,
+      timeScale,
     },
     tenants,
     metricsBindAddress: e.METRICS_BIND_ADDRESS,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     log: { format: e.LOG_FORMAT ?? 'text', level: e.LOG_LEVEL ?? 'INFO' },
   };
+}
+
+/** The files the worker will read are there and readable now, rather than failing later with their path. */
+function checkFiles(e: Env): void {
+  if ((e.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (e.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
+    throw new ConfigError(
+      'invalid configuration: TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH go together (both or neither)',
+    );
+  }
+  for (const name of [
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    'WORKFLOW_BUNDLE_PATH',
+  ] as const) {
+    const file = e[name];
+    if (file === undefined) continue;
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new ConfigError(`invalid configuration: ${name}: ${fileProblem(err)}`);
+    }
+  }
+}
+
+function namedTenants(e: Env, env: NodeJS.ProcessEnv): Record<string, TenantSettings> {
+  if (!e.DEFENDER_TENANTS_FILE) return {};
+  try {
+    return loadTenantsFile(e.DEFENDER_TENANTS_FILE, env);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: DEFENDER_TENANTS_FILE: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A compressed time scale multiplies the budget: right for a simulator whose minutes are that much shorter, wrong for
+ * Defender itself, whose limit the caps above keep.
+ */
+function checkTimeScale(
+  timeScale: number,
+  defender: DefenderCredentials | undefined,
+  tenants: Record<string, TenantSettings>,
+): void {
+  if (timeScale === 1) return;
+  const apiUrls = [defender?.apiUrl, ...Object.values(tenants).map((t) => t.credentials.apiUrl)];
+  if (apiUrls.every((url) => url === undefined || isLoopbackHost(new URL(url).hostname))) return;
+  throw new ConfigError(
+    "invalid configuration: DEFENDER_RATE_TIME_SCALE: must be 1 unless every tenant's API URL is a loopback simulator",
+  );
 }
 
 /** The default tenant of the `DEFENDER_*` variables: all three of tenant, client and secret, or none. */
@@ -165,21 +236,10 @@ function defaultCredentials(e: Env): DefenderCredentials | undefined {
     throw new ConfigError(`invalid configuration: ${missing.join(', ')} must be set too (or none of the three)`);
   }
   const cloud = DEFENDER_CLOUDS[(e.DEFENDER_CLOUD as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
-  const apiUrl = e.DEFENDER_API_URL ?? cloud.apiUrl;
-  const loginUrl = e.DEFENDER_LOGIN_URL ?? cloud.loginUrl;
-  for (const [name, value] of [
-    ['DEFENDER_API_URL', apiUrl],
-    ['DEFENDER_LOGIN_URL', loginUrl],
-  ] as const) {
-    try {
-      parseBaseUrl(value, name);
-    } catch (err) {
-      throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
-    }
-  }
   return {
-    apiUrl,
-    loginUrl,
+    // Both were checked by the schema when set; the presets are https.
+    apiUrl: e.DEFENDER_API_URL ?? cloud.apiUrl,
+    loginUrl: e.DEFENDER_LOGIN_URL ?? cloud.loginUrl,
     tenantId: e.DEFENDER_TENANT_ID!,
     clientId: e.DEFENDER_CLIENT_ID!,
     clientSecret: e.DEFENDER_CLIENT_SECRET!,

@@ -46,7 +46,13 @@ export interface RateBudget {
   headroom?: number;
 }
 
-export const DEFAULT_RATE_BUDGET: RateBudget = { perMinute: 100, perHour: 1500, timeScale: 1, headroom: 0.97 };
+/**
+ * Defender's documented limit per app and tenant ("100 calls per minute and 1500 calls per hour" on every endpoint
+ * used). Configuration (variables and the tenants file) may ask for less, never more.
+ */
+export const DEFENDER_RATE_LIMIT = { perMinute: 100, perHour: 1500 } as const;
+
+export const DEFAULT_RATE_BUDGET: RateBudget = { ...DEFENDER_RATE_LIMIT, timeScale: 1, headroom: 0.97 };
 
 /**
  * How often a tenant's watcher may poll at most: its hourly budget as an interval (2.4 s for Defender's 1500 calls an

@@ -1,19 +1,35 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName, parseBaseUrl } from '../activities/defender/cloud.js';
-import { DEFAULT_TENANT, TENANT_NAME } from '../contract/index.js';
-import type { DefenderCredentials } from './defender.js';
+import { baseUrlProblem, DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName } from '../activities/defender/cloud.js';
+import { isTenantId } from '../activities/defender/ids.js';
+import { describeConfigIssues } from './config-error.js';
+import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
+import { checkTenantNames, readTenantsFile, refuseSharedSecrets, TenantConfigError } from './tenants-file.js';
+
+export { TenantConfigError } from './tenants-file.js';
 
 /**
  * MSSP tenants from a JSON file: credentials and base URLs per tenant, held by the worker and never by a workflow.
- * A secret may be given inline or, better, as the name of an environment variable that holds it.
+ * A secret may be given inline (then only the worker's user may read the file) or, better, as the name of an
+ * environment variable that holds it.
  *
  *   { "tenants": { "contoso": { "tenantId": "…", "clientId": "…", "clientSecretEnv": "CONTOSO_SECRET",
  *                                "cloud": "eu", "ratePerMinute": 100, "ratePerHour": 1500 } } }
  */
+
+const baseUrl = z.string().superRefine((value, ctx) => {
+  const problem = baseUrlProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** Defender's documented budget is per app and tenant: a tenant may be given less, never more. */
+const rate = (max: number) => {
+  const rule = `must be an integer from 1 to ${max} (Defender's limit per app and tenant)`;
+  return z.number({ error: rule }).int({ error: rule }).min(1, { error: rule }).max(max, { error: rule });
+};
+
 const tenantEntry = z
   .strictObject({
-    tenantId: z.string().min(1),
+    tenantId: z.string().refine(isTenantId, 'must be a tenant GUID or domain name'),
     clientId: z.string().min(1),
     clientSecret: z.string().min(1).optional(),
     clientSecretEnv: z
@@ -24,14 +40,14 @@ const tenantEntry = z
       .string()
       .refine(isDefenderCloudName, { message: `must be one of ${Object.keys(DEFENDER_CLOUDS).join(', ')}` })
       .optional(),
-    apiUrl: z.string().optional(),
-    loginUrl: z.string().optional(),
+    apiUrl: baseUrl.optional(),
+    loginUrl: baseUrl.optional(),
     scope: z
       .string()
       .regex(/^https:\/\/\S+\/\.default$/, 'must be an https resource URI ending in /.default')
       .optional(),
-    ratePerMinute: z.number().int().min(1).optional(),
-    ratePerHour: z.number().int().min(1).optional(),
+    ratePerMinute: rate(DEFENDER_RATE_LIMIT.perMinute).optional(),
+    ratePerHour: rate(DEFENDER_RATE_LIMIT.perHour).optional(),
   })
   .refine((t) => (t.clientSecret === undefined) !== (t.clientSecretEnv === undefined), {
     message: 'give exactly one of clientSecret and clientSecretEnv',
@@ -46,55 +62,32 @@ export interface TenantSettings {
   rate?: { perMinute?: number; perHour?: number };
 }
 
-export class TenantConfigError extends Error {
-  override readonly name = 'TenantConfigError';
-}
-
-/** Reads and validates a tenants file. Messages name the tenant and field, never a value. */
+/**
+ * Reads and validates a tenants file. Messages name the tenant and field, never a value (nor the file's path: the
+ * caller knows it). The result has no prototype, so that no tenant name can mean anything but a configured tenant.
+ */
 export function loadTenantsFile(file: string, env: NodeJS.ProcessEnv = process.env): Record<string, TenantSettings> {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new TenantConfigError(
-      `invalid tenants file ${file}: ${err instanceof SyntaxError ? 'not JSON' : (err as Error).message}`,
-    );
-  }
+  const { raw, mode } = readTenantsFile(file);
+  checkTenantNames(raw);
   const parsed = tenantsFile.safeParse(raw);
-  if (!parsed.success) {
-    throw new TenantConfigError(
-      `invalid tenants file ${file}:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`,
-    );
-  }
-  const result: Record<string, TenantSettings> = {};
-  for (const [name, t] of Object.entries(parsed.data.tenants)) {
-    if (!TENANT_NAME.test(name)) {
-      throw new TenantConfigError(
-        `invalid tenants file ${file}: tenant ${JSON.stringify(name)}: tenant names are lowercase letters, digits and dashes (at most 40)`,
-      );
-    }
-    if (name === DEFAULT_TENANT) {
-      throw new TenantConfigError(
-        `invalid tenants file ${file}: "${DEFAULT_TENANT}" is the tenant of the DEFENDER_* variables; name it differently`,
-      );
-    }
+  if (!parsed.success)
+    throw new TenantConfigError(`invalid tenants file:\n${describeConfigIssues(parsed.error.issues)}`);
+  const tenants = Object.entries(parsed.data.tenants);
+  refuseSharedSecrets(
+    tenants.filter(([, t]) => t.clientSecret !== undefined).map(([name]) => name),
+    mode,
+  );
+  const result = Object.create(null) as Record<string, TenantSettings>;
+  for (const [name, t] of tenants) {
     const secret = t.clientSecret ?? env[t.clientSecretEnv!];
     if (!secret) {
       throw new TenantConfigError(`tenant ${name}: environment variable ${t.clientSecretEnv} is not set`);
     }
     const cloud = DEFENDER_CLOUDS[(t.cloud as keyof typeof DEFENDER_CLOUDS | undefined) ?? 'commercial'];
-    const apiUrl = t.apiUrl ?? cloud.apiUrl;
-    const loginUrl = t.loginUrl ?? cloud.loginUrl;
-    try {
-      parseBaseUrl(apiUrl, `tenant ${name} apiUrl`);
-      parseBaseUrl(loginUrl, `tenant ${name} loginUrl`);
-    } catch (err) {
-      throw new TenantConfigError((err as Error).message);
-    }
     result[name] = {
       credentials: {
-        apiUrl,
-        loginUrl,
+        apiUrl: t.apiUrl ?? cloud.apiUrl,
+        loginUrl: t.loginUrl ?? cloud.loginUrl,
         tenantId: t.tenantId,
         clientId: t.clientId,
         clientSecret: secret,

@@ -2,7 +2,7 @@ import type { Got } from 'got';
 import type { z } from 'zod';
 import { parseBaseUrl, withTrailingSlash } from './cloud.js';
 import { DefenderApiError, DefenderResponseError, parseRetryAfter, type DefenderEndpoint } from './errors.js';
-import { createHttpClient, parseJson, toTransportError } from './http.js';
+import { createHttpClient, parseJson, refuseRedirect, toTransportError } from './http.js';
 import { InvalidArgumentError, parseMachineActionId, parseMachineId } from './ids.js';
 import type { ODataFilter } from './odata.js';
 import {
@@ -243,6 +243,7 @@ export class DefenderClient {
         target: error?.success ? (error.data.error.target ?? undefined) : undefined,
       });
     }
+    refuseRedirect(response, spec.endpoint);
     return response;
   }
 }

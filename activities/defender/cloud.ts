@@ -38,21 +38,29 @@ export function isLoopbackHost(hostname: string): boolean {
 }
 
 /**
- * Parses a base URL that will receive bearer tokens or client secrets. `https` is required so that neither travels in
- * clear text; plain `http` is accepted only for loopback hosts (tests and the local simulator).
+ * What is wrong with a base URL that will receive bearer tokens or client secrets, or undefined when nothing is.
+ * `https` is required so that neither travels in clear text; plain `http` is accepted only for loopback hosts (tests
+ * and the local simulator). The rule is said, never the value: a misplaced secret must not be printed back.
  */
-export function parseBaseUrl(value: string, what: string): URL {
+export function baseUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`${what} is not a valid URL: ${JSON.stringify(value)}`);
+    return 'is not a valid absolute URL';
   }
-  if (url.username || url.password) throw new Error(`${what} must not carry credentials`);
-  if (url.search || url.hash) throw new Error(`${what} must not have a query or fragment`);
-  if (url.protocol === 'https:') return url;
-  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return url;
-  throw new Error(`${what} must use https (plain http is allowed only for loopback hosts), got ${url.origin}`);
+  if (url.username || url.password) return 'must not carry credentials';
+  if (url.search || url.hash) return 'must not have a query or fragment';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return undefined;
+  return 'must use https (plain http is allowed only for loopback hosts)';
+}
+
+/** Parses a base URL (see `baseUrlProblem`), or throws an error naming `what` and the rule. */
+export function parseBaseUrl(value: string, what: string): URL {
+  const problem = baseUrlProblem(value);
+  if (problem !== undefined) throw new Error(`${what} ${problem}`);
+  return new URL(value);
 }
 
 /** The base URL with exactly one trailing slash, for got's `prefixUrl`. */

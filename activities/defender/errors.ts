@@ -97,14 +97,22 @@ export class DefenderAuthError extends Error {
   }
 }
 
-/** Defender (or something in between) redirected to another origin; following it could leak the bearer token. */
+/**
+ * Defender, Entra ID or something in between answered with a redirect. It is never followed: the token request would
+ * carry the client secret to the redirect's target, an API call its bearer token. The message names the endpoint and
+ * the rule, not the target, which is whatever the answer said.
+ */
 export class DefenderRedirectError extends Error {
   override readonly name = 'DefenderRedirectError';
   constructor(
     readonly endpoint: DefenderEndpoint,
-    readonly location: string,
+    readonly status: number,
   ) {
-    super(`Defender ${endpoint} redirected to another origin (${location}); redirect refused`);
+    const [sent, url] = endpoint === 'token' ? ['client secret', 'login'] : ['bearer token', 'API'];
+    super(
+      `Defender ${endpoint} answered HTTP ${status} (a redirect), refused: redirects are never followed, so that the ` +
+        `${sent} goes to the configured ${url} URL only; configure the URL that answers directly`,
+    );
   }
 }
 

@@ -10,38 +10,31 @@ export interface HttpClientOptions {
 
 /**
  * One got instance per remote API. got never retries (Temporal owns retries, and a retried POST could create a second
- * release), never throws on HTTP status (the caller maps statuses in one place) and never follows a redirect to
- * another origin, where the bearer token or client secret could leak.
+ * release), never throws on HTTP status (the caller maps statuses in one place) and never follows a redirect: got would
+ * send the token request's form (the client secret) again to wherever it points, and a redirect loop would be retried
+ * until the deadline. A redirect answer is refused by `refuseRedirect` instead.
  */
 export function createHttpClient(options: HttpClientOptions): Got {
-  const origin = new URL(options.prefixUrl).origin;
   return got.extend({
     prefixUrl: options.prefixUrl,
     timeout: { request: options.requestTimeoutMs },
     retry: { limit: 0 },
     throwHttpErrors: false,
-    followRedirect: true,
-    maxRedirects: 3,
+    followRedirect: false,
     headers: { 'user-agent': options.userAgent, accept: 'application/json' },
-    hooks: {
-      beforeRedirect: [
-        (updatedOptions) => {
-          const target = updatedOptions.url instanceof URL ? updatedOptions.url : new URL(String(updatedOptions.url));
-          if (target.origin !== origin) {
-            const endpoint = (updatedOptions.context?.endpoint ?? 'unknown') as DefenderEndpoint;
-            throw new DefenderRedirectError(endpoint, target.origin);
-          }
-        },
-      ],
-    },
   });
+}
+
+/** Throws on a redirect (3xx) answer: Defender and Entra ID answer their documented URLs directly. */
+export function refuseRedirect(response: { statusCode: number }, endpoint: DefenderEndpoint): void {
+  if (response.statusCode >= 300 && response.statusCode < 400) {
+    throw new DefenderRedirectError(endpoint, response.statusCode);
+  }
 }
 
 /** Turns what got throws into our typed errors; anything unknown (aborts, bugs) passes through untouched. */
 export function toTransportError(err: unknown, endpoint: DefenderEndpoint): unknown {
-  if (err instanceof DefenderRedirectError) return err;
   if (err instanceof RequestError) {
-    if (err.cause instanceof DefenderRedirectError) return err.cause;
     if (err.code === 'ERR_ABORTED' || err.name === 'AbortError') return err;
     if (err.name === 'TimeoutError' || err.code === 'ETIMEDOUT') {
       return new DefenderTransportError('timeout', err.code, endpoint);

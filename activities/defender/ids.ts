@@ -48,8 +48,13 @@ export function parseMachineActionId(value: unknown, field = 'machineActionId'):
   return value.toLowerCase();
 }
 
+/** An Entra tenant: a GUID or a verified domain name. */
+export function isTenantId(value: unknown): value is string {
+  return typeof value === 'string' && TENANT.test(value);
+}
+
 export function parseTenantId(value: unknown, field = 'tenantId'): string {
-  if (typeof value !== 'string' || !TENANT.test(value)) {
+  if (!isTenantId(value)) {
     throw new InvalidArgumentError(field, `${field} must be a tenant GUID or domain name, got ${describe(value)}`);
   }
   return value;

@@ -1,7 +1,7 @@
 import type { Got } from 'got';
 import { DEFAULT_SCOPE, parseBaseUrl, withTrailingSlash } from './cloud.js';
 import { DefenderApiError, DefenderAuthError, DefenderResponseError, parseRetryAfter } from './errors.js';
-import { createHttpClient, parseJson, toTransportError } from './http.js';
+import { createHttpClient, parseJson, refuseRedirect, toTransportError } from './http.js';
 import { parseTenantId } from './ids.js';
 import { tokenErrorBodySchema, tokenResponseSchema } from './schemas.js';
 
@@ -83,6 +83,7 @@ export class ClientCredentialsTokenSource implements TokenSource {
     } catch (err) {
       throw toTransportError(err, 'token');
     }
+    refuseRedirect(response, 'token');
     const parsed = parseJson(response.body);
     if (response.statusCode >= 200 && response.statusCode < 300) {
       const token = parsed.ok ? tokenResponseSchema.safeParse(parsed.value) : undefined;

@@ -3,10 +3,10 @@ import { MAX_BULK_TARGETS, type BulkReleaseRequest, type ValidatedBulkRequest } 
 import { isMachineId } from '../ids.js';
 import { DEFAULT_TENANT } from '../tenancy.js';
 import { DAY, duration } from './durations.js';
+import { formatIssues } from './issues.js';
 import {
   approvalSchema,
   checkFourEyes,
-  formatIssues,
   identity,
   InvalidReleaseRequestError,
   normalizeApproval,

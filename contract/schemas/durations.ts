@@ -10,18 +10,28 @@ export function durationMs(value: string | number): number {
   return ms(value as ms.StringValue) ?? Number.NaN;
 }
 
-/** A duration within bounds, as milliseconds. */
+const EXAMPLES = "e.g. '30s', '24h', or milliseconds";
+
+/**
+ * A duration within bounds, as milliseconds. Not a union of string and number: zod refuses NaN and Infinity as
+ * numbers, and a union then answers only "Invalid input"; here every refusal names the rule.
+ */
 export function duration(options: { min: number; max: number; label: string }) {
-  return z.union([z.string(), z.number()]).transform((value, ctx) => {
-    const millis = durationMs(value);
-    if (!Number.isFinite(millis)) {
-      ctx.addIssue({ code: 'custom', message: `is not a duration (use e.g. '30s', '24h', or milliseconds)` });
-      return z.NEVER;
-    }
-    if (millis < options.min || millis > options.max) {
-      ctx.addIssue({ code: 'custom', message: `must be between ${options.label}` });
-      return z.NEVER;
-    }
-    return millis;
-  });
+  return z
+    .custom<string | number>((v) => typeof v === 'string' || typeof v === 'number', {
+      error: `must be a duration (${EXAMPLES})`,
+    })
+    .transform((value, ctx) => {
+      const millis = durationMs(value);
+      if (Number.isNaN(millis)) {
+        ctx.addIssue({ code: 'custom', message: `is not a duration (use ${EXAMPLES})` });
+        return z.NEVER;
+      }
+      // Infinity lands here too: it is a number, just not one within bounds.
+      if (!(millis >= options.min && millis <= options.max)) {
+        ctx.addIssue({ code: 'custom', message: `must be a duration between ${options.label}` });
+        return z.NEVER;
+      }
+      return millis;
+    });
 }

@@ -2,3 +2,4 @@
 export * from './release-request.js';
 export * from './bulk-request.js';
 export { duration, durationMs } from './durations.js';
+export { formatIssues } from './issues.js';

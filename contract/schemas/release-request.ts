@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { isMachineId } from '../ids.js';
-import type { ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../release.js';
+import type { ApprovalRequest, ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../release.js';
 import { DEFAULT_TENANT, TENANT_NAME } from '../tenancy.js';
 import { DAY, duration, SECOND } from './durations.js';
+import { formatIssues } from './issues.js';
 
 /**
  * The one schema for a release request. The client helpers and the CLI parse with it before starting a workflow, and
@@ -21,16 +22,34 @@ export const printable = (max: number) =>
 
 export const identity = printable(200);
 
-export const approvalSchema = z.union([
-  z.strictObject({
-    preApprovedBy: identity,
-    reason: printable(1000),
-  }),
-  z.strictObject({
-    approvers: z.array(identity).min(1, 'must name at least one approver').max(100).optional(),
-    timeout: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
-  }),
-]);
+const preApprovalSchema = z.strictObject({
+  preApprovedBy: identity,
+  reason: printable(1000),
+});
+
+const approvalRequirementSchema = z.strictObject({
+  approvers: z
+    .array(identity, { error: 'must be a list of names' })
+    .min(1, 'must name at least one approver')
+    .max(100, 'must name at most 100 approvers')
+    .optional(),
+  timeout: duration({ min: SECOND, max: 30 * DAY, label: '1s and 30 days' }).optional(),
+});
+
+const APPROVAL_FORMS = 'must be an object: either { preApprovedBy, reason } or { approvers?, timeout? }';
+
+/**
+ * One of the two forms, told apart by the presence of `preApprovedBy`. A plain union would answer a mistake in either
+ * form with zod's bare "Invalid input"; choosing the form first lets its own issues (field and rule) reach the caller.
+ */
+export const approvalSchema = z
+  .custom<ApprovalRequest>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), { error: APPROVAL_FORMS })
+  .transform((approval, ctx) => {
+    const parsed = ('preApprovedBy' in approval ? preApprovalSchema : approvalRequirementSchema).safeParse(approval);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ ...issue });
+    return z.NEVER;
+  });
 
 const actionSummarySchema = z
   .object({
@@ -141,35 +160,6 @@ export function normalizeApproval(approval: ApprovalInput | undefined): Validate
         approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
         timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       };
-}
-
-/** One readable message naming every offending field, and the fields. */
-export function formatIssues(error: z.ZodError, input: unknown): { message: string; fields: string[] } {
-  const issues = error.issues.map((issue) => {
-    const field = issue.path.join('.') || 'request';
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `has unknown field(s) ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}`
-        : issue.code === 'invalid_type'
-          ? valueAt(input, issue.path) === undefined
-            ? 'is required'
-            : `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`
-          : issue.message;
-    return { field, message };
-  });
-  return {
-    message: issues.map((i) => `${i.field} ${i.message}`).join('; '),
-    fields: [...new Set(issues.map((i) => i.field))],
-  };
-}
-
-function valueAt(input: unknown, path: PropertyKey[]): unknown {
-  let value = input;
-  for (const key of path) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<PropertyKey, unknown>)[key];
-  }
-  return value;
 }
 
 /** Type-level check that the schema accepts exactly the public input type. */

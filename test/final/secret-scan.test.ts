@@ -1,6 +1,7 @@
 /**
  * Runs after every other test file: scans every workflow history, memo and search attribute on the run's dev server,
- * and every log the run wrote, for the client secrets used and the tokens issued during the run. Any hit fails.
+ * and every log the run wrote (the configuration errors among them), for the client secrets used, the tokens issued
+ * and the secret-looking values configured during the run. Any hit fails.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -99,6 +100,11 @@ describe('secret scan over the whole test run', () => {
       ...filesUnder(RESULTS_DIR, 'temporal-restart-server.log'),
     ];
     assert.ok(logs.length >= 3, `found ${logs.length} log files`);
+    // Configuration errors as the worker prints them (test/unit/config-errors.test.ts), checked for its markers too.
+    assert.ok(
+      logs.some((file) => path.basename(file).startsWith('config-errors-')),
+      'the configuration errors of the run are among the logs',
+    );
     const hits = logs.flatMap((file) =>
       findSecrets(readFileSync(file, 'utf8'), [...secrets]).map((s) => `${path.basename(file)}: ${s.slice(0, 12)}…`),
     );

@@ -277,6 +277,29 @@ describe('HTTP outcome → Temporal failure mapping', () => {
     }
   });
 
+  it('a same-origin redirect loop on the API → DefenderRedirectRefused at once, one request, no retry', async () => {
+    let hits = 0;
+    const looping = createServer((req, res) => {
+      hits += 1;
+      res.writeHead(302, { location: `${req.url}?again=leak-marker` }).end();
+    });
+    await new Promise<void>((resolve) => looping.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new DefenderClient({
+        apiUrl: `http://127.0.0.1:${(looping.address() as AddressInfo).port}`,
+        tokens: { getToken: async () => 't' },
+        userAgent: 't',
+      });
+      const failure = await failureOf(c.getMachine(machineId));
+      assertFailure(failure, DefenderFailureType.RedirectRefused, false);
+      assert.match(failure.message, /Defender getMachine answered HTTP 302 \(a redirect\), refused/);
+      assert.doesNotMatch(failure.message, /leak-marker/);
+      assert.equal(hits, 1);
+    } finally {
+      looping.close();
+    }
+  });
+
   it('an invalid machine id → InvalidInput, and nothing is sent', async () => {
     const failure = await failureOf(client.unisolateMachine({ machineId: '../machineactions', comment: 'x' }));
     assertFailure(failure, DefenderFailureType.InvalidInput, false);

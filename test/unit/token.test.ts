@@ -1,8 +1,13 @@
 /** The OAuth2 client-credentials token source against the simulator's token endpoint. */
 import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
 import { ClientCredentialsTokenSource } from '../../activities/defender/token.js';
-import { DefenderAuthError } from '../../activities/defender/errors.js';
+import { DefenderAuthError, DefenderRedirectError } from '../../activities/defender/errors.js';
+import { toActivityFailure } from '../../activities/failures.js';
+import { DefenderFailureType } from '../../contract/index.js';
 import { DEFAULT_APP, type DefenderSimulator } from '../../simulator/index.js';
 import { clientFor, startSimulator, tokenSourceFor, USER_AGENT } from '../helpers/simulator.js';
 
@@ -112,5 +117,80 @@ describe('ClientCredentialsTokenSource', () => {
       () => new ClientCredentialsTokenSource({ ...base, loginUrl: sim.url, clientSecret: '' }),
       /secret is empty/,
     );
+  });
+});
+
+describe('a redirect on the token endpoint', () => {
+  const SECRET = 'client-secret-Xy7~never-twice';
+  const TENANT = '11111111-1111-4111-8111-111111111111';
+
+  /** A loopback login endpoint that answers every request with `answer`, recording what it was sent. */
+  async function loginServer(answer: (req: IncomingMessage, res: ServerResponse) => void) {
+    const seen: { path: string; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        seen.push({ path: req.url ?? '', body });
+        answer(req, res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const source = new ClientCredentialsTokenSource({
+      loginUrl: url,
+      tenantId: TENANT,
+      clientId: 'c-1',
+      clientSecret: SECRET,
+      userAgent: USER_AGENT,
+    });
+    return { seen, source, close: () => new Promise((resolve) => server.close(resolve)) };
+  }
+
+  async function refusal(source: ClientCredentialsTokenSource): Promise<ApplicationFailure> {
+    const err = await source.getToken().then(
+      () => assert.fail('a token was issued'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DefenderRedirectError, String(err));
+    const failure = toActivityFailure(err);
+    assert.ok(failure instanceof ApplicationFailure);
+    return failure;
+  }
+
+  for (const status of [301, 302, 303, 307, 308]) {
+    it(`a same-origin loop (${status}) fails at once, non-retryably, and the secret is sent once`, async () => {
+      const login = await loginServer((req, res) =>
+        res.writeHead(status, { location: `${req.url}?loop=leak-marker-q1` }).end(),
+      );
+      try {
+        const failure = await refusal(login.source);
+        assert.equal(failure.type, DefenderFailureType.RedirectRefused);
+        assert.equal(failure.nonRetryable, true);
+        assert.match(failure.message, /Defender token answered HTTP \d+ \(a redirect\), refused/);
+        assert.match(failure.message, /redirects are never followed/);
+        assert.doesNotMatch(JSON.stringify([failure.message, failure.details]), /leak-marker|never-twice/);
+        assert.equal(login.seen.length, 1, 'one request, not one per hop');
+        assert.equal(login.seen.filter((r) => new URLSearchParams(r.body).get('client_secret') === SECRET).length, 1);
+      } finally {
+        await login.close();
+      }
+    });
+  }
+
+  it('a redirect to another path of the same origin is not followed: the secret never reaches it', async () => {
+    const login = await loginServer((req, res) => {
+      if (req.url?.startsWith('/collect')) res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      else res.writeHead(307, { location: '/collect' }).end();
+    });
+    try {
+      await refusal(login.source);
+      assert.deepEqual(
+        login.seen.map((r) => r.path),
+        [`/${TENANT}/oauth2/v2.0/token`],
+      );
+    } finally {
+      await login.close();
+    }
   });
 });
