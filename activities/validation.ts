@@ -1,3 +1,4 @@
+import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   DEFAULT_TENANT,
@@ -5,7 +6,12 @@ import {
   type ValidatedBulkRequest,
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
-import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
+import {
+  checkWorkflowId,
+  InvalidReleaseRequestError,
+  parseBulkRequest,
+  parseReleaseRequest,
+} from '../contract/schemas/index.js';
 
 /**
  * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
@@ -47,14 +53,19 @@ export function checkTenant(tenant: string | null, directory: TenantDirectory | 
   );
 }
 
+/** The id of the workflow this local activity validates for, which goes into Defender's audit trail. */
+const callerWorkflowId = () => activityInfo().workflowExecution?.workflowId;
+
 /**
- * The workflows' first step, as local activities: the same zod schemas the client used, and the tenant checked against
- * this worker's, so that nothing unvalidated reaches Defender whoever started the workflow.
+ * The workflows' first step, as local activities: the workflow's own id (whoever chose it), the same zod schemas the
+ * client used, and the tenant checked against this worker's, so that nothing unvalidated reaches Defender whoever
+ * started the workflow.
  */
 export function createValidation(directory?: TenantDirectory) {
   return {
     async validateReleaseRequest(input: { request: unknown }): Promise<ValidatedReleaseRequest> {
       return asInvalidInput(() => {
+        checkWorkflowId(callerWorkflowId(), 'release request');
         const valid = parseReleaseRequest(input.request);
         checkTenant(valid.tenant, directory);
         return valid;
@@ -63,6 +74,7 @@ export function createValidation(directory?: TenantDirectory) {
 
     async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
       return asInvalidInput(() => {
+        checkWorkflowId(callerWorkflowId(), 'bulk release request');
         const valid = parseBulkRequest(input.request);
         checkTenant(valid.tenant, directory);
         return valid;
