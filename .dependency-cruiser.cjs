@@ -25,9 +25,13 @@ module.exports = {
     {
       name: 'contract-is-workflow-safe',
       severity: 'error',
-      comment: 'The contract (but its schemas) is imported by workflow code: @temporalio/workflow and itself only.',
+      comment:
+        'The contract (but its schemas) is imported by workflow code: @temporalio/workflow, itself, and unhomoglyph ' +
+        "(Unicode's confusables data for comparing names, pure JavaScript; imported by contract/skeleton.ts only).",
       from: { path: '^contract/(?!schemas/)' },
-      to: { pathNot: ['^contract/(?!schemas/)', '^node_modules/@temporalio/workflow/'] },
+      to: {
+        pathNot: ['^contract/(?!schemas/)', '^node_modules/@temporalio/workflow/', '^node_modules/unhomoglyph/'],
+      },
     },
     {
       name: 'activities-do-not-import-workflows',

@@ -7,7 +7,12 @@ import {
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
 import { quoteName } from '../contract/bounded-text.js';
-import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../contract/schemas/index.js';
+import {
+  checkWorkflowId,
+  InvalidReleaseRequestError,
+  parseBulkRequest,
+  parseReleaseRequest,
+} from '../contract/schemas/index.js';
 import { checkParentBatch, type ParentExecution } from './parent-batch.js';
 
 /**
@@ -52,9 +57,13 @@ export function checkTenant(tenant: string | null, directory: TenantDirectory | 
   );
 }
 
+/** The id of the workflow this local activity validates for, which goes into Defender's audit trail. */
+const callerWorkflowId = () => activityInfo().workflowExecution?.workflowId;
+
 /**
- * The workflows' first step, as local activities: the same zod schemas the client used, and the tenant checked against
- * this worker's, so that nothing unvalidated reaches Defender whoever started the workflow.
+ * The workflows' first step, as local activities: the workflow's own id (whoever chose it), the same zod schemas the
+ * client used, and the tenant checked against this worker's, so that nothing unvalidated reaches Defender whoever
+ * started the workflow.
  */
 export function createValidation(directory?: TenantDirectory) {
   return {
@@ -63,6 +72,7 @@ export function createValidation(directory?: TenantDirectory) {
       parent?: ParentExecution | null;
     }): Promise<ValidatedReleaseRequest> {
       return asInvalidInput(async () => {
+        checkWorkflowId(callerWorkflowId(), 'release request');
         const valid = parseReleaseRequest(input.request);
         checkTenant(valid.tenant, directory);
         await checkParentBatch({
@@ -76,6 +86,7 @@ export function createValidation(directory?: TenantDirectory) {
 
     async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
       return asInvalidInput(() => {
+        checkWorkflowId(callerWorkflowId(), 'bulk release request');
         const valid = parseBulkRequest(input.request);
         checkTenant(valid.tenant, directory);
         return valid;

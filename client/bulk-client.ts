@@ -1,5 +1,5 @@
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { parseBulkRequest } from '../contract/schemas/index.js';
+import { checkWorkflowId, parseBulkRequest } from '../contract/schemas/index.js';
 import {
   BULK_WORKFLOW_TYPE,
   bulkApproveUpdate,
@@ -15,7 +15,7 @@ import { update } from './release-client.js';
 
 const taskQueueOf = (taskQueue?: string) => taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
 
-/** Validates (same schema as the workflow) and starts a bulk release. */
+/** Validates (same schema as the workflow, and a workflow id safe for Defender's audit trail) and starts a batch. */
 export async function startBulkRelease(
   client: Client,
   request: BulkReleaseRequest,
@@ -23,6 +23,7 @@ export async function startBulkRelease(
 ) {
   parseBulkRequest(request);
   const workflowId = options.workflowId ?? `bulk-release-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  checkWorkflowId(workflowId, 'bulk release request');
   return client.workflow.start<typeof bulkRelease>(BULK_WORKFLOW_TYPE, {
     taskQueue: taskQueueOf(options.taskQueue),
     workflowId,
@@ -93,6 +94,8 @@ export async function createBulkSchedule(client: Client, options: BulkScheduleOp
   if (!options.cron === !options.every) throw new Error('give either a cron expression or an interval');
   const request = scheduledBulkRequest(options);
   parseBulkRequest(request);
+  // Each run's id is this one with the run's time appended (`-2026-12-01T08:00:00Z`), which keeps it safe.
+  checkWorkflowId(`bulk-${options.scheduleId}`, 'bulk release request');
   return client.schedule.create({
     scheduleId: options.scheduleId,
     spec: options.cron ? { cronExpressions: [options.cron] } : { intervals: [{ every: options.every as never }] },

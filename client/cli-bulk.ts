@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
 import { approvalFrom } from './cli-approval.js';
-import { REQUEST_OPTIONS, table } from './cli-output.js';
+import { REQUEST_OPTIONS, safe, safeJson, table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';
 
 export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
@@ -74,16 +74,18 @@ export async function runBulk(
 ): Promise<number> {
   const handle = await startBulkRelease(client, bulkRequestFrom(values), { workflowId: values['workflow-id'] });
   if (!values.wait) {
-    print(`Started bulk release ${handle.workflowId}`, { workflowId: handle.workflowId });
+    print(safe`Started bulk release ${handle.workflowId}`, { workflowId: handle.workflowId });
     return 0;
   }
-  progress(`Started bulk release ${handle.workflowId}; waiting for it to end (Ctrl-C stops waiting, not the batch)`);
+  progress(
+    safe`Started bulk release ${handle.workflowId}; waiting for it to end (Ctrl-C stops waiting, not the batch)`,
+  );
   const report: BulkReport = await followBulk(client, handle.workflowId, handle.result(), (p) =>
     progress(describeBulkProgress(p)),
   );
   print(
     [
-      `Bulk release ${handle.workflowId}${report.dryRun ? ' (dry run)' : ''}: ${report.total} machines`,
+      safe`Bulk release ${handle.workflowId}${report.dryRun ? ' (dry run)' : ''}: ${report.total} machines`,
       table(
         Object.entries(report.counts).map(([outcome, n]) => ({ outcome, n: String(n) })),
         [
@@ -134,7 +136,7 @@ export async function runSchedule(
         ...(values.deadline ? { deadline: values.deadline } : {}),
         ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       });
-      print(`Created schedule ${id}`, { scheduleId: id });
+      print(safe`Created schedule ${id}`, { scheduleId: id });
       return 0;
     }
     case 'list': {
@@ -175,40 +177,43 @@ export async function runSchedule(
         })),
         runningActions: d.info.runningActions.map((a) => a.workflow.workflowId),
       };
-      print(JSON.stringify(data, null, 2), data);
+      print(safeJson(data), data);
       return 0;
     }
     case 'pause':
       await client.schedule.getHandle(need()).pause(values.reason);
-      print(`Paused ${id}`, { scheduleId: id, paused: true });
+      print(safe`Paused ${id}`, { scheduleId: id, paused: true });
       return 0;
     case 'unpause':
       await client.schedule.getHandle(need()).unpause(values.reason);
-      print(`Unpaused ${id}`, { scheduleId: id, paused: false });
+      print(safe`Unpaused ${id}`, { scheduleId: id, paused: false });
       return 0;
     case 'trigger':
       await client.schedule.getHandle(need()).trigger();
-      print(`Triggered ${id}`, { scheduleId: id, triggered: true });
+      print(safe`Triggered ${id}`, { scheduleId: id, triggered: true });
       return 0;
     case 'delete':
       await client.schedule.getHandle(need()).delete();
-      print(`Deleted ${id}`, { scheduleId: id, deleted: true });
+      print(safe`Deleted ${id}`, { scheduleId: id, deleted: true });
       return 0;
     default:
       throw new CliUsageError(`unknown schedule command ${JSON.stringify(sub)}\n\n${SCHEDULE_HELP}`);
   }
 }
 
+/** A batch's progress for people; every value in it came from the workflow (`safe`). */
 export function formatProgress(p: BulkProgress): string {
   return [
-    `Bulk release ${p.workflowId}: ${p.state}${p.dryRun ? ' (dry run)' : ''}, ${p.total} machines (run ${p.run})`,
-    `  counts        ${
+    safe`Bulk release ${p.workflowId}: ${p.state}${p.dryRun ? ' (dry run)' : ''}, ${p.total} machines (run ${p.run})`,
+    safe`  counts        ${
       Object.entries(p.counts)
         .map(([k, n]) => `${n} ${k}`)
         .join(', ') || '-'
     }`,
-    ...(p.targetDigest ? [`  targets       sha256 ${p.targetDigest}`] : []),
-    ...(p.approval.decision ? [`  approval      ${p.approval.decision.decision} by ${p.approval.decision.by}`] : []),
-    ...p.failed.slice(0, 20).map((f) => `  failed        ${f.machineId} ${f.type}`),
+    ...(p.targetDigest ? [safe`  targets       sha256 ${p.targetDigest}`] : []),
+    ...(p.approval.decision
+      ? [safe`  approval      ${p.approval.decision.decision} by ${p.approval.decision.by}`]
+      : []),
+    ...p.failed.slice(0, 20).map((f) => safe`  failed        ${f.machineId} ${f.type}`),
   ].join('\n');
 }

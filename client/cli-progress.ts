@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { progressQuery, statusQuery, type BulkProgress, type ReleaseStatus } from '../contract/index.js';
+import { safe } from './cli-output.js';
 
 const TICK_MS = 1_000;
 
@@ -44,15 +45,15 @@ const following =
 export const followRelease = following(statusQuery, (s) => `${s.state} ${s.machineAction?.status ?? ''}`);
 export const followBulk = following(progressQuery, (p) => `${p.state} ${JSON.stringify(p.counts)}`);
 
-/** One line per release state, with the next step a person can take. */
+/** One line per release state, with the next step a person can take. Every value came from the workflow (`safe`). */
 export function describeReleaseProgress(s: ReleaseStatus): string {
   switch (s.state) {
     case 'awaiting-approval':
-      return `awaiting approval by ${s.approval.approvers?.join(' or ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'} (defender-isolation approve ${s.workflowId} --by <who>)`;
+      return safe`awaiting approval by ${s.approval.approvers?.join(' or ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'} (defender-isolation approve ${s.workflowId} --by <who>)`;
     case 'confirming':
-      return `confirming machine action ${s.machineAction?.id ?? '?'}: ${s.machineAction?.status ?? '?'}`;
+      return safe`confirming machine action ${s.machineAction?.id ?? '?'}: ${s.machineAction?.status ?? '?'}`;
     default:
-      return s.state;
+      return safe`${s.state}`;
   }
 }
 
@@ -60,7 +61,7 @@ export function describeBulkProgress(p: BulkProgress): string {
   const counts = Object.entries(p.counts)
     .map(([k, n]) => `${n} ${k}`)
     .join(', ');
-  return `${p.state}: ${p.total} machines${counts ? ` (${counts})` : ''}${
+  return safe`${p.state}: ${p.total} machines${counts ? ` (${counts})` : ''}${
     p.state === 'awaiting-approval' && p.targetDigest ? `; targets sha256 ${p.targetDigest.slice(0, 16)}…` : ''
   }`;
 }

@@ -19,7 +19,7 @@ import {
   runSchedule,
   SCHEDULE_HELP,
 } from './cli-bulk.js';
-import { progressLine, REQUEST_OPTIONS, table, type Io } from './cli-output.js';
+import { progressLine, REQUEST_OPTIONS, safe, safeJson, table, type Io } from './cli-output.js';
 import { describeReleaseProgress, followRelease } from './cli-progress.js';
 import { listReleases } from './release-list.js';
 import {
@@ -91,8 +91,9 @@ async function connectClient(): Promise<{ client: Client; connection: Connection
 /** Every error of every command, mapped once to an exit code and a message (JSON on stdout with --json). */
 function reportError(err: unknown, io: Io, json: boolean, help?: string): number {
   const report = (code: number, type: string, message: string) => {
-    if (json) io.out(JSON.stringify({ error: { type, message } }, null, 2));
-    else io.err(`${type === 'UsageError' ? '' : `${type}: `}${message}`);
+    if (json) io.out(safeJson({ error: { type, message } }));
+    // A refusal or failure message comes from the workflow or the server; the CLI's own usage text is shown as it is.
+    else io.err(type === 'UsageError' ? message : safe`${type}: ${message}`);
     return code;
   };
   if (err instanceof UsageError || err instanceof CliUsageError) return report(EXIT.usage, 'UsageError', err.message);
@@ -145,7 +146,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         `${command} takes ${command === 'list' ? 'no arguments' : 'exactly one machine or workflow id'}\n\n${HELP[command]}`,
       );
     const target = positionals[0] ?? '';
-    const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
+    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
 
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
     let request: ReleaseRequest | undefined;
@@ -160,8 +161,9 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
         ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
       };
-      const { parseReleaseRequest } = await import('../contract/schemas/index.js');
+      const { checkWorkflowId, parseReleaseRequest } = await import('../contract/schemas/index.js');
       parseReleaseRequest(request);
+      if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
     }
     if ((command === 'approve' || command === 'reject') && !values.by)
       throw new UsageError(`${command} needs --by <who>`);
@@ -200,7 +202,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       }
       case 'release': {
         const started = await startRelease(client, request!, { workflowId: values['workflow-id'] });
-        const line = `${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
+        const line = safe`${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
         if (!values.wait) {
           print(line, { workflowId: started.workflowId, joined: started.joined });
           return EXIT.ok;
@@ -213,7 +215,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
             waitForRelease(client, started.workflowId),
             (s) => io.err(progressLine(describeReleaseProgress(s))),
           );
-          print(`Release ${started.workflowId}: ${result.outcome}`, { workflowId: started.workflowId, ...result });
+          print(safe`Release ${started.workflowId}: ${result.outcome}`, { workflowId: started.workflowId, ...result });
           return EXIT.ok;
         } catch (err) {
           if (err instanceof WorkflowFailedError) {
@@ -222,7 +224,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
               type: cause?.type ?? err.cause?.name ?? 'Unknown',
               message: err.cause?.message ?? err.message,
             };
-            print(`Release ${started.workflowId} failed: ${failure.type}: ${failure.message}`, {
+            print(safe`Release ${started.workflowId} failed: ${failure.type}: ${failure.message}`, {
               workflowId: started.workflowId,
               failure,
             });
@@ -237,12 +239,12 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
         const status = values.digest
           ? await approveBulkRelease(client, target, { ...decision, targetDigest: values.digest })
           : await approveRelease(client, target, decision);
-        print(`Approved ${status.workflowId} as ${values.by}`, status);
+        print(safe`Approved ${status.workflowId} as ${values.by}`, status);
         return EXIT.ok;
       }
       case 'reject': {
         const status = await rejectRelease(client, target, { approver: values.by!, reason: values.reason! });
-        print(`Rejected ${status.workflowId} as ${values.by}`, status);
+        print(safe`Rejected ${status.workflowId} as ${values.by}`, status);
         return EXIT.ok;
       }
       case 'status': {
@@ -258,7 +260,7 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       }
       case 'cancel': {
         await cancelRelease(client, target);
-        print(`Cancellation requested for ${releaseTarget(target)}`, {
+        print(safe`Cancellation requested for ${releaseTarget(target)}`, {
           workflowId: releaseTarget(target),
           cancelRequested: true,
         });
@@ -284,14 +286,15 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
       return EXIT.ok;
     }
     if (command === 'bulk') {
-      const { parseBulkRequest } = await import('../contract/schemas/index.js');
+      const { checkWorkflowId, parseBulkRequest } = await import('../contract/schemas/index.js');
       parseBulkRequest(bulkRequestFrom(values));
+      if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'bulk release request');
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);
     }
     const connected = await connectClient();
     connection = connected.connection;
-    const print = (human: string, data: unknown) => io.out(json ? JSON.stringify(data, null, 2) : human);
+    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
     return command === 'bulk'
       ? await runBulk(connected.client, values, print, (line) => io.err(progressLine(line)))
       : await runSchedule(connected.client, positionals[0]!, positionals[1], values, print);
@@ -302,28 +305,30 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
   }
 }
 
-function formatStatus(s: ReleaseStatus): string {
+/** A release's status for people; every value in it came from the workflow (`safe`). */
+export function formatStatus(s: ReleaseStatus): string {
   const lines = [
-    `Release ${s.workflowId}: ${s.state}`,
-    `  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
-    `  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
+    safe`Release ${s.workflowId}: ${s.state}`,
+    safe`  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
+    safe`  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
   ];
   if (s.approval.mode === 'required' && !s.approval.decision) {
     lines.push(
-      `  approval      awaiting ${s.approval.approvers?.join(', ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'}`,
+      safe`  approval      awaiting ${s.approval.approvers?.join(', ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'}`,
     );
   }
   if (s.approval.decision) {
     const d = s.approval.decision;
     lines.push(
-      `  approval      ${d.decision} by ${d.by} at ${d.at}${d.comment ? ` (${d.comment})` : ''}${d.source === 'pre-approved' ? ' [pre-approved]' : ''}`,
+      safe`  approval      ${d.decision} by ${d.by} at ${d.at}${d.comment ? ` (${d.comment})` : ''}${d.source === 'pre-approved' ? ' [pre-approved]' : ''}`,
     );
   }
   if (s.machineAction)
-    lines.push(`  action        ${s.machineAction.id} ${s.machineAction.status} (${s.machineAction.how})`);
-  if (s.cancelledIsolationActionId) lines.push(`  cancelled     in-flight isolation ${s.cancelledIsolationActionId}`);
-  if (s.lastError) lines.push(`  last error    ${s.lastError.type}: ${s.lastError.message}`);
-  if (s.result) lines.push(`  result        ${s.result.outcome} at ${s.result.completedAt}`);
+    lines.push(safe`  action        ${s.machineAction.id} ${s.machineAction.status} (${s.machineAction.how})`);
+  if (s.cancelledIsolationActionId)
+    lines.push(safe`  cancelled     in-flight isolation ${s.cancelledIsolationActionId}`);
+  if (s.lastError) lines.push(safe`  last error    ${s.lastError.type}: ${s.lastError.message}`);
+  if (s.result) lines.push(safe`  result        ${s.result.outcome} at ${s.result.completedAt}`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 /**
  * The contract every part shares: workflows, activities, the client and the worker import it. Workflow-safe: it
- * depends on `@temporalio/workflow` (message definitions) and nothing else. Schemas that parse it live in ./schemas.
+ * depends on `@temporalio/workflow` (message definitions) and `unhomoglyph` (Unicode's confusables data, pure
+ * JavaScript) and nothing else. Schemas that parse it live in ./schemas.
  */
 export * from './release.js';
 export * from './bulk.js';
@@ -9,5 +10,7 @@ export * from './failures.js';
 export * from './machine-actions.js';
 export * from './tenancy.js';
 export * from './ids.js';
+export * from './identity.js';
+export * from './text.js';
 export * from './search-attributes.js';
 export * from './messages.js';

@@ -70,7 +70,7 @@ export function parseBulkRequest(input: unknown): ValidatedBulkRequest {
         }
       : null,
     comment: r.comment,
-    requestedBy: r.requestedBy.trim(),
+    requestedBy: r.requestedBy,
     incidentId: r.incidentId?.trim() ?? null,
     approval: normalizeApproval(r.approval),
     dryRun: r.dryRun ?? false,

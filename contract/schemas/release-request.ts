@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { isMachineId } from '../ids.js';
+import { checkIdentity, sameIdentity } from '../identity.js';
+import { isMachineId, workflowIdProblem } from '../ids.js';
 import type { ApprovalRequest, ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../release.js';
 import { DEFAULT_TENANT, TENANT_NAME } from '../tenancy.js';
+import { textProblem } from '../text.js';
 import { DAY, duration, SECOND } from './durations.js';
 import { formatIssues } from './issues.js';
 
@@ -11,16 +13,26 @@ import { formatIssues } from './issues.js';
  * stock `temporal` CLI, another SDK) is held to the same rules before anything reaches Defender.
  */
 
-// No control characters: these strings reach logs, the Temporal UI and Defender's audit trail.
+// No control characters, line breaks or bidi overrides: these strings reach logs, the Temporal UI, terminals and
+// Defender's audit trail, where a newline forges a second line and an override reorders what is shown.
 export const printable = (max: number) =>
   z
     .string()
     .max(max, `must be at most ${max} characters`)
-    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
-    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters')
+    .superRefine((s, ctx) => {
+      const problem = textProblem(s);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .refine((s) => s.trim().length > 0, 'must not be empty');
 
-export const identity = printable(200);
+/** A requester's or approver's name: refused when it hides or imitates characters, else in its normalised form. */
+export const identity = z.string().transform((value, ctx) => {
+  const checked = checkIdentity(value);
+  if (checked.problem === undefined) return checked.identity;
+  // Not fatal: the approval union then reports this branch's issue, not another branch's "unknown field".
+  ctx.addIssue({ code: 'custom', message: checked.problem, continue: true });
+  return z.NEVER;
+});
 
 const preApprovalSchema = z.strictObject({
   preApprovedBy: identity,
@@ -89,24 +101,33 @@ export const releaseRequestSchema = z
     /** Set by a bulk release, which already read the machine and its isolation actions in batches. */
     precheck: precheckSchema.optional(),
     /** Set by a bulk release: its workflow id, where the release reports its outcome. */
-    reportTo: printable(1000).optional(),
+    reportTo: z
+      .string()
+      .refine((id) => workflowIdProblem(id) === null, 'must be a workflow id (letters, digits and ._:@/+=-)')
+      .optional(),
   })
   .superRefine(checkFourEyes);
 
 type ApprovalInput = z.output<typeof approvalSchema>;
 
-/** Four-eyes at the door: a pre-approval or an approver list that names only the requester is refused. */
+/**
+ * Four-eyes at the door: a pre-approval or an approver list that names only the requester is refused. Names are
+ * compared as people see them (case, compatibility forms and look-alike characters folded: `sameIdentity`).
+ */
 export function checkFourEyes(request: { requestedBy: string; approval?: ApprovalInput }, ctx: z.RefinementCtx): void {
-  const requester = request.requestedBy.trim().toLowerCase();
+  const requester = request.requestedBy;
   const approval = request.approval;
-  if (approval && 'preApprovedBy' in approval && approval.preApprovedBy.trim().toLowerCase() === requester) {
+  // A name refused by `identity` is no name to compare (its issue is already reported).
+  if (typeof requester !== 'string') return;
+  const same = (name: unknown) => typeof name === 'string' && sameIdentity(name, requester);
+  if (approval && 'preApprovedBy' in approval && same(approval.preApprovedBy)) {
     ctx.addIssue({
       code: 'custom',
       path: ['approval', 'preApprovedBy'],
       message: 'must be someone other than requestedBy (four-eyes)',
     });
   }
-  if (approval && 'approvers' in approval && approval.approvers?.every((a) => a.trim().toLowerCase() === requester)) {
+  if (approval && 'approvers' in approval && approval.approvers?.every(same)) {
     ctx.addIssue({
       code: 'custom',
       path: ['approval', 'approvers'],
@@ -130,6 +151,15 @@ export class InvalidReleaseRequestError extends Error {
   }
 }
 
+/**
+ * Refuses a workflow id that is not safe to write into Defender's audit trail (`workflowIdProblem`), as invalid input
+ * naming `workflowId`. `what` is the request's name in the message: `release request`, `bulk release request`.
+ */
+export function checkWorkflowId(workflowId: unknown, what: string): void {
+  const problem = workflowIdProblem(workflowId);
+  if (problem) throw new InvalidReleaseRequestError(`invalid ${what}: workflowId ${problem}`, ['workflowId']);
+}
+
 /** Validates and normalises a request, or throws an error whose message names every offending field. */
 export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
   const parsed = releaseRequestSchema.safeParse(input);
@@ -141,7 +171,7 @@ export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
   return {
     machineId: request.machineId.toLowerCase(),
     comment: request.comment,
-    requestedBy: request.requestedBy.trim(),
+    requestedBy: request.requestedBy,
     incidentId: request.incidentId?.trim() ?? null,
     approval: normalizeApproval(request.approval),
     pollIntervalMs: request.pollInterval ?? DEFAULT_POLL_INTERVAL_MS,
@@ -151,13 +181,13 @@ export function parseReleaseRequest(input: unknown): ValidatedReleaseRequest {
   };
 }
 
-/** Trims names and applies the default approval timeout. */
+/** The approval with its default timeout (names are already in their normalised form: `identity`). */
 export function normalizeApproval(approval: ApprovalInput | undefined): ValidatedApproval {
   return approval && 'preApprovedBy' in approval
-    ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy.trim(), reason: approval.reason }
+    ? { kind: 'pre-approved', approvedBy: approval.preApprovedBy, reason: approval.reason }
     : {
         kind: 'required',
-        approvers: approval?.approvers?.map((a) => a.trim()) ?? null,
+        approvers: approval?.approvers ?? null,
         timeoutMs: approval?.timeout ?? DEFAULT_APPROVAL_TIMEOUT_MS,
       };
 }

@@ -20,6 +20,7 @@ import {
   startRelease,
 } from '../../client/release-client.js';
 import { resolveTemporalCli } from '../../dev/temporal-cli.js';
+import { FORGING_WORKFLOW_ID, LOOK_ALIKES_OF_ALICE } from '../helpers/look-alikes.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
 const run = promisify(execFile);
@@ -46,6 +47,8 @@ interface Case {
   names: RegExp;
   /** The same request as CLI arguments, when the CLI can express it. */
   cli?: string[];
+  /** A workflow id to start it under (each door adds its own suffix), when the id is the problem. */
+  workflowId?: string;
 }
 
 const cliArgs = (overrides: { id?: string; comment?: string; by?: string; extra?: string[] }) => [
@@ -221,6 +224,37 @@ const CASES: Case[] = [
     names: /incidentId/,
     cli: cliArgs({ extra: ['--incident', ''] }),
   },
+  {
+    name: 'comment with a newline',
+    request: { ...VALID, comment: 'Clean\napproved by CISO' },
+    names: /comment must not contain control characters or line breaks \(U\+000A\)/,
+    cli: cliArgs({ comment: 'Clean\napproved by CISO' }),
+  },
+  {
+    name: 'reason with a right-to-left override',
+    request: { ...VALID, approval: { preApprovedBy: 'bob@contoso.com', reason: 'CHG-1\u202e' } },
+    names: /approval\.reason must not contain bidirectional override/,
+  },
+  // Look-alikes of the requester as pre-approver (issue 15): each refused naming the field and the rule.
+  ...LOOK_ALIKES_OF_ALICE.map(([trick, name, rule]) => ({
+    name: `pre-approved by the requester under a look-alike name (${trick})`,
+    request: { ...VALID, approval: { preApprovedBy: name, reason: 'CHG-1' } },
+    names: new RegExp(`approval\\.preApprovedBy .*(${rule.source})`),
+    cli: cliArgs({ extra: ['--pre-approved-by', name, '--reason', 'CHG-1'] }),
+  })),
+  {
+    name: 'requester with a zero-width space',
+    request: { ...VALID, requestedBy: 'alice\u200b@contoso.com' },
+    names: /requestedBy must not contain invisible or formatting characters \(U\+200B\)/,
+    cli: cliArgs({ by: 'alice\u200b@contoso.com' }),
+  },
+  {
+    name: 'a workflow id that would forge a second tag in Defender',
+    request: VALID,
+    workflowId: FORGING_WORKFLOW_ID,
+    names: /workflowId must contain only letters, digits and \._:@\/\+=- \(U\+005D\)/,
+    cli: cliArgs({ extra: ['--workflow-id', FORGING_WORKFLOW_ID] }),
+  },
 ];
 
 describe('bad input through every door', () => {
@@ -250,8 +284,9 @@ describe('bad input through every door', () => {
   it('the client helpers refuse each one before starting anything, naming the problem', async () => {
     const before = h.sim.requests.length;
     for (const c of CASES) {
+      const workflowId = `${c.workflowId ?? 'bad-client'}-${h.taskQueue}`;
       await assert.rejects(
-        startRelease(h.client, c.request as never, { taskQueue: h.taskQueue, workflowId: `bad-client-${h.taskQueue}` }),
+        startRelease(h.client, c.request as never, { taskQueue: h.taskQueue, workflowId }),
         (err: Error) => {
           assert.ok(err instanceof InvalidReleaseRequestError, `${c.name}: ${String(err)}`);
           assert.match(err.message, c.names, c.name);
@@ -262,6 +297,7 @@ describe('bad input through every door', () => {
       seen.client++;
     }
     await assert.rejects(h.client.workflow.getHandle(`bad-client-${h.taskQueue}`).describe(), /not found/i);
+    await assert.rejects(h.client.workflow.getHandle(`${FORGING_WORKFLOW_ID}-${h.taskQueue}`).describe(), /not found/i);
     assert.equal(h.sim.requests.length, before, 'zero simulator calls');
   });
 
@@ -287,7 +323,7 @@ describe('bad input through every door', () => {
     const inputs = mkdtempSync(path.join(os.tmpdir(), 'bad-input-'));
     const started = await Promise.all(
       CASES.map(async (c, i) => {
-        const workflowId = `bad-temporal-${i}-${h.taskQueue}`;
+        const workflowId = `${c.workflowId ?? `bad-temporal-${i}`}-${h.taskQueue}`;
         const input = path.join(inputs, `${i}.json`);
         writeFileSync(input, JSON.stringify(c.request));
         await run(temporal, [
@@ -344,6 +380,11 @@ describe('bad input through every door', () => {
     const historyBefore = (await handle.fetchHistory()).events?.length;
     const refusals: [string, () => Promise<unknown>, RegExp][] = [
       ['requester', () => approveRelease(h.client, workflowId, { approver: 'alice@contoso.com' }), /four-eyes/],
+      ...LOOK_ALIKES_OF_ALICE.map(([trick, approver, rule]): [string, () => Promise<unknown>, RegExp] => [
+        `requester under a look-alike name (${trick})`,
+        () => approveRelease(h.client, workflowId, { approver }),
+        rule,
+      ]),
       [
         'requester, other case',
         () => approveRelease(h.client, workflowId, { approver: 'ALICE@contoso.com ' }),

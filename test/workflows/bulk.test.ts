@@ -15,6 +15,7 @@ import {
 } from '../../contract/index.js';
 import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import { recordHistory } from '../helpers/histories.js';
+import { FORGING_WORKFLOW_ID, LOOK_ALIKES_OF_ALICE } from '../helpers/look-alikes.js';
 import { endOf, startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
 
 const PRE_APPROVED = { preApprovedBy: 'bob@contoso.com', reason: 'CAB-99' };
@@ -112,6 +113,52 @@ describe('bulkRelease', () => {
     assert.equal((child as { approval: { decision: { by: string } } }).approval.decision.by, 'bob@contoso.com');
     recordHistory(h.env.address, handle, 'bulk-approved-partial-failure');
     recordHistory(h.env.address, h.env.client.workflow.getHandle(`release-${ok[0]}`), 'released-as-bulk-child');
+  });
+
+  it('the requester cannot approve her own batch under a look-alike name (a zero-width space…): ApprovalRefused', async () => {
+    const ids = machines(2);
+    const handle = await startBatch({ machineIds: ids });
+    await reach(handle, 'awaiting-approval');
+    for (const [trick, approver, rule] of LOOK_ALIKES_OF_ALICE) {
+      const err = await handle.executeUpdate(bulkApproveUpdate, { args: [{ approver }] }).catch((e: unknown) => e);
+      assert.ok(err instanceof WorkflowUpdateFailedError, `${trick}: ${String(err)}`);
+      assert.equal((err.cause as { type?: string }).type, 'ApprovalRefused', trick);
+      assert.match(err.cause!.message, rule, trick);
+    }
+    await refused(
+      handle.executeUpdate(bulkRejectUpdate, { args: [{ approver: 'bob@contoso.com', reason: 'no\u202e' }] }),
+      /reason must not contain bidirectional override/,
+    );
+    await handle.executeUpdate(bulkRejectUpdate, { args: [{ approver: 'bob@contoso.com', reason: 'not yet' }] });
+    assert.equal((await endOf(handle)).type, 'ReleaseRejected');
+    for (const id of ids) assert.equal(h.fake.posts(id), 0);
+  });
+
+  it('a look-alike pre-approver, or a workflow id that would forge a tag, ends InvalidInput before any call', async () => {
+    const before = h.fake.calls.length;
+    const zeroWidth = { preApprovedBy: 'alice\u200b@contoso.com', reason: 'CAB-99' };
+    const failure = await endOf(await startBatch({ machineIds: machines(1), approval: zeroWidth }));
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(
+      failure.message,
+      /approval\.preApprovedBy must not contain invisible or formatting characters \(U\+200B\)/,
+    );
+    const forged = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-${FORGING_WORKFLOW_ID}`,
+      args: [
+        {
+          machineIds: machines(1),
+          comment: 'Outbreak contained',
+          requestedBy: 'alice@contoso.com',
+          approval: PRE_APPROVED,
+        },
+      ],
+    });
+    const forgedEnd = await endOf(forged);
+    assert.equal(forgedEnd.type, 'InvalidInput');
+    assert.match(forgedEnd.message, /invalid bulk release request: workflowId must contain only .* \(U\+005D\)/);
+    assert.equal(h.fake.calls.length, before, 'no Defender call');
   });
 
   it('a batch decides on resolved targets only: an approval before them is refused', async () => {

@@ -16,7 +16,9 @@ import {
   ReleaseStateAttribute,
 } from '../../contract/index.js';
 import type { releaseMachine } from '../../workflows/release/release-machine.js';
+import { EXIT, runCli } from '../../client/cli.js';
 import { recordHistory } from '../helpers/histories.js';
+import { FORGING_WORKFLOW_ID, LOOK_ALIKES_OF_ALICE } from '../helpers/look-alikes.js';
 import { endOf, eventKinds, startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
 
 const bob = { approver: 'bob@contoso.com' };
@@ -198,6 +200,41 @@ describe('releaseMachine: approval', () => {
     assert.equal(kinds.filter((k) => k.startsWith('workflowExecutionUpdate')).length, 2, 'only the approval');
     recordHistory(h.env.address, handle, 'refusals-then-approved');
   });
+
+  it('every look-alike of the requester is refused as approver (ApprovalRefused), naming the rule; no history', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({
+      machineId: machine.id,
+      approval: { approvers: ['bob@contoso.com', 'ALICE@contoso.com'] },
+    });
+    await h.reach(handle, 'awaiting-approval');
+    const refusal = async (input: object) => {
+      const err = await handle.executeUpdate(approveUpdate, { args: [input as never] }).catch((e: unknown) => e);
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      assert.equal((err.cause as { type?: string }).type, 'ApprovalRefused');
+      return err.cause!.message;
+    };
+    for (const [trick, approver, rule] of LOOK_ALIKES_OF_ALICE) {
+      const message = await refusal({ approver });
+      assert.match(message, rule, trick);
+      assert.ok(
+        message.length < 300 && !/[\p{Cc}\p{Cf}]/u.test(message),
+        `${trick}: the refusal echoes nothing hidden`,
+      );
+    }
+    // A Greek ο in an allowed approver's name is not that approver, and free text is held to the comment rules.
+    assert.match(await refusal({ approver: 'b\u03bfb@contoso.com' }), /must not mix Latin and Greek letters/);
+    assert.match(await refusal({ ...bob, comment: 'ok\napproved by CISO' }), /comment must not contain control/);
+    const updates = (await eventKinds(handle)).filter((k) => k.startsWith('workflowExecutionUpdate'));
+    assert.deepEqual(updates, [], 'no update in history');
+    const rejected = await rejectRelease(h.env.client, handle.workflowId, {
+      approver: ' Bob@Contoso.com ',
+      reason: 'x',
+    });
+    assert.equal(rejected.approval.decision?.by, 'Bob@Contoso.com', 'the decider as normalised');
+    assert.equal((await endOf(handle)).type, 'ReleaseRejected');
+    assert.equal(h.fake.posts(machine.id), 0);
+  });
 });
 
 describe('releaseMachine: the machine', () => {
@@ -219,6 +256,55 @@ describe('releaseMachine: the machine', () => {
     assert.equal(h.fake.calls.length, before);
     assert.equal((await h.status(handle)).state, 'invalid-input');
     recordHistory(h.env.address, handle, 'invalid-input');
+  });
+
+  it('a look-alike of the requester as pre-approver → InvalidInput naming the field and rule; Defender is not called', async () => {
+    const before = h.fake.calls.length;
+    for (const [trick, preApprovedBy, rule] of LOOK_ALIKES_OF_ALICE) {
+      const handle = await h.start({ machineId: 'a'.repeat(40), approval: { preApprovedBy, reason: 'CHG-1' } });
+      const failure = await endOf(handle);
+      assert.equal(failure.type, 'InvalidInput', trick);
+      assert.match(failure.message, /approval\.preApprovedBy/, trick);
+      assert.match(failure.message, rule, trick);
+    }
+    assert.equal(h.fake.calls.length, before);
+  });
+
+  it('a workflow id that would forge a tag in Defender → InvalidInput naming workflowId; the CLI shows it escaped', async () => {
+    const before = h.fake.calls.length;
+    const handle = await h.env.client.workflow.start<typeof releaseMachine>('releaseMachine', {
+      taskQueue: h.taskQueue,
+      workflowId: FORGING_WORKFLOW_ID,
+      args: [
+        {
+          machineId: h.fake.addMachine().id,
+          comment: 'Clean',
+          requestedBy: 'alice@contoso.com',
+          approval: preApproved,
+        },
+      ],
+    });
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, /workflowId must contain only letters, digits and \._:@\/\+=- \(U\+005D\)/);
+    assert.equal(h.fake.calls.length, before, 'no Defender call');
+
+    const address = process.env.TEMPORAL_ADDRESS;
+    process.env.TEMPORAL_ADDRESS = h.env.address;
+    const out: string[] = [];
+    const code = await runCli(['status', FORGING_WORKFLOW_ID], { out: (l) => out.push(l), err: (l) => out.push(l) });
+    if (address === undefined) delete process.env.TEMPORAL_ADDRESS;
+    else process.env.TEMPORAL_ADDRESS = address;
+    const printed = out.join('\n');
+    assert.equal(code, EXIT.ok, printed);
+    assert.doesNotMatch(printed.replace(/\n/g, ''), /[\p{Cc}\p{Cf}]/u, 'no raw escape or control');
+    assert.ok(
+      printed.startsWith(
+        'Release release-x] [defender-isolation forged 00000000]\\u{a}\\u{1b}[2Japproved by CISO: invalid-input',
+      ),
+      printed,
+    );
+    assert.equal(printed.split('\n').filter((l) => l.includes('approved by CISO')).length, 1, printed);
   });
 
   it('a tenant this worker does not serve → InvalidInput naming the tenants it serves', async () => {

@@ -1,6 +1,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import * as wf from '@temporalio/workflow';
 import type { ApprovalDecision, ApproveInput, RejectInput, ValidatedApproval } from '../../contract/index.js';
+import { deciderName } from './rules.js';
 
 export type Verb = 'approve' | 'reject';
 export type Decision = Omit<ApprovalDecision, 'at' | 'source'>;
@@ -18,12 +19,13 @@ export function registerDecisionUpdates<R, A extends ApproveInput>(
 ): void {
   wf.setHandler(
     updates.approve,
-    ({ approver, comment }) => gate.record({ decision: 'approved', by: approver.trim(), comment: comment ?? null }),
+    ({ approver, comment }) =>
+      gate.record({ decision: 'approved', by: deciderName(approver), comment: comment ?? null }),
     { validator: (input) => gate.check(input, 'approve') },
   );
   wf.setHandler(
     updates.reject,
-    ({ approver, reason }) => gate.record({ decision: 'rejected', by: approver.trim(), comment: reason }),
+    ({ approver, reason }) => gate.record({ decision: 'rejected', by: deciderName(approver), comment: reason }),
     { validator: (input) => gate.check(input, 'reject') },
   );
 }

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
+import { checkIdentity, ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
 import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
 import type { ReleaseTracker } from './release-tracker.js';
@@ -79,10 +79,13 @@ function deciderRules(release: ReleaseTracker): DeciderRules | 'pre-approved' | 
       : { requestedBy: request.requestedBy, approvers: request.approval.approvers };
   }
   const { requestedBy, approval } = (release.input ?? {}) as { requestedBy?: unknown; approval?: unknown };
-  if (typeof requestedBy !== 'string') return null;
+  const requester = checkIdentity(requestedBy).identity;
+  // A request whose names validation will refuse gives no rules to decide by.
+  if (requester === undefined) return null;
   const sent = (approval ?? {}) as { preApprovedBy?: unknown; approvers?: unknown };
   if (sent.preApprovedBy !== undefined) return 'pre-approved';
-  const approvers = sent.approvers === undefined ? null : sent.approvers;
-  if (approvers !== null && !(Array.isArray(approvers) && approvers.every((a) => typeof a === 'string'))) return null;
-  return { requestedBy: requestedBy.trim(), approvers: approvers?.map((a: string) => a.trim()) ?? null };
+  if (sent.approvers === undefined) return { requestedBy: requester, approvers: null };
+  const approvers = Array.isArray(sent.approvers) ? sent.approvers.map((a) => checkIdentity(a).identity) : [undefined];
+  if (approvers.some((a) => a === undefined)) return null;
+  return { requestedBy: requester, approvers: approvers as string[] };
 }
