@@ -12,6 +12,7 @@ import {
 } from '../contract/index.js';
 import { mapConcurrently } from './concurrently.js';
 import type { TenantDirectory } from './validation.js';
+import { readWatcherRecord } from './watcher-record.js';
 
 /** Local activities between releases and their tenant's watcher: they talk to Temporal, not to Defender. */
 export const createWatcherMessages = (directory?: TenantDirectory) => ({
@@ -31,23 +32,31 @@ export const createWatcherMessages = (directory?: TenantDirectory) => ({
   },
 
   /**
-   * Tells each subscriber that its action is final: one local activity per batch rather than a signal command per
-   * release, which would cost the watcher two history events and a workflow task each. A retry may signal a release
-   * twice; a release ignores an outcome it already has, and one that ended meanwhile has nobody to tell.
+   * Nudges each subscriber that its action is final; the release reads the outcome from the watcher's memo. A retry
+   * may nudge a release twice, which changes nothing; one that ended meanwhile has nobody to tell.
    */
   async notifySubscribers(input: { deliveries: ActionFinalDelivery[] }): Promise<{ gone: string[] }> {
     const client = Context.current().client;
     const gone: string[] = [];
-    await mapConcurrently(input.deliveries, async ({ subscriber, outcome }) => {
+    await mapConcurrently(input.deliveries, async ({ subscriber, actionId }) => {
       try {
         // No run id: the signal reaches the release's current run; its handler checks the action id.
-        await client.workflow.getHandle(subscriber).signal(actionFinalSignal, outcome);
+        await client.workflow.getHandle(subscriber).signal(actionFinalSignal, { actionId });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         gone.push(subscriber);
       }
     });
     return { gone };
+  },
+
+  /**
+   * The outcome of an action as the tenant's watcher recorded it in its memo, or null: a release's check of a
+   * `machineActionFinal` nudge, which anyone could have sent.
+   */
+  async readWatcherRecord(input: { taskQueue: string; tenant: string | null; actionId: string }) {
+    const handle = Context.current().client.workflow.getHandle(watcherWorkflowId(input.taskQueue, input.tenant));
+    return readWatcherRecord(handle, input);
   },
 });
 

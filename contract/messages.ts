@@ -58,8 +58,14 @@ export function parseWatchRequest(input: unknown): Parsed<WatchRequest> {
   };
 }
 
-/** The watcher's word that an action ended, held to its shape: an action id and a final status, at least. */
-export function parseActionFinal(input: unknown): ActionOutcome | null {
+/** The watcher's nudge: the id of the action that ended, or null. */
+export function parseActionFinalNotice(input: unknown): string | null {
+  const actionId = typeof input === 'object' && input !== null ? (input as { actionId?: unknown }).actionId : undefined;
+  return isActionId(actionId) ? actionId.toLowerCase() : null;
+}
+
+/** An outcome as the watcher records it, held to its shape: an action id and a final status, at least. */
+export function parseActionOutcome(input: unknown): ActionOutcome | null {
   if (typeof input !== 'object' || input === null) return null;
   const { action, laterIsolate } = input as { action?: { id?: unknown; status?: unknown }; laterIsolate?: unknown };
   if (!isActionId(action?.id) || typeof action.status !== 'string' || !isFinalStatus(action.status)) return null;

@@ -1,5 +1,5 @@
 /** Messages between releases and their tenant's machine-action watcher. */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineSignal } from '@temporalio/workflow';
 import type { ActionOutcome, WatchedAction } from './machine-actions.js';
 
 export const WATCHER_WORKFLOW_TYPE = 'machineActionWatcher';
@@ -39,19 +39,26 @@ export interface WatcherState {
 /** Sent to the watcher (with signal-with-start) by a release that has an action to follow. */
 export const watchSignal = defineSignal<[WatchRequest]>('watch');
 
-/** Sent by the watcher to each subscriber once its action is final. */
-export const actionFinalSignal = defineSignal<[ActionOutcome]>('machineActionFinal');
+/**
+ * Sent by the watcher to each subscriber once its action is final: a nudge with the action id only. The release reads
+ * the outcome from the watcher's memo, which only the watcher writes, from its own Defender reads.
+ */
+export interface ActionFinalNotice {
+  actionId: string;
+}
+export const actionFinalSignal = defineSignal<[ActionFinalNotice]>('machineActionFinal');
 
-/** What the watcher knows of one action, from its own Defender reads only (for operators: `temporal workflow query`). */
-export type WatchedActionView =
-  | { state: 'watching' }
-  | { state: 'final'; outcome: ActionOutcome }
-  /** Not watched, and not seen ending lately. */
-  | { state: 'unknown' };
-export const watchedActionQuery = defineQuery<WatchedActionView, [{ actionId: string }]>('watchedAction');
+/** The watcher's memo holds the outcomes it read lately, each under `ended:<action id>` (visible in the Temporal UI). */
+export const ENDED_MEMO_PREFIX = 'ended:';
+
+/** One outcome in the watcher's memo, stamped with the run that wrote it: a starter's memo carries no run of ours. */
+export interface EndedRecord {
+  run: string;
+  outcome: ActionOutcome;
+}
 
 /** One release to tell that its action is final. */
 export interface ActionFinalDelivery {
   subscriber: string;
-  outcome: ActionOutcome;
+  actionId: string;
 }

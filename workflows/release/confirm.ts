@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import {
   isFinalStatus,
-  parseActionFinal,
+  parseActionFinalNotice,
   ReleaseFailureType,
   type ActionOutcome,
   type MachineActionSummary,
@@ -27,12 +27,16 @@ const ENDS: Partial<Record<string, { state: ReleaseState; type: ReleaseFailureTy
 /** Defender calls made once the deadline has passed are bounded by this, not by the (spent) deadline. */
 const AFTER_DEADLINE_MS = 5 * 60_000;
 
-/** The watcher's signal, held to its shape: taken only for the action this release follows (a stray one is ignored). */
-export function acceptWatcherOutcome(release: ReleaseTracker, input: unknown): void {
-  const outcome = parseActionFinal(input);
-  if (outcome && release.status.machineAction?.id.toLowerCase() === outcome.action.id.toLowerCase()) {
-    release.watcherOutcome ??= outcome;
-  }
+/** Checks of nudges the watcher's record does not bear out are this far apart at least: a flood costs one per pause. */
+const REFUTED_NUDGE_PAUSE_MS = 5_000;
+
+/**
+ * The watcher's nudge: noted only for the action this release follows, and believed only once the watcher's record
+ * bears it out (`heardFromWatcher`), since anyone with client access can send it.
+ */
+export function noteFinalNudge(release: ReleaseTracker, notice: unknown): void {
+  const actionId = parseActionFinalNotice(notice);
+  if (actionId !== null && release.status.machineAction?.id.toLowerCase() === actionId) release.finalNudges += 1;
 }
 
 /**
@@ -44,10 +48,8 @@ export async function confirm(release: ReleaseTracker, action: MachineActionSumm
   release.setState('confirming');
   const { request } = release;
   await watch(release, action);
-  const heard = await wf.condition(() => release.watcherOutcome !== undefined, request.deadlineMs, {
-    summary: 'release deadline',
-  });
-  const confirmed = heard ? { ...release.watcherOutcome!, verified: true } : await settleAtDeadline(release, action);
+  const heard = await heardFromWatcher(release, action, Date.now() + request.deadlineMs);
+  const confirmed = heard ? { ...heard, verified: true } : await settleAtDeadline(release, action);
   release.noteActionStatus(confirmed.action.status);
   const ends = ENDS[confirmed.action.status];
   if (ends) {
@@ -71,6 +73,32 @@ async function watch(release: ReleaseTracker, action: MachineActionSummary): Pro
       pollIntervalMs: request.pollIntervalMs,
     },
   });
+}
+
+/**
+ * Waits for the watcher's nudge and reads the outcome from the watcher's record (its memo, written only by the
+ * watcher, from its Defender reads), never from the message. A nudge the record does not bear out registers the
+ * action again (the watcher may have lost it) and is otherwise ignored. Null when the deadline passes first.
+ */
+async function heardFromWatcher(
+  release: ReleaseTracker,
+  action: MachineActionSummary,
+  deadlineAt: number,
+): Promise<ActionOutcome | null> {
+  const { taskQueue } = wf.workflowInfo();
+  for (;;) {
+    const left = deadlineAt - Date.now();
+    if (left <= 0 || !(await wf.condition(() => release.finalNudges > 0, left, { summary: 'release deadline' }))) {
+      return null;
+    }
+    release.finalNudges = 0;
+    const { tenant } = release.request;
+    const outcome = await watcherMessages.readWatcherRecord({ taskQueue, tenant, actionId: action.id });
+    if (outcome) return outcome;
+    wf.log.warn('A machineActionFinal nudge the watcher has no record of: registering again', { actionId: action.id });
+    await watch(release, action);
+    await wf.sleep(Math.max(Math.min(REFUTED_NUDGE_PAUSE_MS, deadlineAt - Date.now()), 1));
+  }
 }
 
 /**

@@ -3,7 +3,6 @@ import {
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
   isEndState,
-  type ActionOutcome,
   ReleaseStateAttribute,
   type MachineActionSummary,
   type ReleaseFailureType,
@@ -27,8 +26,8 @@ export class ReleaseTracker {
   readonly status: ReleaseStatus;
   /** The start input as sent: read by the approval validators until the request is validated. */
   readonly input: ReleaseRequest;
-  /** The tenant watcher's word on the machine action being followed. */
-  watcherOutcome: ActionOutcome | undefined;
+  /** Nudges that the followed action is final, not yet checked against the watcher's record (anyone can send one). */
+  finalNudges = 0;
   /** The request once validated. */
   validated: ValidatedReleaseRequest | undefined;
   // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.

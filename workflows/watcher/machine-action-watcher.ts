@@ -7,7 +7,6 @@ import {
   parseWatchRequest,
   TENANT_NAME,
   watcherWorkflowId,
-  watchedActionQuery,
   watchSignal,
   type ActionFinalDelivery,
   type WatcherState,
@@ -15,6 +14,7 @@ import {
 } from '../../contract/index.js';
 import { ignoreUnknownSignals } from '../unknown-signals.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
+import { publishEnded, republishEnded } from './ended-memo.js';
 import { WatchList } from './watch-list.js';
 
 const PAGE_SIZE = 10_000;
@@ -22,10 +22,16 @@ const IDLE_BEFORE_EXIT = '1h';
 const MAX_HISTORY_EVENTS = 5_000;
 /** Registrations a run takes before it continues as new: the server caps the signals one run may receive. */
 const MAX_WATCH_SIGNALS_PER_RUN = 500;
-/** Outcomes delivered per local activity: its marker stays small, and its start-to-close ample. */
+/** Nudges sent per activity: its input stays small, and its start-to-close ample. */
 const DELIVERY_BATCH = 500;
 
-const { notifySubscribers } = wf.proxyLocalActivities<LocalActivities>({
+/**
+ * The nudges go out from an activity scheduled in the same workflow task that writes the outcomes to the memo: by the
+ * time a release is nudged, what it will read is there. One activity per batch rather than a signal command per
+ * release, which would cost the watcher two history events and a workflow task each.
+ */
+const { notifySubscribers } = wf.proxyActivities<LocalActivities>({
+  summary: 'Nudge the releases whose actions ended',
   startToCloseTimeout: '60s',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
@@ -40,12 +46,12 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
   // Outcomes on record come only from an earlier run's Defender reads: a starter's `ended` is not taken.
   const ended = wf.workflowInfo().continuedFromExecutionRunId ? (state?.ended ?? []) : [];
   const watching = new WatchList(carriedOver(state), ended, pollFloor(state));
+  republishEnded(watching.ended);
   let signals = 0;
   wf.setHandler(watchSignal, (request: unknown) => {
     signals += 1;
     register(watching, request);
   });
-  wf.setHandler(watchedActionQuery, (input) => watching.view(input?.actionId));
   ignoreUnknownSignals();
   const calls = wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
@@ -70,14 +76,17 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
 
 /** One look: drops what nobody can be waiting on, lists the tenant's recent isolation actions, tells who waited. */
 async function look(watching: WatchList, calls: wf.ActivityInterfaceFor<ApiActivities>): Promise<void> {
-  const dropped = watching.prune(Date.now());
+  const { dropped, expired } = watching.prune(Date.now());
+  publishEnded([], expired);
   if (dropped.length > 0) wf.log.warn('Dropped actions no list call showed', { actionIds: dropped.slice(0, 20) });
   if (watching.size === 0) return;
   const { since, watched } = watching.targets(Date.now());
   for (let skip = 0; ; skip += PAGE_SIZE) {
     const page = await calls.checkWatchedActions({ since, watched, skip, pageSize: PAGE_SIZE });
     watching.markSeen(page.seen);
-    await deliver(watching.take(page.finals, Date.now()));
+    const { recorded, deliveries } = watching.take(page.finals, Date.now());
+    publishEnded(recorded);
+    await deliver(deliveries);
     if (!page.pageFull) break;
   }
 }

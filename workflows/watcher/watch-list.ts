@@ -3,7 +3,6 @@ import {
   type ActionOutcome,
   type EndedAction,
   type WatchedAction,
-  type WatchedActionView,
   type WatchEntry,
   type WatchRequest,
 } from '../../contract/index.js';
@@ -15,19 +14,22 @@ const SLOW_AFTER_MS = 15 * 60_000;
 const SLOW_POLL_MS = 60_000;
 /** A release follows its action for at most 30 days; a day more, and nobody waits on it. */
 const LONGEST_WATCH_MS = 31 * 86_400_000;
-/** How long an ended action's outcome stays on record for its subscribers to check. */
-export const ENDED_KEPT_MS = 15 * 60_000;
+/**
+ * How long an ended action's outcome stays on record (in the memo) for its subscribers to check: they do at once; one
+ * that comes later finds nothing, registers again, and the next look records the outcome anew.
+ */
+export const ENDED_KEPT_MS = 60_000;
 /** Caps on what subscribers can make the watcher hold. */
 const MAX_WATCHED = 20_000;
 const MAX_SUBSCRIBERS = 50;
-const MAX_ENDED = 5_000;
-/** Outcomes on record keep a short comment: they are for checking, and they ride along on continue-as-new. */
-const KEPT_COMMENT_CHARS = 200;
+const MAX_ENDED = 2_000;
 
 /** The machine actions a tenant's watcher follows, who waits on each, and those it saw end lately. */
 export class WatchList {
   readonly #entries: Map<string, WatchEntry>;
   readonly #ended: Map<string, EndedAction>;
+  /** Records pushed out by the cap, not yet cleared from the memo. */
+  #evicted: string[] = [];
 
   constructor(
     watched: WatchEntry[],
@@ -88,24 +90,31 @@ export class WatchList {
     }
   }
 
-  /** Removes the actions that ended and keeps their outcomes on record; returns one delivery per waiting release. */
-  take(finals: ActionOutcome[], nowMs: number): ActionFinalDelivery[] {
-    return finals.flatMap((outcome) => {
+  /**
+   * Removes the actions that ended and keeps their outcomes on record: returns the new records and one delivery per
+   * waiting release.
+   */
+  take(finals: ActionOutcome[], nowMs: number): { recorded: EndedAction[]; deliveries: ActionFinalDelivery[] } {
+    const recorded: EndedAction[] = [];
+    const deliveries = finals.flatMap((outcome) => {
       const actionId = outcome.action.id.toLowerCase();
       const entry = this.#entries.get(actionId);
       if (!entry) return [];
       this.#entries.delete(actionId);
-      this.#record(actionId, outcome, nowMs);
-      return entry.subscribers.map((subscriber) => ({ subscriber, outcome }));
+      recorded.push(this.#record(actionId, outcome, nowMs));
+      return entry.subscribers.map((subscriber) => ({ subscriber, actionId }));
     });
+    return { recorded, deliveries };
   }
 
   /**
    * Drops what nobody can be waiting on: actions no list has shown within 10 minutes (unknown ids, or a creation time
    * that hides them), actions older than any release's deadline, and ended outcomes past their time on record.
    */
-  prune(nowMs: number): string[] {
+  prune(nowMs: number): { dropped: string[]; expired: string[] } {
     const dropped: string[] = [];
+    const expired = this.#evicted;
+    this.#evicted = [];
     for (const [id, entry] of this.#entries) {
       const age = nowMs - entry.addedAt;
       if ((!entry.seen && age > UNSEEN_LIMIT_MS) || age > LONGEST_WATCH_MS) {
@@ -113,28 +122,32 @@ export class WatchList {
         dropped.push(id);
       }
     }
-    for (const [id, ended] of this.#ended) if (nowMs - ended.endedAt > ENDED_KEPT_MS) this.#ended.delete(id);
-    return dropped;
+    for (const [id, ended] of this.#ended) {
+      if (nowMs - ended.endedAt <= ENDED_KEPT_MS) continue;
+      this.#ended.delete(id);
+      expired.push(id);
+    }
+    return { dropped, expired };
   }
 
-  #record(actionId: string, outcome: ActionOutcome, nowMs: number): void {
-    const short = (a: ActionOutcome['action']) => ({
-      ...a,
-      requestorComment: a.requestorComment?.slice(0, KEPT_COMMENT_CHARS) ?? null,
-    });
+  /** The outcomes on record (a new run writes them to its memo again). */
+  get ended(): EndedAction[] {
+    return [...this.#ended.values()];
+  }
+
+  #record(actionId: string, outcome: ActionOutcome, nowMs: number): EndedAction {
+    // The record is for checking and rides in the memo: the comments are left out.
+    const short = (a: ActionOutcome['action']) => ({ ...a, requestorComment: null });
     const kept = { action: short(outcome.action), laterIsolate: outcome.laterIsolate && short(outcome.laterIsolate) };
-    this.#ended.set(actionId, { outcome: kept, endedAt: nowMs });
+    const ended = { outcome: kept, endedAt: nowMs };
+    this.#ended.set(actionId, ended);
     // Map order is insertion order: the first key is the oldest outcome on record.
-    if (this.#ended.size > MAX_ENDED) this.#ended.delete(this.#ended.keys().next().value!);
-  }
-
-  /** What the watcher knows of an action: what subscribers check a nudge against. */
-  view(actionId: unknown): WatchedActionView {
-    if (typeof actionId !== 'string') return { state: 'unknown' };
-    const id = actionId.toLowerCase();
-    const ended = this.#ended.get(id);
-    if (ended) return { state: 'final', outcome: ended.outcome };
-    return this.#entries.has(id) ? { state: 'watching' } : { state: 'unknown' };
+    if (this.#ended.size > MAX_ENDED) {
+      const oldest = this.#ended.keys().next().value!;
+      this.#ended.delete(oldest);
+      this.#evicted.push(oldest);
+    }
+    return ended;
   }
 
   /** What the next run carries over (continue-as-new). */
