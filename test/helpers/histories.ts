@@ -20,9 +20,10 @@ export function recordHistory(address: string, handle: WorkflowHandle, name: str
   const shown = spawnSync(
     resolveTemporalCli().path,
     ['workflow', 'show', '--workflow-id', handle.workflowId, '--output', 'json', '--address', address],
-    { encoding: 'utf8', env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' } },
+    // A batch's history runs to megabytes: the default 1 MB of output would cut it off.
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' } },
   );
-  if (shown.status !== 0) throw new Error(`could not record ${name}: ${shown.stderr}`);
+  if (shown.status !== 0) throw new Error(`could not record ${name}: ${shown.error?.message ?? ''} ${shown.stderr}`);
   mkdirSync(HISTORIES_DIR, { recursive: true });
   writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), shown.stdout);
 }
