@@ -10,6 +10,9 @@ import { InvalidArgumentError } from './defender/ids.js';
 import { DefenderFailureType } from '../contract/index.js';
 
 /** Attempts of a call whose answer could not be read before it fails for good (about half a minute of backoff). */
+/** The longest a 429 holds a call: Defender's longest window. */
+export const MAX_RATE_LIMIT_DELAY_MS = 60 * 60_000;
+
 export const UNREADABLE_ANSWER_ATTEMPTS = 5;
 
 /** Used when a 429 carries no usable Retry-After: Defender's windows are per minute. */
@@ -41,7 +44,11 @@ export function toActivityFailure(
         message: err.message,
         type: DefenderFailureType.RateLimited,
         nonRetryable: false,
-        nextRetryDelay: err.retryAfterMs ?? options.rateLimitFallbackMs ?? DEFAULT_RATE_LIMIT_DELAY_MS,
+        // Defender's windows are a minute and an hour: a longer Retry-After (or a hostile one) waits the hour at most.
+        nextRetryDelay: Math.min(
+          err.retryAfterMs ?? options.rateLimitFallbackMs ?? DEFAULT_RATE_LIMIT_DELAY_MS,
+          MAX_RATE_LIMIT_DELAY_MS,
+        ),
         details: [details],
       });
     }

@@ -11,6 +11,8 @@ export type { TenantDirectory } from './validation.js';
 
 export interface DefenderActivityDeps extends DefenderCallOptions {
   defender: DefenderClient;
+  /** The tenant's budget as an interval: how often its watcher may look at most (the watcher takes it from here). */
+  watchFloorMs?: number;
 }
 
 /** Activities that call Defender, one call each: they run on a tenant's rate-limited API task queue. */

@@ -15,11 +15,13 @@ export interface WatchedPage {
   finals: ActionOutcome[];
   /** The watched actions this page showed, final or not: the watcher drops those no page ever shows. */
   seen: string[];
+  /** How often the watcher may look at most: the tenant's budget as this worker has it configured. */
+  floorMs?: number;
   pageFull: boolean;
 }
 
 /** The tenant watcher's Defender call: one list call per page serves every release waiting in the tenant. */
-export function createWatchCalls(deps: DefenderCallOptions & { defender: DefenderClient }) {
+export function createWatchCalls(deps: DefenderCallOptions & { defender: DefenderClient; watchFloorMs?: number }) {
   const { defender } = deps;
   return {
     /**
@@ -52,7 +54,8 @@ export function createWatchCalls(deps: DefenderCallOptions & { defender: Defende
           const finals = ours
             .filter((action) => isTerminalStatus(action.status))
             .flatMap((action) => outcomeOf(action, page) ?? []);
-          return { finals, seen: ours.map((a) => a.id.toLowerCase()), pageFull: page.length >= pageSize };
+          const seen = ours.map((a) => a.id.toLowerCase());
+          return { finals, seen, pageFull: page.length >= pageSize, floorMs: deps.watchFloorMs };
         },
         deps,
       );

@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   actionFinalSignal,
@@ -43,7 +43,14 @@ export const createWatcherMessages = (directory?: TenantDirectory) => ({
         // No run id: the signal reaches the release's current run; its handler checks the action id.
         await client.workflow.getHandle(subscriber).signal(actionFinalSignal, { actionId });
       } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // Ended, or refused (a run at the server's signal cap): either way it is not told, and never blocks the
+        // others. A release that was not told registers again and is told on the next look.
+        if (!(err instanceof WorkflowNotFoundError)) {
+          log.warn('A subscriber could not be nudged', {
+            subscriber: subscriber.slice(0, 300),
+            error: String(err).slice(0, 300),
+          });
+        }
         gone.push(subscriber);
       }
     });

@@ -68,3 +68,20 @@ export function identityKey(identity: string): string {
 export function sameIdentity(a: string, b: string): boolean {
   return identityKey(a) === identityKey(b);
 }
+
+/**
+ * The skeleton taken before case folding: confusables map capital I to l and 0 to O, which folding first would erase
+ * (`aIice` would pass for someone other than `alice`).
+ */
+function caseSensitiveKey(identity: string): string {
+  const shape = skeleton(identity.normalize('NFKC').replace(/\s+/g, ' ').trim());
+  return shape.toUpperCase().toLowerCase();
+}
+
+/**
+ * Whether a name could pass for another, either way of folding: what four-eyes refuses. Looser than `sameIdentity`,
+ * which an approver list is matched by (a look-alike of an approver is not that approver).
+ */
+export function couldPassFor(a: string, b: string): boolean {
+  return sameIdentity(a, b) || caseSensitiveKey(a) === caseSensitiveKey(b);
+}

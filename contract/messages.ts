@@ -15,8 +15,8 @@ const DAY_MS = 86_400_000;
 
 /** No tenant's watcher polls faster than this, whatever it is told. */
 export const MIN_WATCH_POLL_MS = 1_000;
-/** Defender's documented budget, 1500 calls an hour per app and tenant, is one call every 2.4 s. */
-export const DEFAULT_WATCH_FLOOR_MS = 2_400;
+/** Half of Defender's documented budget (1500 calls an hour per app and tenant) is one call every 4.8 s. */
+export const DEFAULT_WATCH_FLOOR_MS = 4_800;
 export const MAX_WATCH_POLL_MS = DAY_MS;
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };

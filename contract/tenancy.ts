@@ -17,7 +17,9 @@ export function apiTaskQueue(taskQueue: string, tenant?: string | null): string 
   return `${taskQueue}-api${isNamedTenant(tenant) ? `-${tenant}` : ''}`;
 }
 
+export const WATCHER_ID_PREFIX = 'defender-action-watcher-';
+
 /** One watcher per workflow task queue and tenant. */
 export function watcherWorkflowId(taskQueue: string, tenant?: string | null): string {
-  return `defender-action-watcher-${taskQueue}${isNamedTenant(tenant) ? `-${tenant}` : ''}`;
+  return `${WATCHER_ID_PREFIX}${taskQueue}${isNamedTenant(tenant) ? `-${tenant}` : ''}`;
 }

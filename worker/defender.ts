@@ -55,11 +55,11 @@ export const DEFENDER_RATE_LIMIT = { perMinute: 100, perHour: 1500 } as const;
 export const DEFAULT_RATE_BUDGET: RateBudget = { ...DEFENDER_RATE_LIMIT, timeScale: 1, headroom: 0.97 };
 
 /**
- * How often a tenant's watcher may poll at most: its hourly budget as an interval (2.4 s for Defender's 1500 calls an
- * hour), so that the one call that serves every waiting release never spends the budget by itself.
+ * How often a tenant's watcher may poll at most: half its hourly budget as an interval (4.8 s for Defender's 1500
+ * calls an hour), so that the one call that serves every waiting release leaves the other half to the releases.
  */
 export function watchFloor(budget: RateBudget): number {
-  return Math.ceil(3_600_000 / (budget.perHour * (budget.timeScale ?? 1)));
+  return Math.ceil((2 * 3_600_000) / (budget.perHour * (budget.timeScale ?? 1)));
 }
 
 /** The steady activity rate that keeps both windows of the budget: the binding one is usually the hourly one. */

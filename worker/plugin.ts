@@ -152,6 +152,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           activities: createApiActivities({
             defender: tenant.client,
             rateLimitFallbackMs: tenant.rateLimitFallbackMs,
+            watchFloorMs: watchFloor(tenant.rateBudget),
           }),
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),

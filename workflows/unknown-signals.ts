@@ -8,10 +8,11 @@ const LOGGED_PER_RUN = 10;
  * appears (none ever will). The server records every signal it accepts; it caps how many one run may receive
  * (`history.maximumSignalsPerExecution`, docs/operations.md).
  */
-export function ignoreUnknownSignals(): void {
+export function ignoreUnknownSignals(onIgnored?: () => void): void {
   let ignored = 0;
   wf.setDefaultSignalHandler((name) => {
     ignored += 1;
+    onIgnored?.();
     if (ignored <= LOGGED_PER_RUN) {
       wf.log.warn('Ignored a signal this workflow does not handle', { signal: String(name).slice(0, 100), ignored });
     }

@@ -33,14 +33,17 @@ export class DefenderApiError extends Error {
     retryAfterMs?: number;
     endpoint: DefenderEndpoint;
   }) {
-    const detail = [args.code, args.defenderMessage].filter(Boolean).join(': ');
+    const code = untrustedText(args.code, 100);
+    const defenderMessage = untrustedText(args.defenderMessage, 500);
+    const target = untrustedText(args.target, 100);
+    const detail = [code, defenderMessage].filter(Boolean).join(': ');
     super(
-      `Defender ${args.endpoint} answered HTTP ${args.status}${detail ? ` (${detail})` : ''}${args.target ? ` [target ${args.target}]` : ''}`,
+      `Defender ${args.endpoint} answered HTTP ${args.status}${detail ? ` (${detail})` : ''}${target ? ` [target ${target}]` : ''}`,
     );
     this.status = args.status;
-    this.code = args.code;
-    this.defenderMessage = args.defenderMessage;
-    this.target = args.target;
+    this.code = code;
+    this.defenderMessage = defenderMessage;
+    this.target = target;
     this.retryAfterMs = args.retryAfterMs;
     this.endpoint = args.endpoint;
   }
@@ -52,6 +55,20 @@ export class DefenderApiError extends Error {
       (this.code === 'ActiveRequestAlreadyExists' || /action is already in progress/i.test(this.defenderMessage ?? ''))
     );
   }
+}
+
+/**
+ * Text from an error body goes into failure messages, history and logs: cut to `max`, controls shown as spaces, and
+ * anything shaped like a bearer token or a JWT (an answer may echo the request's headers) redacted.
+ */
+export function untrustedText(text: string | undefined, max: number): string | undefined {
+  if (text === undefined) return undefined;
+  const cleaned = text
+    // eslint-disable-next-line no-control-regex -- controls are what is being removed
+    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ')
+    .replace(/bearer\s+\S+/gi, 'Bearer [redacted]')
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]');
+  return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
 
 /** The request never got an HTTP answer: timeout, reset, refused connection, DNS failure. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkIdentity, sameIdentity } from '../identity.js';
+import { checkIdentity, couldPassFor } from '../identity.js';
 import { isMachineId, workflowIdProblem } from '../ids.js';
 import type { ApprovalRequest, ReleaseRequest, ValidatedApproval, ValidatedReleaseRequest } from '../release.js';
 import { DEFAULT_TENANT, TENANT_NAME } from '../tenancy.js';
@@ -119,7 +119,7 @@ export function checkFourEyes(request: { requestedBy: string; approval?: Approva
   const approval = request.approval;
   // A name refused by `identity` is no name to compare (its issue is already reported).
   if (typeof requester !== 'string') return;
-  const same = (name: unknown) => typeof name === 'string' && sameIdentity(name, requester);
+  const same = (name: unknown) => typeof name === 'string' && couldPassFor(name, requester);
   if (approval && 'preApprovedBy' in approval && same(approval.preApprovedBy)) {
     ctx.addIssue({
       code: 'custom',

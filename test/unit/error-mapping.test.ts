@@ -9,6 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   DEFAULT_RATE_LIMIT_DELAY_MS,
+  MAX_RATE_LIMIT_DELAY_MS,
   toActivityFailure,
   UNREADABLE_ANSWER_ATTEMPTS,
 } from '../../activities/failures.js';
@@ -242,6 +243,32 @@ describe('HTTP outcome → Temporal failure mapping', () => {
       assert.match(failure.message, /id: /);
     } finally {
       odd.close();
+    }
+  });
+
+  it('a hostile answer: Retry-After of a year waits an hour at most; its error text is cut and redacted', async () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl';
+    const hostile = createServer((_req, res) =>
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '31536000' }).end(
+        JSON.stringify({
+          error: { code: 'TooManyRequests', message: `Authorization: Bearer ${token}\n${'x'.repeat(100_000)}` },
+        }),
+      ),
+    );
+    await new Promise<void>((resolve) => hostile.listen(0, '127.0.0.1', resolve));
+    try {
+      const c = new DefenderClient({
+        apiUrl: `http://127.0.0.1:${(hostile.address() as AddressInfo).port}`,
+        tokens: { getToken: async () => 't' },
+        userAgent: 't',
+      });
+      const failure = await failureOf(c.getMachine(machineId));
+      assertFailure(failure, DefenderFailureType.RateLimited, true);
+      assert.equal(failure.nextRetryDelay, MAX_RATE_LIMIT_DELAY_MS);
+      assert.ok(failure.message.length < 1_000, `a message of ${failure.message.length} characters`);
+      assert.ok(!failure.message.includes(token) && !failure.message.includes('\n'), failure.message.slice(0, 200));
+    } finally {
+      hostile.close();
     }
   });
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkIdentity, identityKey, sameIdentity } from '../../contract/index.js';
+import { checkIdentity, couldPassFor, identityKey, sameIdentity } from '../../contract/index.js';
 import { InvalidReleaseRequestError, parseBulkRequest, parseReleaseRequest } from '../../contract/schemas/index.js';
 import { ALICE, LOOK_ALIKES_OF_ALICE } from '../helpers/look-alikes.js';
 
@@ -89,6 +89,33 @@ describe('sameIdentity', () => {
     assert.equal(sameIdentity('bob@contoso.com', ALICE), false);
     assert.equal(sameIdentity('josé@contoso.com', 'jose@contoso.com'), false);
     assert.notEqual(identityKey('Bob Smith'), identityKey('Bob Smyth'));
+  });
+});
+
+describe('couldPassFor (four-eyes)', () => {
+  it('catches the look-alikes case folding erases: capital I for l, digit 0 for O', () => {
+    assert.ok(couldPassFor('aIice@contoso.com', 'alice@contoso.com'));
+    assert.ok(couldPassFor('b0b@contoso.com', 'bob@contoso.com'));
+    assert.ok(couldPassFor('ALICE@contoso.com', 'alice@contoso.com'));
+    assert.equal(sameIdentity('aIice@contoso.com', 'alice@contoso.com'), false, 'an allowlist stays strict');
+  });
+
+  it('is false for different people', () => {
+    assert.equal(couldPassFor('bob@contoso.com', 'alice@contoso.com'), false);
+    assert.equal(couldPassFor('alicia@contoso.com', 'alice@contoso.com'), false);
+  });
+
+  it('a requester cannot pre-approve her own release as aIice', () => {
+    assert.throws(
+      () =>
+        parseReleaseRequest({
+          machineId: 'a'.repeat(40),
+          comment: 'c',
+          requestedBy: 'alice@contoso.com',
+          approval: { preApprovedBy: 'aIice@contoso.com', reason: 'r' },
+        }),
+      /four-eyes/,
+    );
   });
 });
 

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import { APPROVAL_REFUSED, checkIdentity, sameIdentity, textProblem } from '../../contract/index.js';
+import { APPROVAL_REFUSED, checkIdentity, couldPassFor, sameIdentity, textProblem } from '../../contract/index.js';
 
 /** Why an `approve` or `reject` update was refused; the validator throws it, so nothing reaches history. */
 export function refuseApproval(message: string): ApplicationFailure {
@@ -29,7 +29,7 @@ export function checkApprover(args: DeciderRules & { approver: unknown; subject:
   const checked = checkIdentity(approver);
   if (checked.problem !== undefined) throw refuseApproval(`approver ${checked.problem}`);
   const who = checked.identity;
-  if (sameIdentity(who, args.requestedBy)) {
+  if (couldPassFor(who, args.requestedBy)) {
     const alike = who.toLowerCase() === args.requestedBy.toLowerCase() ? '' : ` (looks like ${args.requestedBy})`;
     throw refuseApproval(`four-eyes: ${who}${alike} requested this ${subject} and cannot ${verb} it`);
   }

@@ -30,8 +30,17 @@ export const validation = wf.proxyLocalActivities<LocalActivities>({
   retry: { maximumAttempts: 3 },
 });
 
-/** Messages to the tenant's watcher: retried until Temporal takes them, since a release cannot be followed without. */
+/** Reads of the tenant watcher's record: retried until Temporal answers. */
 export const watcherMessages = wf.proxyLocalActivities<LocalActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', maximumInterval: '10s' },
 });
+
+/** Registrations with the tenant's watcher: retried within what is left of the deadline. */
+export function registrations(withinMs: number) {
+  return wf.proxyLocalActivities<LocalActivities>({
+    startToCloseTimeout: '30s',
+    scheduleToCloseTimeout: withinMs,
+    retry: { initialInterval: '1s', maximumInterval: '10s' },
+  });
+}

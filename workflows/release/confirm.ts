@@ -7,7 +7,7 @@ import {
   type MachineActionSummary,
   type ReleaseState,
 } from '../../contract/index.js';
-import { defenderCalls, watcherMessages } from './activities.js';
+import { defenderCalls, registrations, watcherMessages } from './activities.js';
 import { cancelAction } from './cancel-action.js';
 import { isIsolated } from './check.js';
 import type { ReleaseTracker } from './release-tracker.js';
@@ -46,9 +46,9 @@ export function noteFinalNudge(release: ReleaseTracker, notice: unknown): void {
  */
 export async function confirm(release: ReleaseTracker, action: MachineActionSummary): Promise<Confirmed> {
   release.setState('confirming');
-  const { request } = release;
-  await watch(release, action);
-  const heard = await heardFromWatcher(release, action, Date.now() + request.deadlineMs);
+  const deadlineAt = Date.now() + release.request.deadlineMs;
+  await watch(release, action, deadlineAt);
+  const heard = await heardFromWatcher(release, action, deadlineAt);
   const confirmed = heard ? { ...heard, verified: true } : await settleAtDeadline(release, action);
   release.noteActionStatus(confirmed.action.status);
   const ends = ENDS[confirmed.action.status];
@@ -59,20 +59,31 @@ export async function confirm(release: ReleaseTracker, action: MachineActionSumm
   return confirmed;
 }
 
-async function watch(release: ReleaseTracker, action: MachineActionSummary): Promise<void> {
+/**
+ * Registers the action with the tenant's watcher, within the deadline: a watcher that cannot take it (the server's
+ * signal cap, an outage) does not hold the release, whose deadline then settles it by its own read of Defender.
+ */
+async function watch(release: ReleaseTracker, action: MachineActionSummary, deadlineAt: number): Promise<void> {
   const { request } = release;
   const info = wf.workflowInfo();
-  await watcherMessages.watchMachineAction({
-    taskQueue: info.taskQueue,
-    tenant: request.tenant,
-    request: {
-      actionId: action.id,
-      machineId: request.machineId,
-      createdAt: action.createdAt,
-      subscriber: info.workflowId,
-      pollIntervalMs: request.pollIntervalMs,
-    },
-  });
+  const left = deadlineAt - Date.now();
+  if (left <= 0) return;
+  await registrations(left)
+    .watchMachineAction({
+      taskQueue: info.taskQueue,
+      tenant: request.tenant,
+      request: {
+        actionId: action.id,
+        machineId: request.machineId,
+        createdAt: action.createdAt,
+        subscriber: info.workflowId,
+        pollIntervalMs: request.pollIntervalMs,
+      },
+    })
+    .catch((err: unknown) => {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.warn('The watcher did not take the action; the deadline settles the release', { error: String(err) });
+    });
 }
 
 /**
@@ -96,7 +107,7 @@ async function heardFromWatcher(
     const outcome = await watcherMessages.readWatcherRecord({ taskQueue, tenant, actionId: action.id });
     if (outcome) return outcome;
     wf.log.warn('A machineActionFinal nudge the watcher has no record of: registering again', { actionId: action.id });
-    await watch(release, action);
+    await watch(release, action, deadlineAt);
     await wf.sleep(Math.max(Math.min(REFUTED_NUDGE_PAUSE_MS, deadlineAt - Date.now()), 1));
   }
 }

@@ -94,6 +94,11 @@ async function post(release: ReleaseTracker): Promise<MachineActionSummary | 'un
       summary: `POST unisolate for ${machineId}`,
       nonRetryable: UNKNOWN_POST_OUTCOMES,
     }).postUnisolate({ machineId, comment: `${comment} ${tag}` });
+    if (action.type !== 'Unisolate' || action.machineId?.toLowerCase() !== machineId) {
+      // An answer about another machine, or another kind of action, says nothing of ours: look before posting again.
+      wf.log.warn('The POST was answered with an action that is not this release', { machineActionId: action.id });
+      return 'unknown';
+    }
     // Defender may answer a duplicate with the release already pending (201, not 400): only our tag makes it ours.
     release.follow(action, (action.requestorComment ?? '').includes(tag) ? 'posted' : 'adopted-in-flight');
     return action;

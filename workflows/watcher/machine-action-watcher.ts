@@ -5,8 +5,9 @@ import {
   MAX_WATCH_POLL_MS,
   MIN_WATCH_POLL_MS,
   parseWatchRequest,
+  DEFAULT_TENANT,
   TENANT_NAME,
-  watcherWorkflowId,
+  WATCHER_ID_PREFIX,
   watchSignal,
   type ActionFinalDelivery,
   type WatcherState,
@@ -33,6 +34,7 @@ const DELIVERY_BATCH = 500;
 const { notifySubscribers } = wf.proxyActivities<LocalActivities>({
   summary: 'Nudge the releases whose actions ended',
   startToCloseTimeout: '60s',
+  scheduleToCloseTimeout: '5m',
   retry: { initialInterval: '1s', maximumInterval: '30s' },
 });
 
@@ -43,16 +45,18 @@ const { notifySubscribers } = wf.proxyActivities<LocalActivities>({
  */
 export async function machineActionWatcher(state: WatcherState): Promise<void> {
   if (!ownsItsId(state)) return;
-  // Outcomes on record come only from an earlier run's Defender reads: a starter's `ended` is not taken.
-  const ended = wf.workflowInfo().continuedFromExecutionRunId ? (state?.ended ?? []) : [];
-  const watching = new WatchList(carriedOver(state), ended, pollFloor(state));
+  // What a run carries over comes from an earlier run; a starter's is not taken (releases start it with nothing).
+  const continued = wf.workflowInfo().continuedFromExecutionRunId !== undefined;
+  const ended = continued && Array.isArray(state?.ended) ? state.ended : [];
+  const watching = new WatchList(continued ? carriedOver(state) : [], ended, pollFloor(state));
   republishEnded(watching.ended);
   let signals = 0;
   wf.setHandler(watchSignal, (request: unknown) => {
     signals += 1;
     register(watching, request);
   });
-  ignoreUnknownSignals();
+  // Every signal counts against the server's cap, junk included: the run moves on before registrations are refused.
+  ignoreUnknownSignals(() => (signals += 1));
   const calls = wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
     summary: 'List recent isolation actions for the watched releases',
@@ -69,7 +73,7 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
     if (!full) await look(watching, calls);
     if (full || timeToMoveOn()) {
       await wf.condition(wf.allHandlersFinished);
-      await continueOnCurrentBuild({ ...watching.toState(), tenant: state.tenant, floorMs: pollFloor(state) });
+      await continueOnCurrentBuild({ ...watching.toState(), tenant: state.tenant });
     }
   }
 }
@@ -78,12 +82,17 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
 async function look(watching: WatchList, calls: wf.ActivityInterfaceFor<ApiActivities>): Promise<void> {
   const { dropped, expired } = watching.prune(Date.now());
   publishEnded([], expired);
-  if (dropped.length > 0) wf.log.warn('Dropped actions no list call showed', { actionIds: dropped.slice(0, 20) });
+  if (dropped.length > 0) {
+    wf.log.warn('Dropped actions no list call showed', { actionIds: dropped.slice(0, 20).map((d) => d.actionId) });
+    // Their releases find no record when nudged and register again: a real action the list lagged on is not lost.
+    await deliver(dropped.flatMap((d) => d.subscribers.map((subscriber) => ({ subscriber, actionId: d.actionId }))));
+  }
   if (watching.size === 0) return;
   const { since, watched } = watching.targets(Date.now());
   for (let skip = 0; ; skip += PAGE_SIZE) {
     const page = await calls.checkWatchedActions({ since, watched, skip, pageSize: PAGE_SIZE });
     watching.markSeen(page.seen);
+    watching.setFloor(page.floorMs);
     const { recorded, deliveries } = watching.take(page.finals, Date.now());
     publishEnded(recorded);
     await deliver(deliveries);
@@ -92,17 +101,17 @@ async function look(watching: WatchList, calls: wf.ActivityInterfaceFor<ApiActiv
 }
 
 /**
- * The watcher's id names its task queue and tenant, and a release finds it by that id: a run started with another
- * tenant than its id names (by hand, by mistake) would list one tenant's actions for another's releases, so it ends.
+ * A watcher's id ends with the tenant it serves, and releases find it by that id: a run started for a named tenant
+ * its id does not name (by hand, by mistake) would spend that tenant's budget on another's releases, so it ends.
  */
 function ownsItsId(state: WatcherState | undefined): boolean {
-  const info = wf.workflowInfo();
+  const { workflowId } = wf.workflowInfo();
   const tenant = state?.tenant ?? null;
-  if ((tenant === null || TENANT_NAME.test(tenant)) && watcherWorkflowId(info.taskQueue, tenant) === info.workflowId) {
-    return true;
-  }
-  wf.log.error('A watcher must run under the id of its task queue and tenant; this run ends', {
-    workflowId: info.workflowId,
+  const named = tenant !== null && tenant !== DEFAULT_TENANT;
+  const fits = !named || (TENANT_NAME.test(tenant) && workflowId.endsWith(`-${tenant}`));
+  if (workflowId.startsWith(WATCHER_ID_PREFIX) && fits) return true;
+  wf.log.error('A watcher must run under the id of its tenant; this run ends', {
+    workflowId: workflowId.slice(0, 300),
   });
   return false;
 }
@@ -130,11 +139,14 @@ function register(watching: WatchList, input: unknown): void {
 /** The entries the previous run carried over (or a starter passed): each held to the same rules as a `watch`. */
 function carriedOver(state: WatcherState | undefined): WatchEntry[] {
   const entries = Array.isArray(state?.watched) ? state.watched : [];
+  const now = Date.now();
   return entries.flatMap((entry) => {
-    const parsed = parseWatchRequest({ ...entry, subscriber: entry?.subscribers?.[0] });
-    if (!parsed.ok || !Array.isArray(entry.subscribers)) return [];
-    const addedAt = typeof entry.addedAt === 'number' && Number.isFinite(entry.addedAt) ? entry.addedAt : Date.now();
-    return [{ ...parsed.value, subscribers: entry.subscribers.slice(0, 50), addedAt, seen: entry.seen === true }];
+    const subscribers = Array.isArray(entry?.subscribers) ? entry.subscribers.slice(0, 50) : [];
+    const parsed = subscribers.map((subscriber: unknown) => parseWatchRequest({ ...entry, subscriber }));
+    const first = parsed[0];
+    if (!first?.ok || parsed.some((p) => !p.ok)) return [];
+    const added = typeof entry.addedAt === 'number' && Number.isFinite(entry.addedAt) ? entry.addedAt : now;
+    return [{ ...first.value, subscribers, addedAt: Math.min(added, now), seen: entry.seen === true }];
   });
 }
 
@@ -168,8 +180,13 @@ async function somethingToWatch(watching: WatchList): Promise<boolean> {
 
 async function deliver(deliveries: ActionFinalDelivery[]): Promise<void> {
   for (let i = 0; i < deliveries.length; i += DELIVERY_BATCH) {
-    const { gone } = await notifySubscribers({ deliveries: deliveries.slice(i, i + DELIVERY_BATCH) });
-    // The release ended meanwhile (cancelled, deadline): nobody to tell.
-    if (gone.length > 0) wf.log.info('Subscribers gone', { subscribers: gone });
+    try {
+      const { gone } = await notifySubscribers({ deliveries: deliveries.slice(i, i + DELIVERY_BATCH) });
+      // Ended meanwhile (cancelled, deadline) or refusing signals: not told. The outcomes stay on record.
+      if (gone.length > 0) wf.log.info('Subscribers not told', { subscribers: gone.slice(0, 20), count: gone.length });
+    } catch (err) {
+      // Nudging never holds the watcher: releases not told register again and are told on a later look.
+      wf.log.warn('Nudges not sent', { error: String(err).slice(0, 300) });
+    }
   }
 }

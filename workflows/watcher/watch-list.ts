@@ -1,4 +1,6 @@
 import {
+  MAX_WATCH_POLL_MS,
+  MIN_WATCH_POLL_MS,
   type ActionFinalDelivery,
   type ActionOutcome,
   type EndedAction,
@@ -35,10 +37,17 @@ export class WatchList {
     watched: WatchEntry[],
     ended: EndedAction[],
     /** The tenant's budget as an interval: no poll comes sooner. */
-    private readonly floorMs: number,
+    private floorMs: number,
   ) {
     this.#entries = new Map(watched.map((w) => [w.actionId, w]));
     this.#ended = new Map(ended.map((e) => [e.outcome.action.id.toLowerCase(), e]));
+  }
+
+  /** The floor as the tenant's worker has it (a starter's word is only taken until the first look). */
+  setFloor(floorMs: number | undefined): void {
+    if (typeof floorMs === 'number' && Number.isFinite(floorMs)) {
+      this.floorMs = Math.min(Math.max(floorMs, MIN_WATCH_POLL_MS), MAX_WATCH_POLL_MS);
+    }
   }
 
   get size(): number {
@@ -111,15 +120,15 @@ export class WatchList {
    * Drops what nobody can be waiting on: actions no list has shown within 10 minutes (unknown ids, or a creation time
    * that hides them), actions older than any release's deadline, and ended outcomes past their time on record.
    */
-  prune(nowMs: number): { dropped: string[]; expired: string[] } {
-    const dropped: string[] = [];
+  prune(nowMs: number): { dropped: WatchEntry[]; expired: string[] } {
+    const dropped: WatchEntry[] = [];
     const expired = this.#evicted;
     this.#evicted = [];
     for (const [id, entry] of this.#entries) {
       const age = nowMs - entry.addedAt;
       if ((!entry.seen && age > UNSEEN_LIMIT_MS) || age > LONGEST_WATCH_MS) {
         this.#entries.delete(id);
-        dropped.push(id);
+        dropped.push(entry);
       }
     }
     for (const [id, ended] of this.#ended) {
@@ -151,7 +160,7 @@ export class WatchList {
   }
 
   /** What the next run carries over (continue-as-new). */
-  toState(): { watched: WatchEntry[]; ended: EndedAction[] } {
-    return { watched: [...this.#entries.values()], ended: [...this.#ended.values()] };
+  toState(): { watched: WatchEntry[]; ended: EndedAction[]; floorMs: number } {
+    return { watched: [...this.#entries.values()], ended: [...this.#ended.values()], floorMs: this.floorMs };
   }
 }
