@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
 import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { watcherWorkflowId, WATCHER_WORKFLOW_TYPE } from '../../contract/index.js';
 import { QUIET_BUNDLER_LOGGER } from '../../worker/bundle-workflows.js';
 import { WORKFLOWS_PATH } from '../../worker/paths.js';
 import { HISTORIES_DIR } from '../helpers/histories.js';
@@ -20,11 +21,24 @@ const files = readdirSync(HISTORIES_DIR)
   .sort();
 const load = (file: string): unknown => JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8'));
 
-/** The id the workflow ran under, as its first event records it: workflows that check their own id replay under it. */
+/**
+ * The id the workflow ran under, as its first event records it: workflows that check their own id (the watcher)
+ * replay under it. The time-skipping server leaves it out; a watcher's id is then derived as releases derive it.
+ */
 function workflowIdOf(history: unknown, file: string): string {
-  const events = (history as { events?: { workflowExecutionStartedEventAttributes?: { workflowId?: string } }[] })
-    .events;
-  return events?.[0]?.workflowExecutionStartedEventAttributes?.workflowId ?? file;
+  type Started = {
+    workflowId?: string;
+    workflowType?: { name?: string };
+    taskQueue?: { name?: string };
+    input?: { payloads?: { data?: string }[] };
+  };
+  const started = (history as { events?: { workflowExecutionStartedEventAttributes?: Started }[] }).events?.[0]
+    ?.workflowExecutionStartedEventAttributes;
+  if (started?.workflowId) return started.workflowId;
+  if (started?.workflowType?.name !== WATCHER_WORKFLOW_TYPE || !started.taskQueue?.name) return file;
+  const data = started.input?.payloads?.[0]?.data;
+  const state = data ? (JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as { tenant?: string | null }) : {};
+  return watcherWorkflowId(started.taskQueue.name, state.tenant ?? null);
 }
 
 /** Every way a release, a batch and the watcher end, each with a history of its own. */

@@ -11,8 +11,19 @@ export function batchCalls(tenant: string | null): ApiActivities {
   });
 }
 
-/** Validation, the target digest and the lookups of releases: local, no Defender call. */
+/** Validation and the target digest: local, no Defender call. */
 export const local = wf.proxyLocalActivities<LocalActivities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * Look-ups of releases in Temporal, no Defender call. An activity, not a local one: they run beside the window's
+ * reads and child starts, and an activity's result has its own place in history, so a replay meets it where the run
+ * did.
+ */
+export const lookups = wf.proxyActivities<LocalActivities>({
+  summary: 'Look up how releases ended',
   startToCloseTimeout: '30s',
   retry: { maximumAttempts: 3 },
 });

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { local } from './activities.js';
+import { lookups } from './activities.js';
 import type { MachineOutcome } from '../../contract/index.js';
 import type { Batch } from './batch.js';
 
@@ -41,7 +41,7 @@ export async function sweepUnreported(batch: Batch, window: UnreportedReleases):
 
 async function lookUp(batch: Batch, window: UnreportedReleases, machineIds: string[], waitForRunningMs: number) {
   try {
-    const ended = await local.lookUpReleases({ batchWorkflowId: batch.workflowId, machineIds, waitForRunningMs });
+    const ended = await lookups.lookUpReleases({ batchWorkflowId: batch.workflowId, machineIds, waitForRunningMs });
     for (const { machineId, outcome } of ended) window.settle(machineId, outcome);
   } catch (err) {
     if (wf.isCancellation(err)) throw err;
