@@ -9,6 +9,7 @@ export const LOOK_ALIKES_OF_ALICE: [string, string, RegExp][] = [
   ['left-to-right mark', '\u200ealice@contoso.com', /invisible or formatting characters \(U\+200E\)/],
   ['Cyrillic а', '\u0430lice@contoso.com', /must not mix Latin and Cyrillic letters \(U\+0430\)/],
   ['fullwidth ａ', '\uff41lice@contoso.com', /four-eyes/],
+  ['capital I for l', 'aIice@contoso.com', /four-eyes/],
   ['trailing NUL', 'alice@contoso.com\u0000', /control characters or line breaks \(U\+0000\)/],
   ['ANSI escape', '\u001b[1malice@contoso.com\u001b[0m', /control characters or line breaks \(U\+001B\)/],
   ['newline', 'alice@contoso.com\napproved by CISO', /control characters or line breaks \(U\+000A\)/],

@@ -104,10 +104,7 @@ describe('forged messages change nothing', () => {
     const machine = h.fake.addMachine();
     const handle = await h.start({ machineId: machine.id, approval: preApproved });
     assert.equal((await handle.result()).outcome, 'released');
-    // A handler that threw would have failed the watcher's workflow tasks; none did, and it did not fail.
-    const watcherHandle = h.env.client.workflow.getHandle(watcher);
-    assert.ok(!(await eventKinds(watcherHandle)).includes('workflowTaskFailed'));
-    assert.notEqual((await watcherHandle.describe()).status.name, 'FAILED');
+    assert.notEqual((await h.env.client.workflow.getHandle(watcher).describe()).status.name, 'FAILED');
   });
 
   it('a watch for an action Defender never shows is dropped after 10 minutes; polls stay at the floor', async () => {
