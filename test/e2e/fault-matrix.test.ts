@@ -14,6 +14,8 @@ import { clientFor } from '../helpers/simulator.js';
 interface Scenario {
   name: string;
   behavior?: MachineBehavior;
+  /** The machine as Defender describes it, where the answer's shape is the point. */
+  machine?: { rbacGroupId?: string | number; rbacGroupName?: string };
   /** Faults for this machine's requests (or the token endpoint). */
   faults?: (machine: SimMachine) => FaultRule[];
   deadline?: string;
@@ -138,6 +140,19 @@ const SCENARIOS: Scenario[] = [
     actions: 1,
   },
   {
+    name: 'a machine whose rbacGroupId is a string (the documented type)',
+    machine: { rbacGroupId: '140', rbacGroupName: 'Kiosks' },
+    expect: 'released',
+    actions: 1,
+  },
+  {
+    name: 'a redirect from the token endpoint (never followed, the secret not re-sent)',
+    setup: (h) => h.sim.revokeTokens(),
+    faults: () => [{ match: { endpoint: 'token' }, times: 1, fault: { kind: 'status', status: 307 } }],
+    expect: 'DefenderRequestFailed',
+    actions: 0,
+  },
+  {
     name: 'issued tokens revoked (401 on the API, one refresh)',
     setup: (h) => h.sim.revokeTokens(),
     expect: 'released',
@@ -209,7 +224,7 @@ describe('API fault matrix', () => {
   });
 
   async function run(s: Scenario): Promise<void> {
-    const machine = h.sim.addMachine({ isolated: true, behavior: s.behavior });
+    const machine = h.sim.addMachine({ isolated: true, behavior: s.behavior, ...s.machine });
     s.setup?.(h);
     const faults = (s.faults?.(machine) ?? []).map((rule) => ({ rule, id: h.sim.addFault(rule) }));
     const faultIds = faults.map((f) => f.id);
