@@ -1,5 +1,18 @@
 import type { MachineActionSummary, MachineSummary } from '../contract/index.js';
+import { untrustedText } from './defender/errors.js';
 import type { Machine, MachineAction } from './defender/schemas.js';
+
+/**
+ * Strings from Defender's answers go into history, the status query and the Temporal UI's markdown: each is bounded,
+ * and a device name (which the device itself may choose) keeps only what a host name is made of.
+ */
+const text = (value: string | null | undefined, max: number): string | null =>
+  value === null || value === undefined ? null : (untrustedText(value, max) ?? null);
+
+export function hostName(value: string | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  return value.replace(/[^\p{L}\p{N}._-]/gu, '?').slice(0, 255);
+}
 
 export function summarizeAction(action: MachineAction): MachineActionSummary {
   return {
@@ -7,19 +20,19 @@ export function summarizeAction(action: MachineAction): MachineActionSummary {
     type: action.type,
     status: action.status,
     machineId: action.machineId ?? null,
-    requestor: action.requestor ?? null,
-    requestorComment: action.requestorComment ?? null,
+    requestor: text(action.requestor, 256),
+    requestorComment: text(action.requestorComment, 2_000),
     createdAt: action.creationDateTimeUtc,
     lastUpdateAt: action.lastUpdateDateTimeUtc ?? null,
-    computerDnsName: action.computerDnsName ?? null,
+    computerDnsName: hostName(action.computerDnsName),
   };
 }
 
 export function summarizeMachine(machine: Machine): MachineSummary {
   return {
     id: machine.id.toLowerCase(),
-    computerDnsName: machine.computerDnsName ?? null,
-    healthStatus: machine.healthStatus ?? null,
-    osPlatform: machine.osPlatform ?? null,
+    computerDnsName: hostName(machine.computerDnsName),
+    healthStatus: text(machine.healthStatus, 50),
+    osPlatform: text(machine.osPlatform, 50),
   };
 }

@@ -66,7 +66,7 @@ export function untrustedText(text: string | undefined, max: number): string | u
   const cleaned = text
     // eslint-disable-next-line no-control-regex -- controls are what is being removed
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, ' ')
-    .replace(/bearer\s+\S+/gi, 'Bearer [redacted]')
+    .replace(/bearer\s+[\w.~+/=-]{20,}/gi, 'Bearer [redacted]')
     .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[redacted]');
   return cleaned.length > max ? `${cleaned.slice(0, max)}…` : cleaned;
 }
