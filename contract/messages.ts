@@ -3,14 +3,12 @@
  * claim, never a fact: these guards only decide whether it is well formed enough to look at. Hand-written rather than
  * zod so that workflow code (the deterministic sandbox) can run them in a signal handler.
  */
-import { isMachineId } from './ids.js';
+import { isMachineId, workflowIdProblem } from './ids.js';
 import { isFinalStatus, type ActionOutcome } from './machine-actions.js';
 import type { WatchRequest } from './watcher.js';
 
 /** Defender's machine action ids are GUIDs. */
 const ACTION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Workflow ids a watcher may signal: what the client helpers and batches create (`release-<machine id>` and kin). */
-const SUBSCRIBER = /^[A-Za-z0-9][A-Za-z0-9._:@/+=-]{0,254}$/;
 const DAY_MS = 86_400_000;
 
 /** No tenant's watcher polls faster than this, whatever it is told. */
@@ -39,8 +37,10 @@ export function parseWatchRequest(input: unknown): Parsed<WatchRequest> {
   if (typeof createdAt !== 'string' || createdAt.length > 40) return refuse('createdAt must be an ISO 8601 time');
   const created = Date.parse(createdAt);
   if (!Number.isFinite(created)) return refuse('createdAt must be an ISO 8601 time');
-  if (typeof subscriber !== 'string' || !SUBSCRIBER.test(subscriber)) {
-    return refuse('subscriber must be a workflow id (letters, digits and ._:@/+=-, at most 255)');
+  // A subscriber is a release: its id passed the same rule before it could register.
+  const subscriberProblem = workflowIdProblem(subscriber);
+  if (subscriberProblem !== null || typeof subscriber !== 'string') {
+    return refuse(`subscriber ${subscriberProblem ?? 'must be a string'}`);
   }
   if (typeof pollIntervalMs !== 'number' || !Number.isFinite(pollIntervalMs)) {
     return refuse('pollIntervalMs must be a finite number');

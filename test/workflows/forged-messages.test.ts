@@ -41,12 +41,18 @@ describe('forged messages change nothing', () => {
     assert.ok((await markers(handle)).length >= count, 'the release checked the nudge against the watcher');
   }
 
-  it('a forged machineActionFinal (Succeeded, Failed, or a bare nudge) is checked against the watcher and ignored', async () => {
+  /** A pre-approved release following an action that stays pending until the test says otherwise. */
+  async function confirmingRelease() {
     const machine = h.fake.addMachine();
     machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
     const handle = await h.start({ machineId: machine.id, approval: preApproved });
     await h.reach(handle, 'confirming');
     const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+    return { machine, handle, action };
+  }
+
+  it('a forged machineActionFinal (Succeeded, Failed, or a bare nudge) is checked against the watcher and ignored', async () => {
+    const { machine, handle, action } = await confirmingRelease();
     const before = (await markers(handle)).length;
     const callsBefore = callsFor(machine.id);
     const forged = (status: string) => ({
@@ -72,11 +78,7 @@ describe('forged messages change nothing', () => {
   });
 
   it('a forged Failed for a watched action does not end the release MachineActionFailed', async () => {
-    const machine = h.fake.addMachine();
-    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
-    const handle = await h.start({ machineId: machine.id, approval: preApproved });
-    await h.reach(handle, 'confirming');
-    const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+    const { handle, action } = await confirmingRelease();
     const before = (await markers(handle)).length;
     await handle.signal(actionFinalSignal, { actionId: action.id, status: 'Failed' } as never);
     await untilMarkers(handle, before + 2);

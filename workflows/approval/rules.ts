@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import { APPROVAL_REFUSED, checkIdentity, couldPassFor, sameIdentity, textProblem } from '../../contract/index.js';
+import { listSome } from '../../contract/bounded-text.js';
 
 /** Why an `approve` or `reject` update was refused; the validator throws it, so nothing reaches history. */
 export function refuseApproval(message: string): ApplicationFailure {
@@ -11,9 +12,6 @@ export interface DeciderRules {
   requestedBy: string;
   approvers: string[] | null;
 }
-
-/** How many approvers a refusal lists: a list of 100 long names would make a refusal nobody reads. */
-const LISTED_APPROVERS = 5;
 
 /**
  * The rules every decider must pass, for a single release and a batch alike: a name that hides or imitates no
@@ -34,10 +32,8 @@ export function checkApprover(args: DeciderRules & { approver: unknown; subject:
     throw refuseApproval(`four-eyes: ${who}${alike} requested this ${subject} and cannot ${verb} it`);
   }
   if (args.approvers && !args.approvers.some((a) => sameIdentity(a, who))) {
-    const listed = args.approvers.slice(0, LISTED_APPROVERS).join(', ');
-    const more =
-      args.approvers.length > LISTED_APPROVERS ? `, and ${args.approvers.length - LISTED_APPROVERS} more` : '';
-    throw refuseApproval(`${who} is not an approver of this ${subject} (approvers: ${listed}${more})`);
+    // A list of 100 long names would make a refusal nobody reads: the first few, and how many more.
+    throw refuseApproval(`${who} is not an approver of this ${subject} (approvers: ${listSome(args.approvers)})`);
   }
 }
 

@@ -2,8 +2,6 @@ import * as wf from '@temporalio/workflow';
 import {
   apiTaskQueue,
   DEFAULT_WATCH_FLOOR_MS,
-  MAX_WATCH_POLL_MS,
-  MIN_WATCH_POLL_MS,
   parseWatchRequest,
   DEFAULT_TENANT,
   TENANT_NAME,
@@ -48,7 +46,9 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
   // What a run carries over comes from an earlier run; a starter's is not taken (releases start it with nothing).
   const continued = wf.workflowInfo().continuedFromExecutionRunId !== undefined;
   const ended = continued && Array.isArray(state?.ended) ? state.ended : [];
-  const watching = new WatchList(continued ? carriedOver(state) : [], ended, pollFloor(state));
+  const watching = new WatchList(continued ? carriedOver(state) : [], ended, DEFAULT_WATCH_FLOOR_MS);
+  // The starter's floor holds until the first look, which brings the floor of the tenant's worker.
+  watching.setFloor(state?.floorMs);
   republishEnded(watching.ended);
   let signals = 0;
   wf.setHandler(watchSignal, (request: unknown) => {
@@ -116,14 +116,6 @@ function ownsItsId(state: WatcherState | undefined): boolean {
   return false;
 }
 
-/** The tenant's budget as an interval, as its worker said when it started the watcher; never under a second. */
-function pollFloor(state: WatcherState | undefined): number {
-  const floor = state?.floorMs;
-  return typeof floor === 'number' && Number.isFinite(floor)
-    ? Math.min(Math.max(floor, MIN_WATCH_POLL_MS), MAX_WATCH_POLL_MS)
-    : DEFAULT_WATCH_FLOOR_MS;
-}
-
 /** A `watch` is a claim from anyone with client access: held to the contract, or dropped with a warning. */
 function register(watching: WatchList, input: unknown): void {
   const request = parseWatchRequest(input);
@@ -136,7 +128,7 @@ function register(watching: WatchList, input: unknown): void {
   }
 }
 
-/** The entries the previous run carried over (or a starter passed): each held to the same rules as a `watch`. */
+/** The entries the previous run carried over: each held to the same rules as a `watch`, its time no later than now. */
 function carriedOver(state: WatcherState | undefined): WatchEntry[] {
   const entries = Array.isArray(state?.watched) ? state.watched : [];
   const now = Date.now();
