@@ -100,11 +100,13 @@ export async function runBulk(
   return 0;
 }
 
+type BulkValues = ReturnType<typeof parseBulkArgs>['values'];
+
 export async function runSchedule(
   client: Client,
   sub: string,
   id: string | undefined,
-  values: ReturnType<typeof parseBulkArgs>['values'],
+  values: BulkValues,
   print: Print,
 ): Promise<number> {
   const need = () => {
@@ -112,74 +114,16 @@ export async function runSchedule(
     return id;
   };
   switch (sub) {
-    case 'create': {
-      const selector = selectorFrom(values);
-      if (!selector)
-        throw new CliUsageError('a schedule needs a selector (--tag, --device-group, --isolated-longer-than)');
-      if (!values['created-by']) throw new CliUsageError('schedule create needs --created-by <who>');
-      const mode = values.approval ?? 'pre-approved';
-      if (mode !== 'pre-approved' && mode !== 'each-run')
-        throw new CliUsageError('--approval is pre-approved or each-run');
-      await createBulkSchedule(client, {
-        scheduleId: need(),
-        cron: values.cron,
-        every: values.every,
-        selector,
-        comment: values.comment ?? '',
-        createdBy: values['created-by'],
-        approval:
-          mode === 'pre-approved'
-            ? { mode }
-            : { mode, timeout: values['approval-timeout'], approvers: values.approver },
-        ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
-        ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
-        ...(values.deadline ? { deadline: values.deadline } : {}),
-        ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
-      });
+    case 'create':
+      await createSchedule(client, need, values);
       print(safe`Created schedule ${id}`, { scheduleId: id });
       return 0;
-    }
-    case 'list': {
-      // One page (up to 1000) through the raw API: the paging iterator was seen to hang on a busy dev server.
-      const page = await client.workflowService.listSchedules({
-        namespace: client.options.namespace,
-        maximumPageSize: 1000,
-      });
-      const rows = (page.schedules ?? []).map((entry) => ({
-        scheduleId: entry.scheduleId ?? '',
-        paused: entry.info?.paused ?? false,
-        note: entry.info?.notes ?? null,
-      }));
-      print(
-        table(
-          rows.map((r) => ({ scheduleId: r.scheduleId, paused: r.paused ? 'paused' : 'active', note: r.note ?? '' })),
-          [
-            { key: 'scheduleId', title: 'SCHEDULE' },
-            { key: 'paused', title: 'STATE' },
-            { key: 'note', title: 'NOTE' },
-          ],
-          'no schedules',
-        ),
-        rows,
-      );
+    case 'list':
+      await listSchedules(client, print);
       return 0;
-    }
-    case 'describe': {
-      const d = await client.schedule.getHandle(need()).describe();
-      const data = {
-        scheduleId: d.scheduleId,
-        paused: d.state.paused,
-        note: d.state.note,
-        nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
-        recentActions: d.info.recentActions.map((a) => ({
-          at: a.takenAt.toISOString(),
-          workflowId: a.action.workflow.workflowId,
-        })),
-        runningActions: d.info.runningActions.map((a) => a.workflow.workflowId),
-      };
-      print(safeJson(data), data);
+    case 'describe':
+      await describeSchedule(client, need(), print);
       return 0;
-    }
     case 'pause':
       await client.schedule.getHandle(need()).pause(values.reason);
       print(safe`Paused ${id}`, { scheduleId: id, paused: true });
@@ -199,6 +143,70 @@ export async function runSchedule(
     default:
       throw new CliUsageError(`unknown schedule command ${JSON.stringify(sub)}\n\n${SCHEDULE_HELP}`);
   }
+}
+
+/** `schedule create`: its options checked in the order the help lists them, the schedule id once they pass. */
+async function createSchedule(client: Client, scheduleId: () => string, values: BulkValues): Promise<void> {
+  const selector = selectorFrom(values);
+  if (!selector) throw new CliUsageError('a schedule needs a selector (--tag, --device-group, --isolated-longer-than)');
+  if (!values['created-by']) throw new CliUsageError('schedule create needs --created-by <who>');
+  const mode = values.approval ?? 'pre-approved';
+  if (mode !== 'pre-approved' && mode !== 'each-run') throw new CliUsageError('--approval is pre-approved or each-run');
+  await createBulkSchedule(client, {
+    scheduleId: scheduleId(),
+    cron: values.cron,
+    every: values.every,
+    selector,
+    comment: values.comment ?? '',
+    createdBy: values['created-by'],
+    approval:
+      mode === 'pre-approved' ? { mode } : { mode, timeout: values['approval-timeout'], approvers: values.approver },
+    ...(values.concurrency ? { concurrency: Number(values.concurrency) } : {}),
+    ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
+    ...(values.deadline ? { deadline: values.deadline } : {}),
+    ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+  });
+}
+
+async function listSchedules(client: Client, print: Print): Promise<void> {
+  // One page (up to 1000) through the raw API: the paging iterator was seen to hang on a busy dev server.
+  const page = await client.workflowService.listSchedules({
+    namespace: client.options.namespace,
+    maximumPageSize: 1000,
+  });
+  const rows = (page.schedules ?? []).map((entry) => ({
+    scheduleId: entry.scheduleId ?? '',
+    paused: entry.info?.paused ?? false,
+    note: entry.info?.notes ?? null,
+  }));
+  print(
+    table(
+      rows.map((r) => ({ scheduleId: r.scheduleId, paused: r.paused ? 'paused' : 'active', note: r.note ?? '' })),
+      [
+        { key: 'scheduleId', title: 'SCHEDULE' },
+        { key: 'paused', title: 'STATE' },
+        { key: 'note', title: 'NOTE' },
+      ],
+      'no schedules',
+    ),
+    rows,
+  );
+}
+
+async function describeSchedule(client: Client, scheduleId: string, print: Print): Promise<void> {
+  const d = await client.schedule.getHandle(scheduleId).describe();
+  const data = {
+    scheduleId: d.scheduleId,
+    paused: d.state.paused,
+    note: d.state.note,
+    nextActionTimes: d.info.nextActionTimes.map((t) => t.toISOString()),
+    recentActions: d.info.recentActions.map((a) => ({
+      at: a.takenAt.toISOString(),
+      workflowId: a.action.workflow.workflowId,
+    })),
+    runningActions: d.info.runningActions.map((a) => a.workflow.workflowId),
+  };
+  print(safeJson(data), data);
 }
 
 /** A batch's progress for people; every value in it came from the workflow (`safe`). */

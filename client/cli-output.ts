@@ -60,6 +60,9 @@ export function progressLine(text: string, now = new Date()): string {
 }
 
 /** Options of every command that starts a release or a batch (node:util parseArgs form). */
+/** The CLI's exit codes, for every command. */
+export const EXIT = { ok: 0, error: 1, usage: 2, releaseFailed: 3, refused: 4, notFound: 5 } as const;
+
 export const REQUEST_OPTIONS = {
   comment: { type: 'string' },
   'requested-by': { type: 'string' },

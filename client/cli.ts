@@ -4,37 +4,29 @@
  * ended in failure (with --wait); 4 an approval or rejection was refused; 5 no such release.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
-import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
+import type { ReleaseRequest } from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
 import {
   BULK_HELP,
   bulkRequestFrom,
   CliUsageError,
-  formatProgress,
   parseBulkArgs,
   runBulk,
   runSchedule,
   SCHEDULE_HELP,
 } from './cli-bulk.js';
-import { progressLine, REQUEST_OPTIONS, safe, safeJson, table, type Io } from './cli-output.js';
-import { describeReleaseProgress, followRelease } from './cli-progress.js';
-import { listReleases } from './release-list.js';
+import { EXIT, progressLine, safe, safeJson, type Io } from './cli-output.js';
 import {
-  approveRelease,
-  cancelRelease,
-  getReleaseStatus,
-  InvalidReleaseRequestError,
-  rejectRelease,
-  releaseTarget,
-  ReleaseUpdateRefusedError,
-  startRelease,
-  waitForRelease,
-} from './release-client.js';
+  RELEASE_COMMAND_OPTIONS,
+  RELEASE_COMMANDS,
+  type CommandContext,
+  type CommandValues,
+} from './cli-release-commands.js';
+import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
 
-export const EXIT = { ok: 0, error: 1, usage: 2, releaseFailed: 3, refused: 4, notFound: 5 } as const;
+export { EXIT } from './cli-output.js';
+export { formatStatus } from './cli-release-commands.js';
 
 const HELP: Record<string, string> = {
   main: `Usage: defender-isolation <command> [options]
@@ -116,163 +108,77 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     return command ? EXIT.ok : EXIT.usage;
   }
   if (command === 'bulk' || command === 'schedule') return runBulkCommand(command, rest, io);
-  if (!HELP[command] || command === 'main') {
+  const run = RELEASE_COMMANDS[command];
+  if (!run) {
     io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
     return EXIT.usage;
   }
   let json = false;
   let connection: Connection | undefined;
   try {
-    const { values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        ...REQUEST_OPTIONS,
-        incident: { type: 'string' },
-        by: { type: 'string' },
-        digest: { type: 'string' },
-        state: { type: 'string' },
-        machine: { type: 'string' },
-        limit: { type: 'string' },
-      },
-    });
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: RELEASE_COMMAND_OPTIONS });
     json = values.json ?? false;
     if (values.help) {
       io.out(HELP[command]!);
       return EXIT.ok;
     }
-    if (command === 'list' ? positionals.length !== 0 : positionals.length !== 1)
-      throw new UsageError(
-        `${command} takes ${command === 'list' ? 'no arguments' : 'exactly one machine or workflow id'}\n\n${HELP[command]}`,
-      );
-    const target = positionals[0] ?? '';
-    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
-
+    const target = targetOf(command, positionals);
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
-    let request: ReleaseRequest | undefined;
-    if (command === 'release') {
-      request = {
-        machineId: target,
-        comment: values.comment ?? '',
-        requestedBy: values['requested-by'] ?? '',
-        ...(values.incident !== undefined ? { incidentId: values.incident } : {}),
-        ...approvalFrom(values),
-        ...(values['poll-interval'] !== undefined ? { pollInterval: values['poll-interval'] } : {}),
-        ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
-        ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
-      };
-      const { checkWorkflowId, parseReleaseRequest } = await import('../contract/schemas/index.js');
-      parseReleaseRequest(request);
-      if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
-    }
-    if ((command === 'approve' || command === 'reject') && !values.by)
-      throw new UsageError(`${command} needs --by <who>`);
-    if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
-
-    const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
-
+    const checked = await checkBeforeConnecting(command, target, values);
     const connected = await connectClient();
     connection = connected.connection;
-    const client = connected.client;
-
-    switch (command) {
-      case 'list': {
-        const rows = await listReleases(client, {
-          state: values.state,
-          machineId: values.machine,
-          incidentId: values.incident,
-          limit,
-        });
-        print(
-          table(
-            rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', state: r.state ?? r.status })),
-            [
-              { key: 'workflowId', title: 'WORKFLOW ID' },
-              { key: 'state', title: 'STATE' },
-              { key: 'incidentId', title: 'INCIDENT' },
-              { key: 'startTime', title: 'STARTED' },
-              { key: 'machineId', title: 'MACHINE' },
-            ],
-            'no releases',
-          ),
-          rows,
-        );
-        return EXIT.ok;
-      }
-      case 'release': {
-        const started = await startRelease(client, request!, { workflowId: values['workflow-id'] });
-        const line = safe`${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
-        if (!values.wait) {
-          print(line, { workflowId: started.workflowId, joined: started.joined });
-          return EXIT.ok;
-        }
-        io.err(progressLine(`${line}; waiting for it to end (Ctrl-C stops waiting, not the release)`));
-        try {
-          const result = await followRelease(
-            client,
-            started.workflowId,
-            waitForRelease(client, started.workflowId),
-            (s) => io.err(progressLine(describeReleaseProgress(s))),
-          );
-          print(safe`Release ${started.workflowId}: ${result.outcome}`, { workflowId: started.workflowId, ...result });
-          return EXIT.ok;
-        } catch (err) {
-          if (err instanceof WorkflowFailedError) {
-            const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-            const failure = {
-              type: cause?.type ?? err.cause?.name ?? 'Unknown',
-              message: err.cause?.message ?? err.message,
-            };
-            print(safe`Release ${started.workflowId} failed: ${failure.type}: ${failure.message}`, {
-              workflowId: started.workflowId,
-              failure,
-            });
-            return EXIT.releaseFailed;
-          }
-          throw err;
-        }
-      }
-      case 'approve': {
-        const decision = { approver: values.by!, ...(values.comment ? { comment: values.comment } : {}) };
-        // A batch approval names the digest of the targets the approver reviewed; a batch refuses any other.
-        const status = values.digest
-          ? await approveBulkRelease(client, target, { ...decision, targetDigest: values.digest })
-          : await approveRelease(client, target, decision);
-        print(safe`Approved ${status.workflowId} as ${values.by}`, status);
-        return EXIT.ok;
-      }
-      case 'reject': {
-        const status = await rejectRelease(client, target, { approver: values.by!, reason: values.reason! });
-        print(safe`Rejected ${status.workflowId} as ${values.by}`, status);
-        return EXIT.ok;
-      }
-      case 'status': {
-        const status = await getReleaseStatus(client, target).catch(async (err: unknown) => {
-          // A bulk release answers `progress`, not `status`.
-          if (err instanceof Error && /status/i.test(err.message) && !(err instanceof WorkflowNotFoundError)) {
-            return getBulkProgress(client, target);
-          }
-          throw err;
-        });
-        print('counts' in status ? formatProgress(status) : formatStatus(status), status);
-        return EXIT.ok;
-      }
-      case 'cancel': {
-        await cancelRelease(client, target);
-        print(safe`Cancellation requested for ${releaseTarget(target)}`, {
-          workflowId: releaseTarget(target),
-          cancelRequested: true,
-        });
-        return EXIT.ok;
-      }
-    }
-    return EXIT.usage;
+    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
+    return await run({ client: connected.client, target, values, print, io, ...checked });
   } catch (err) {
     return reportError(err, io, json, HELP[command]);
   } finally {
     await connection?.close();
   }
+}
+
+/** The one machine or workflow id a command names (`list` names none). */
+function targetOf(command: string, positionals: string[]): string {
+  if (command === 'list' ? positionals.length !== 0 : positionals.length !== 1) {
+    throw new UsageError(
+      `${command} takes ${command === 'list' ? 'no arguments' : 'exactly one machine or workflow id'}\n\n${HELP[command]}`,
+    );
+  }
+  return positionals[0] ?? '';
+}
+
+/** Everything a command's input must pass before the CLI connects: the release request, decision options, limits. */
+async function checkBeforeConnecting(
+  command: string,
+  target: string,
+  values: CommandValues,
+): Promise<Pick<CommandContext, 'request' | 'limit'>> {
+  let request: ReleaseRequest | undefined;
+  if (command === 'release') {
+    request = releaseRequestFrom(target, values);
+    const { checkWorkflowId, parseReleaseRequest } = await import('../contract/schemas/index.js');
+    parseReleaseRequest(request);
+    if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
+  }
+  if ((command === 'approve' || command === 'reject') && !values.by) {
+    throw new UsageError(`${command} needs --by <who>`);
+  }
+  if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
+  const limit = values.limit === undefined ? 50 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
+  return { request, limit };
+}
+
+function releaseRequestFrom(machineId: string, values: CommandValues): ReleaseRequest {
+  return {
+    machineId,
+    comment: values.comment ?? '',
+    requestedBy: values['requested-by'] ?? '',
+    ...(values.incident !== undefined ? { incidentId: values.incident } : {}),
+    ...approvalFrom(values),
+    ...(values['poll-interval'] !== undefined ? { pollInterval: values['poll-interval'] } : {}),
+    ...(values.deadline !== undefined ? { deadline: values.deadline } : {}),
+    ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+  };
 }
 
 async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
@@ -303,33 +209,6 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
   } finally {
     await connection?.close();
   }
-}
-
-/** A release's status for people; every value in it came from the workflow (`safe`). */
-export function formatStatus(s: ReleaseStatus): string {
-  const lines = [
-    safe`Release ${s.workflowId}: ${s.state}`,
-    safe`  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
-    safe`  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
-  ];
-  if (s.approval.mode === 'required' && !s.approval.decision) {
-    lines.push(
-      safe`  approval      awaiting ${s.approval.approvers?.join(', ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'}`,
-    );
-  }
-  if (s.approval.decision) {
-    const d = s.approval.decision;
-    lines.push(
-      safe`  approval      ${d.decision} by ${d.by} at ${d.at}${d.comment ? ` (${d.comment})` : ''}${d.source === 'pre-approved' ? ' [pre-approved]' : ''}`,
-    );
-  }
-  if (s.machineAction)
-    lines.push(safe`  action        ${s.machineAction.id} ${s.machineAction.status} (${s.machineAction.how})`);
-  if (s.cancelledIsolationActionId)
-    lines.push(safe`  cancelled     in-flight isolation ${s.cancelledIsolationActionId}`);
-  if (s.lastError) lines.push(safe`  last error    ${s.lastError.type}: ${s.lastError.message}`);
-  if (s.result) lines.push(safe`  result        ${s.result.outcome} at ${s.result.completedAt}`);
-  return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
