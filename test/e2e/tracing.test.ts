@@ -10,9 +10,10 @@ import { startRelease } from '../../client/release-client.js';
 import { createTracingPlugin } from '../../worker/tracing.js';
 import { failureOf, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 
+const exporter = new InMemorySpanExporter();
+const tracing = await createTracingPlugin({ spanProcessor: new SimpleSpanProcessor(exporter) });
+
 describe('OpenTelemetry tracing', () => {
-  const exporter = new InMemorySpanExporter();
-  const tracing = createTracingPlugin({ spanProcessor: new SimpleSpanProcessor(exporter) });
   let h: ReleaseHarness;
   before(async () => {
     h = await startReleaseHarness('tracing', {}, undefined, { tracing });
