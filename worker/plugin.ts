@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { SimplePlugin } from '@temporalio/plugin';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type BundleOptions, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createApiActivities, createLocalActivities } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
 import { apiTaskQueue } from '../contract/index.js';
@@ -11,29 +8,23 @@ import {
   watchFloor,
   createDefenderClient,
   DEFAULT_RATE_BUDGET,
-  type DefenderCredentials,
   type RateBudget,
 } from './defender.js';
-import { PROJECT_ROOT, WORKFLOWS_PATH } from './paths.js';
+import { resolveFromOurPackage, withOurWorkflows } from './combined-workflows.js';
+import { ConfigError, loadConfig } from './config.js';
+import { tenantsFromConfig, type DefenderTenantOptions } from './plugin-tenants.js';
+
+export type { DefenderTenantOptions } from './plugin-tenants.js';
 
 export const PLUGIN_NAME = 'defender-isolation';
 
-/** The workflow functions a worker must register (exported by `defender-isolation/workflows`). */
-export const WORKFLOW_NAMES = ['releaseMachine', 'bulkRelease', 'machineActionWatcher'] as const;
-
-export interface DefenderTenantOptions {
-  /** The plugin builds the client (with its metrics hook)… */
-  credentials?: DefenderCredentials;
-  /** …or uses this one. */
-  client?: DefenderClient;
-  /** Defender's budget for this app and tenant; default 100/min and 1500/h. */
-  rateBudget?: RateBudget;
-  /** Delay before retrying a 429 that carried no Retry-After; default 60 s. */
-  rateLimitFallbackMs?: number;
-}
+export { WORKFLOW_NAMES } from './combined-workflows.js';
 
 export interface DefenderIsolationPluginOptions {
-  /** Tenants by name; `default` serves releases that name no tenant. At least one. */
+  /**
+   * Tenants by name; `default` serves releases that name no tenant. At least one. A tenant without `credentials` or
+   * `client` is enough to bundle the workflows; running the API workers then refuses it.
+   */
   tenants: Record<string, DefenderTenantOptions>;
   /** Per Defender request; keep below the activities' 60 s start-to-close timeout. Default 20 s. */
   requestTimeoutMs?: number;
@@ -48,7 +39,8 @@ export interface DefenderIsolationPluginOptions {
 
 interface Tenant {
   name: string;
-  client: DefenderClient;
+  /** Absent for a plugin made only to bundle the workflows: such a tenant cannot run API workers. */
+  client: DefenderClient | undefined;
   rateBudget: RateBudget;
   rateLimitFallbackMs?: number;
 }
@@ -59,27 +51,36 @@ interface Tenant {
  * The worker keeps its own workflows: when it has a `workflowsPath`, the plugin registers a module that re-exports
  * that path's workflows plus ours. Every Defender call runs as an activity on the tenant's API task queue, whose
  * server-side rate limit is the tenant's budget; the plugin runs those API workers next to the worker it is added to.
+ * Bundling the workflows at build time needs no credentials: `new DefenderIsolationPlugin()`.
  */
 export class DefenderIsolationPlugin extends SimplePlugin {
   readonly tenants: readonly Tenant[];
   readonly #apiWorkers: 'alongside' | 'none';
   readonly #apiWorkerOptions: DefenderIsolationPluginOptions['apiWorkerOptions'];
 
-  constructor(options: DefenderIsolationPluginOptions) {
-    const tenants = Object.entries(options.tenants).map(([name, t]): Tenant => {
-      const client =
+  /** The tenants of the worker's environment (`DEFENDER_*`, `DEFENDER_TENANTS_FILE`), validated like the worker's. */
+  static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DefenderIsolationPlugin {
+    const config = loadConfig(env);
+    const tenants = tenantsFromConfig(config);
+    if (Object.keys(tenants).length === 0) {
+      throw new ConfigError(
+        'invalid configuration: DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET (or DEFENDER_TENANTS_FILE) are required',
+      );
+    }
+    return new DefenderIsolationPlugin({ tenants, requestTimeoutMs: config.requestTimeoutMs });
+  }
+
+  constructor(options: DefenderIsolationPluginOptions = { tenants: { default: {} } }) {
+    const tenants = Object.entries(options.tenants).map(([name, t]): Tenant => ({
+      name,
+      client:
         t.client ??
         (t.credentials
           ? createDefenderClient(t.credentials, { requestTimeoutMs: options.requestTimeoutMs, tenant: name })
-          : undefined);
-      if (!client) throw new TypeError(`tenant ${name}: give credentials or a client`);
-      return {
-        name,
-        client,
-        rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET,
-        rateLimitFallbackMs: t.rateLimitFallbackMs,
-      };
-    });
+          : undefined),
+      rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET,
+      rateLimitFallbackMs: t.rateLimitFallbackMs,
+    }));
     if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
     super({
       name: PLUGIN_NAME,
@@ -93,6 +94,10 @@ export class DefenderIsolationPlugin extends SimplePlugin {
     this.tenants = tenants;
     this.#apiWorkers = options.apiWorkers ?? 'alongside';
     this.#apiWorkerOptions = options.apiWorkerOptions;
+  }
+
+  override configureBundler(options: BundleOptions): BundleOptions {
+    return resolveFromOurPackage(super.configureBundler(options));
   }
 
   override configureWorker(options: WorkerOptions): WorkerOptions {
@@ -142,7 +147,8 @@ export class DefenderIsolationPlugin extends SimplePlugin {
     workerDeploymentOptions?: WorkerOptions['workerDeploymentOptions'];
   }): Promise<Worker[]> {
     return Promise.all(
-      this.tenants.map((tenant) =>
+      // Every tenant is checked before any worker polls: one without a client would take releases it cannot serve.
+      this.tenants.map(clientOf).map(({ tenant, client }) =>
         Worker.create({
           ...this.#apiWorkerOptions,
           ...(options.workerDeploymentOptions ? { workerDeploymentOptions: options.workerDeploymentOptions } : {}),
@@ -150,7 +156,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           namespace: options.namespace,
           taskQueue: apiTaskQueue(options.taskQueue, tenant.name),
           activities: createApiActivities({
-            defender: tenant.client,
+            defender: client,
             rateLimitFallbackMs: tenant.rateLimitFallbackMs,
             watchFloorMs: watchFloor(tenant.rateBudget),
           }),
@@ -159,6 +165,14 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       ),
     );
   }
+}
+
+function clientOf(tenant: Tenant): { tenant: Tenant; client: DefenderClient } {
+  if (tenant.client) return { tenant, client: tenant.client };
+  throw new ConfigError(
+    `defender-isolation plugin: tenant "${tenant.name}" has no credentials or client, so it cannot call Defender; ` +
+      'a plugin without them only bundles the workflows',
+  );
 }
 
 /**
@@ -173,39 +187,4 @@ function checkVersioning(deployment: WorkerOptions['workerDeploymentOptions']): 
         `batches run on the build they started on); annotate your own workflows AUTO_UPGRADE where you want that`,
     );
   }
-}
-
-const generated = new Set<string>();
-
-/**
- * A worker has one workflows module. Ours alone when it has none; otherwise a generated module that re-exports the
- * worker's own workflows and ours (ours win a name clash, which Temporal would refuse at run time anyway).
- */
-export function withOurWorkflows(existing: string | undefined): string {
-  if (existing === undefined || existing === WORKFLOWS_PATH || generated.has(existing))
-    return existing ?? WORKFLOWS_PATH;
-  const source = [
-    `// Generated by the ${PLUGIN_NAME} Temporal plugin: the worker's workflows plus the release workflows.`,
-    `export * from ${JSON.stringify(existing)};`,
-    `export { ${WORKFLOW_NAMES.join(', ')} } from ${JSON.stringify(WORKFLOWS_PATH)};`,
-    '',
-  ].join('\n');
-  const name = `${createHash('sha256').update(source).digest('hex').slice(0, 16)}.js`;
-  // The bundler resolves @temporalio/workflow from the module's folder: it must sit where node_modules is found, so in
-  // our package (ignored .cache folder), or else next to the worker's own workflows.
-  for (const dir of [path.join(PROJECT_ROOT, '.cache', 'workflows'), path.dirname(existing)]) {
-    try {
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, dir === path.dirname(existing) ? `.defender-isolation-${name}` : name);
-      writeFileSync(file, source);
-      generated.add(file);
-      return file;
-    } catch {
-      // read-only: try the next place
-    }
-  }
-  throw new Error(
-    `${PLUGIN_NAME} plugin: cannot write the combined workflows module; re-export ${WORKFLOW_NAMES.join(', ')} ` +
-      `from 'defender-isolation/workflows' in ${existing} and pass it as workflowsPath`,
-  );
 }

@@ -5,6 +5,7 @@ import type { WorkerConfig } from './config.js';
 import { activitiesPerSecond, type DefenderCredentials } from './defender.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createTracingPlugin } from './tracing.js';
+import { tenantsFromConfig } from './plugin-tenants.js';
 import { createReleaseWorkers, type ReleaseWorkers } from './worker.js';
 
 /** Where the worker connects: the configured server (with its TLS and API key), or a local one at `address`. */
@@ -46,12 +47,11 @@ export async function runWorker(args: {
   }
 }
 
-function createWorkers(
+async function createWorkers(
   config: WorkerConfig,
   connection: NativeConnection,
   defaultCredentials: DefenderCredentials | undefined,
 ): Promise<ReleaseWorkers> {
-  const budget = config.rateBudget;
   return createReleaseWorkers({
     connection,
     namespace: config.temporal.namespace,
@@ -60,23 +60,8 @@ function createWorkers(
     ...(config.temporal.deployment ? { deployment: config.temporal.deployment } : {}),
     ...(config.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: config.maxCachedWorkflows } : {}),
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
-    ...(config.otlpEndpoint ? { tracing: createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
-    tenants: {
-      ...(defaultCredentials ? { default: { credentials: defaultCredentials, rateBudget: budget } } : {}),
-      ...Object.fromEntries(
-        Object.entries(config.tenants).map(([name, t]) => [
-          name,
-          {
-            credentials: t.credentials,
-            rateBudget: {
-              perMinute: t.rate?.perMinute ?? budget.perMinute,
-              perHour: t.rate?.perHour ?? budget.perHour,
-              timeScale: budget.timeScale,
-            },
-          },
-        ]),
-      ),
-    },
+    ...(config.otlpEndpoint ? { tracing: await createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
+    tenants: tenantsFromConfig(config, defaultCredentials),
   });
 }
 

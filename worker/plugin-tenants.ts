@@ -1,0 +1,41 @@
+import type { WorkerConfig } from './config.js';
+import type { DefenderClient } from '../activities/defender/client.js';
+import type { DefenderCredentials, RateBudget } from './defender.js';
+
+export interface DefenderTenantOptions {
+  /** The plugin builds the client (with its metrics hook)… */
+  credentials?: DefenderCredentials;
+  /** …or uses this one. */
+  client?: DefenderClient;
+  /** Defender's budget for this app and tenant; default 100/min and 1500/h. */
+  rateBudget?: RateBudget;
+  /** Delay before retrying a 429 that carried no Retry-After; default 60 s. */
+  rateLimitFallbackMs?: number;
+}
+
+/**
+ * The plugin's tenants from the worker configuration: the default tenant of the `DEFENDER_*` variables and the named
+ * tenants of `DEFENDER_TENANTS_FILE`, each with its own budget (the configured one when the file gives none).
+ */
+export function tenantsFromConfig(
+  config: WorkerConfig,
+  defaultCredentials: DefenderCredentials | undefined = config.defender,
+): Record<string, DefenderTenantOptions> {
+  const budget = config.rateBudget;
+  return {
+    ...(defaultCredentials ? { default: { credentials: defaultCredentials, rateBudget: budget } } : {}),
+    ...Object.fromEntries(
+      Object.entries(config.tenants).map(([name, t]) => [
+        name,
+        {
+          credentials: t.credentials,
+          rateBudget: {
+            perMinute: t.rate?.perMinute ?? budget.perMinute,
+            perHour: t.rate?.perHour ?? budget.perHour,
+            timeScale: budget.timeScale,
+          },
+        },
+      ]),
+    ),
+  };
+}
