@@ -3,7 +3,6 @@ import { checkWorkflowId, parseBulkRequest } from '../contract/schemas/index.js'
 import {
   BULK_WORKFLOW_TYPE,
   bulkApproveUpdate,
-  DEFAULT_TASK_QUEUE,
   progressQuery,
   type BulkApproveInput,
   type BulkProgress,
@@ -12,8 +11,9 @@ import {
 } from '../contract/index.js';
 import type { bulkRelease } from '../workflows/bulk/bulk-release.js';
 import { update } from './release-client.js';
+import { releaseTaskQueue } from './task-queue.js';
 
-const taskQueueOf = (taskQueue?: string) => taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE;
+const taskQueueOf = (taskQueue?: string) => taskQueue ?? releaseTaskQueue();
 
 /** Validates (same schema as the workflow, and a workflow id safe for Defender's audit trail) and starts a batch. */
 export async function startBulkRelease(

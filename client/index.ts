@@ -10,11 +10,21 @@ export {
   releaseTarget,
   ReleaseUpdateRefusedError,
   startRelease,
+  waitForApproval,
   waitForRelease,
   type ReleaseHandle,
   type StartedRelease,
   type StartReleaseOptions,
 } from './release-client.js';
+export { DEFAULT_ANSWER_TIMEOUT_MS, type WaitOptions } from './release-waits.js';
+export {
+  ReleaseClientError,
+  ReleaseTimeoutError,
+  SearchAttributesMissingError,
+  TaskQueueMismatchError,
+  TaskQueueNotServedError,
+} from './release-errors.js';
+export { releaseTaskQueue } from './task-queue.js';
 export {
   approveBulkRelease,
   createBulkSchedule,

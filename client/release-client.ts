@@ -3,7 +3,6 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type Wor
 import { checkWorkflowId, parseReleaseRequest } from '../contract/schemas/index.js';
 import {
   approveUpdate,
-  DEFAULT_TASK_QUEUE,
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
   isMachineId,
@@ -11,6 +10,7 @@ import {
   RELEASE_WORKFLOW_TYPE,
   ReleaseStateAttribute,
   releaseWorkflowId,
+  SEARCH_ATTRIBUTES,
   statusQuery,
   type ApproveInput,
   type RejectInput,
@@ -19,15 +19,24 @@ import {
   type ReleaseStatus,
 } from '../contract/index.js';
 import type { releaseMachine } from '../workflows/release/release-machine.js';
+import { ReleaseTimeoutError, SearchAttributesMissingError, TaskQueueMismatchError } from './release-errors.js';
+import { DEFAULT_ANSWER_TIMEOUT_MS, withinTimeout, type WaitOptions } from './release-waits.js';
+import { checkServed, releaseTaskQueue } from './task-queue.js';
 
 export { InvalidReleaseRequestError } from '../contract/schemas/index.js';
 
 export type ReleaseHandle = WorkflowHandle<typeof releaseMachine>;
 
 export interface StartReleaseOptions {
+  /** Defaults to releaseTaskQueue(): `TEMPORAL_TASK_QUEUE`, else `defender-isolation`. */
   taskQueue?: string;
   /** Defaults to `release-<machineId>`, so that duplicate triggers for one machine join one release. */
   workflowId?: string;
+  /**
+   * How long to wait for a worker to poll the task queue before refusing to start (TaskQueueNotServedError); default
+   * 10 s. 0 starts without looking: the release then waits for a worker, however long that takes.
+   */
+  waitForWorkerMs?: number;
 }
 
 export interface StartedRelease {
@@ -51,28 +60,53 @@ export async function startRelease(
   const workflowId = options.workflowId ?? releaseWorkflowId(valid.machineId);
   // The id goes into Defender's audit trail: one that could forge a line or a tag there starts nothing.
   checkWorkflowId(workflowId, 'release request');
+  const taskQueue = options.taskQueue ?? releaseTaskQueue();
+  if (options.waitForWorkerMs !== 0) await checkServed(client, taskQueue, options.waitForWorkerMs ?? 10_000);
   // A nonce in the memo tells whether this call started the workflow or joined a running one.
   const nonce = randomUUID();
-  const handle = await client.workflow.start<typeof releaseMachine>(RELEASE_WORKFLOW_TYPE, {
-    taskQueue: options.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? DEFAULT_TASK_QUEUE,
-    workflowId,
-    args: [{ ...request, machineId: valid.machineId }],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    memo: { requestedBy: valid.requestedBy, incidentId: valid.incidentId, comment: valid.comment, startNonce: nonce },
-    typedSearchAttributes: [
-      { key: DefenderMachineIdAttribute, value: valid.machineId },
-      { key: ReleaseStateAttribute, value: 'validating' },
-      ...(valid.incidentId ? [{ key: IncidentIdAttribute, value: valid.incidentId }] : []),
-    ],
-    staticSummary: `Release ${valid.machineId.slice(0, 8)}… from isolation${
-      valid.incidentId ? ` for incident ${valid.incidentId}` : ''
-    } (requested by ${valid.requestedBy})`,
-    staticDetails: `Machine ${valid.machineId}. Comment: ${valid.comment}`,
-  });
+  const handle = await client.workflow
+    .start<typeof releaseMachine>(RELEASE_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId,
+      args: [{ ...request, machineId: valid.machineId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      memo: { requestedBy: valid.requestedBy, incidentId: valid.incidentId, comment: valid.comment, startNonce: nonce },
+      typedSearchAttributes: [
+        { key: DefenderMachineIdAttribute, value: valid.machineId },
+        { key: ReleaseStateAttribute, value: 'validating' },
+        ...(valid.incidentId ? [{ key: IncidentIdAttribute, value: valid.incidentId }] : []),
+      ],
+      staticSummary: `Release ${valid.machineId.slice(0, 8)}… from isolation${
+        valid.incidentId ? ` for incident ${valid.incidentId}` : ''
+      } (requested by ${valid.requestedBy})`,
+      staticDetails: `Machine ${valid.machineId}. Comment: ${valid.comment}`,
+    })
+    .catch((err: unknown) => {
+      throw explainStartFailure(err, client);
+    });
   const description = await handle.describe();
   const joined = description.memo?.startNonce !== nonce;
+  if (joined && description.taskQueue !== taskQueue) {
+    throw new TaskQueueMismatchError(
+      `${workflowId} is already running on task queue "${description.taskQueue}", not "${taskQueue}": this start ` +
+        'joined it and changed nothing; steer it on its own queue, or cancel it and start again',
+    );
+  }
   return { handle, workflowId, joined };
+}
+
+/** A start the server refused because the namespace lacks our search attributes says which, and how to add them. */
+function explainStartFailure(err: unknown, client: Client): unknown {
+  const message = err instanceof Error ? err.message : '';
+  if (!/search attribute/i.test(message)) return err;
+  const names = SEARCH_ATTRIBUTES.map((a) => a.name).join(', ');
+  return new SearchAttributesMissingError(
+    `namespace "${client.options.namespace}" lacks the search attributes releases record (${names}, all Keyword): ` +
+      'register them with ensureSearchAttributes() from defender-isolation/worker, or "temporal operator ' +
+      `search-attribute create --name <name> --type Keyword" (server said: ${message})`,
+    { cause: err },
+  );
 }
 
 /** `release-<id>` for a machine id, the value itself for anything else (a workflow id). */
@@ -100,27 +134,99 @@ export async function update<T>(workflowId: string, call: () => Promise<T>): Pro
   }
 }
 
-export async function approveRelease(client: Client, target: string, input: ApproveInput): Promise<ReleaseStatus> {
+export async function approveRelease(
+  client: Client,
+  target: string,
+  input: ApproveInput,
+  options: WaitOptions = {},
+): Promise<ReleaseStatus> {
   const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
-  return update(handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [input] }));
+  return withinTimeout(client, handle.workflowId, 'approving', timeoutOf(options), () =>
+    update(handle.workflowId, () => handle.executeUpdate(approveUpdate, { args: [input] })),
+  );
 }
 
-export async function rejectRelease(client: Client, target: string, input: RejectInput): Promise<ReleaseStatus> {
+export async function rejectRelease(
+  client: Client,
+  target: string,
+  input: RejectInput,
+  options: WaitOptions = {},
+): Promise<ReleaseStatus> {
   const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
-  return update(handle.workflowId, () => handle.executeUpdate(rejectUpdate, { args: [input] }));
+  return withinTimeout(client, handle.workflowId, 'rejecting', timeoutOf(options), () =>
+    update(handle.workflowId, () => handle.executeUpdate(rejectUpdate, { args: [input] })),
+  );
 }
 
-export async function getReleaseStatus(client: Client, target: string): Promise<ReleaseStatus> {
-  return client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target)).query(statusQuery);
+export async function getReleaseStatus(
+  client: Client,
+  target: string,
+  options: WaitOptions = {},
+): Promise<ReleaseStatus> {
+  const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
+  return withinTimeout(client, handle.workflowId, 'reading the status of', timeoutOf(options), () =>
+    handle.query(statusQuery),
+  );
 }
+
+/**
+ * Waits until the release asks for a decision (`awaiting-approval`), or has gone past that point (pre-approved,
+ * released, refused, ended): its status then. Default timeout 60 s.
+ */
+export async function waitForApproval(
+  client: Client,
+  target: string,
+  options: WaitOptions = {},
+): Promise<ReleaseStatus> {
+  const workflowId = releaseTarget(target);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await statusIfStarted(client, workflowId, Math.max(deadline - Date.now(), 1));
+    if (status && !BEFORE_APPROVAL.has(status.state)) return status;
+    if (Date.now() + 250 >= deadline) {
+      throw new ReleaseTimeoutError(
+        `waiting for the approval of ${workflowId}: ${status ? `still ${status.state}` : 'not started'} after ` +
+          `${timeoutMs / 1000} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The status, or undefined while no such release exists yet (a playbook may start it a moment later). */
+async function statusIfStarted(client: Client, workflowId: string, timeoutMs: number) {
+  try {
+    return await withinTimeout(client, workflowId, 'waiting for the approval of', timeoutMs, () =>
+      client.workflow.getHandle<typeof releaseMachine>(workflowId).query(statusQuery),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+const BEFORE_APPROVAL = new Set<string>(['validating', 'checking']);
 
 /** Temporal cancellation; the workflow cancels a still-pending Defender action before it ends. */
 export async function cancelRelease(client: Client, target: string): Promise<void> {
   await client.workflow.getHandle(releaseTarget(target)).cancel();
 }
 
-export async function waitForRelease(client: Client, target: string): Promise<ReleaseResult> {
-  return client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target)).result();
+/**
+ * The release's result once it ends (a failed release throws WorkflowFailedError with its typed cause). Without a
+ * timeout it waits as long as the release runs (up to its approval timeout plus its deadline).
+ */
+export async function waitForRelease(
+  client: Client,
+  target: string,
+  options: WaitOptions = {},
+): Promise<ReleaseResult> {
+  const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
+  if (options.timeoutMs === undefined) return handle.result();
+  return withinTimeout(client, handle.workflowId, 'waiting for the end of', options.timeoutMs, () => handle.result());
 }
+
+const timeoutOf = (options: WaitOptions) => options.timeoutMs ?? DEFAULT_ANSWER_TIMEOUT_MS;
 
 export { WorkflowNotFoundError };
