@@ -1,7 +1,8 @@
 # The release worker. Build: docker build -t defender-isolation-worker .  (docker-compose.yml builds it too.)
 # Stage 1 compiles the TypeScript and bundles the workflows once; the image runs plain JavaScript (no tsx loader thread,
 # ~50 MB less) and no webpack at start (~110 MB less). See docs/performance.md, figure 4.
-FROM node:20.20-bookworm-slim AS build
+# Node 24, an LTS line (supported until April 2028); test/unit/deployment.test.ts holds both stages to one LTS base.
+FROM node:24.19-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # No postinstall here: the worker talks to an external Temporal server and needs no local Temporal CLI.
@@ -17,7 +18,7 @@ COPY dev ./dev
 COPY simulator ./simulator
 RUN npm run build && node dist/worker/bundle-workflows.js /app/.cache/workflow-bundle.js
 
-FROM node:20.20-bookworm-slim
+FROM node:24.19-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
