@@ -5,7 +5,7 @@
 FROM node:24.19-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# No postinstall here: the worker talks to an external Temporal server and needs no local Temporal CLI.
+# No install scripts: the worker talks to an external Temporal server and needs no local Temporal CLI.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY contract ./contract
@@ -22,7 +22,10 @@ FROM node:24.19-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
+# The @temporalio/* packages are peer dependencies, installed with the others; the OpenTelemetry interceptor is an
+# optional peer (tracing only), so it comes from the build stage, at the locked version.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+COPY --from=build /app/node_modules/@temporalio/interceptors-opentelemetry ./node_modules/@temporalio/interceptors-opentelemetry
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/.cache/workflow-bundle.js ./.cache/workflow-bundle.js
 ENV WORKFLOW_BUNDLE_PATH=/app/.cache/workflow-bundle.js
