@@ -98,8 +98,11 @@ export async function startRelease(
 
 /** A start the server refused because the namespace lacks our search attributes says which, and how to add them. */
 function explainStartFailure(err: unknown, client: Client): unknown {
-  const message = err instanceof Error ? err.message : '';
-  if (!/search attribute/i.test(message)) return err;
+  // The client's ServiceError says only "Failed to start Workflow"; the server's reason is in its cause.
+  const message = causeChain(err)
+    .map((e) => e.message)
+    .find((m) => /search attribute/i.test(m));
+  if (message === undefined) return err;
   const names = SEARCH_ATTRIBUTES.map((a) => a.name).join(', ');
   return new SearchAttributesMissingError(
     `namespace "${client.options.namespace}" lacks the search attributes releases record (${names}, all Keyword): ` +
@@ -107,6 +110,12 @@ function explainStartFailure(err: unknown, client: Client): unknown {
       `search-attribute create --name <name> --type Keyword" (server said: ${message})`,
     { cause: err },
   );
+}
+
+function causeChain(err: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = err; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e);
+  return chain;
 }
 
 /** `release-<id>` for a machine id, the value itself for anything else (a workflow id). */

@@ -35,7 +35,13 @@ export async function runWorker(args: {
   hint?: string;
 }): Promise<void> {
   const { config } = args;
-  const connection = await NativeConnection.connect(args.connection);
+  const connection = await NativeConnection.connect(args.connection).catch((err: unknown) => {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `cannot connect to Temporal at ${args.connection.address ?? '?'} (namespace ${config.temporal.namespace}): ${reason}`,
+      { cause: err },
+    );
+  });
   try {
     const registered = await ensureSearchAttributes(connection, config.temporal.namespace);
     if (registered.length > 0) console.log(`Registered search attributes: ${registered.join(', ')}`);
