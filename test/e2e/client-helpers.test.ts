@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import Long from 'long';
 import {
   approveRelease,
   getReleaseStatus,
@@ -123,7 +123,7 @@ describe('client helpers', () => {
     const namespace = `no-attributes-${uniqueTaskQueue('ns')}`;
     await h.env.connection.workflowService.registerNamespace({
       namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
+      workflowExecutionRetentionPeriod: { seconds: Long.fromNumber(86_400) },
     });
     const client = new Client({ connection: h.env.connection, namespace });
     const machine = h.sim.addMachine({ isolated: true });
