@@ -126,6 +126,21 @@ describe('the release in the Temporal Web UI', () => {
     await page.screenshot({ path: path.join(SCREENSHOTS, '5-release-status-query.png'), fullPage: true });
   });
 
+  it('approvers named like a markdown link, HTML or emphasis show as that text on the page', async () => {
+    const forged = '[Approve here](https://evil.example/approve), <b>ciso</b> *now*';
+    const other = h.sim.addMachine({ isolated: true, computerDnsName: 'finance-08.contoso.com' }).id;
+    const started = await h.start({ machineId: other, approval: { approvers: [APPROVER, ...forged.split(', ')] } });
+    const status = await h.waitForState(started.workflowId, 'awaiting-approval');
+    const { runId } = await started.handle.describe();
+    await page.goto(`${ui}/namespaces/${namespace}/workflows/${started.workflowId}/${runId}/history`);
+    await page.getByText('User Metadata', { exact: true }).first().click();
+    const until = minuteUtc(status.approval.expiresAt!);
+    await waitForText(page, `Awaiting approval by one of ${APPROVER}, ${forged} until ${until}`);
+    const details = page.frameLocator('#user-metadata-current-details');
+    assert.equal(await details.locator('a, b, em').count(), 0, await details.locator('main').innerHTML());
+    await page.screenshot({ path: path.join(SCREENSHOTS, '6-approver-named-like-a-link.png'), fullPage: true });
+  });
+
   it('the analyst view from `defender-isolation ui-view`: release columns and saved views', async () => {
     const out: string[] = [];
     const code = await runCli(['ui-view', '--namespace', namespace, '--ui-url', ui, '--json'], {
@@ -144,7 +159,7 @@ describe('the release in the Temporal Web UI', () => {
     const query = encodeURIComponent(`DefenderMachineId="${machineId}"`);
     await openList(page, `${ui}/namespaces/${namespace}/workflows?query=${query}`, workflowId);
     const cells = await rowCells(page, workflowId);
-    await page.screenshot({ path: path.join(SCREENSHOTS, '6-analyst-view-columns.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, '7-analyst-view-columns.png'), fullPage: true });
     assert.equal(cells.ReleaseState, 'awaiting-approval', JSON.stringify(cells));
     assert.equal(cells.IncidentId, 'INC-UI-1', JSON.stringify(cells));
     assert.equal(cells.DefenderMachineId, machineId, JSON.stringify(cells));
@@ -152,7 +167,7 @@ describe('the release in the Temporal Web UI', () => {
     // The saved view the analyst starts the day with.
     await page.getByRole('button', { name: 'Releases awaiting approval' }).first().click();
     await openList(page, page.url(), workflowId);
-    await page.screenshot({ path: path.join(SCREENSHOTS, '7-analyst-view-awaiting-approval.png'), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENSHOTS, '8-analyst-view-awaiting-approval.png'), fullPage: true });
     assert.equal((await rowCells(page, workflowId)).ReleaseState, 'awaiting-approval');
   });
 });
