@@ -150,11 +150,13 @@ describe('the release in the Temporal Web UI', () => {
     assert.equal(code, 0, out.join('\n'));
     const view = JSON.parse(out.join('\n')) as { script: string; bookmarklet: string };
     assert.ok(view.bookmarklet.startsWith('javascript:'), 'a bookmarklet an analyst can save');
+    const bookmarklet = decodeURIComponent(view.bookmarklet.slice('javascript:'.length));
+    assert.equal(bookmarklet, view.script, 'the bookmarklet and the console script are one script');
 
-    // Applied on the UI's own page, as the bookmarklet or the console snippet is: it keeps the view in the UI's
-    // localStorage and reloads the page.
+    // Run on the UI's own page, as a bookmarklet or the console runs it: it keeps the view in the UI's localStorage
+    // and reloads the page.
     await page.goto(`${ui}/namespaces/${namespace}/workflows`);
-    await Promise.all([page.waitForEvent('load'), page.evaluate(view.script)]);
+    await Promise.all([page.waitForEvent('load'), page.evaluate(bookmarklet)]);
 
     const query = encodeURIComponent(`DefenderMachineId="${machineId}"`);
     await openList(page, `${ui}/namespaces/${namespace}/workflows?query=${query}`, workflowId);
@@ -164,8 +166,11 @@ describe('the release in the Temporal Web UI', () => {
     assert.equal(cells.IncidentId, 'INC-UI-1', JSON.stringify(cells));
     assert.equal(cells.DefenderMachineId, machineId, JSON.stringify(cells));
 
-    // The saved view the analyst starts the day with.
-    await page.getByRole('button', { name: 'Releases awaiting approval' }).first().click();
+    // The saved view the analyst starts the day with, under the list's "Saved Views" menu.
+    await page.goto(`${ui}/namespaces/${namespace}/workflows`);
+    await page.getByTestId('saved-views-button').click();
+    await page.getByText('Releases awaiting approval', { exact: true }).first().click();
+    await page.waitForURL(/ReleaseState/);
     await openList(page, page.url(), workflowId);
     await page.screenshot({ path: path.join(SCREENSHOTS, '8-analyst-view-awaiting-approval.png'), fullPage: true });
     assert.equal((await rowCells(page, workflowId)).ReleaseState, 'awaiting-approval');
