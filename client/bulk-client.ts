@@ -1,4 +1,5 @@
 import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { markdownText } from '../contract/markdown.js';
 import { checkWorkflowId, parseBulkRequest } from '../contract/schemas/index.js';
 import {
   BULK_WORKFLOW_TYPE,
@@ -29,7 +30,8 @@ export async function startBulkRelease(
     workflowId,
     args: [request],
     memo: { requestedBy: request.requestedBy, comment: request.comment, incidentId: request.incidentId ?? null },
-    staticSummary: `Bulk release${request.dryRun ? ' (dry run)' : ''} requested by ${request.requestedBy}`,
+    // Markdown in the UI: the requester's name is escaped to show as written.
+    staticSummary: `Bulk release${request.dryRun ? ' (dry run)' : ''} requested by ${markdownText(request.requestedBy)}`,
   });
 }
 

@@ -23,6 +23,7 @@ import {
   type CommandContext,
   type CommandValues,
 } from './cli-release-commands.js';
+import { runUiView, UI_VIEW_HELP } from './cli-ui-view.js';
 import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
 
 export { EXIT } from './cli-output.js';
@@ -40,6 +41,7 @@ Commands:
   cancel  <machineId|workflowId>
   bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
   schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
+  ui-view [--namespace <ns>] [--ui-url <url>]   the Temporal UI's list for analysts (columns, saved views)
 
 Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command)
 Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
@@ -108,6 +110,13 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     return command ? EXIT.ok : EXIT.usage;
   }
   if (command === 'bulk' || command === 'schedule') return runBulkCommand(command, rest, io);
+  if (command === 'ui-view') {
+    try {
+      return runUiView(rest, io);
+    } catch (err) {
+      return reportError(err, io, rest.includes('--json'), UI_VIEW_HELP);
+    }
+  }
   const run = RELEASE_COMMANDS[command];
   if (!run) {
     io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { markdownText } from '../contract/markdown.js';
 import { checkWorkflowId, parseReleaseRequest } from '../contract/schemas/index.js';
 import {
   approveUpdate,
@@ -77,10 +78,11 @@ export async function startRelease(
         { key: ReleaseStateAttribute, value: 'validating' },
         ...(valid.incidentId ? [{ key: IncidentIdAttribute, value: valid.incidentId }] : []),
       ],
+      // The UI renders both as markdown: the requester's, incident's and comment's text is escaped to show as written.
       staticSummary: `Release ${valid.machineId.slice(0, 8)}… from isolation${
-        valid.incidentId ? ` for incident ${valid.incidentId}` : ''
-      } (requested by ${valid.requestedBy})`,
-      staticDetails: `Machine ${valid.machineId}. Comment: ${valid.comment}`,
+        valid.incidentId ? ` for incident ${markdownText(valid.incidentId)}` : ''
+      } (requested by ${markdownText(valid.requestedBy)})`,
+      staticDetails: `Machine ${valid.machineId}. Comment: ${markdownText(valid.comment)}`,
     })
     .catch((err: unknown) => {
       throw explainStartFailure(err, client);

@@ -14,6 +14,7 @@ import {
   type ValidatedReleaseRequest,
 } from '../../contract/index.js';
 import { validatedOrBug } from '../validated.js';
+import { currentDetails } from './current-details.js';
 
 type How = NonNullable<ReleaseStatus['machineAction']>['how'];
 
@@ -130,20 +131,9 @@ export class ReleaseTracker {
     return result;
   }
 
-  /** The one line the Temporal UI shows under "current details". */
+  /** What the Temporal UI shows under "Current Details": markdown for a person (./current-details.ts). */
   describe(): string {
-    const s = this.status;
-    const host = s.computerDnsName ? `${s.computerDnsName} (${s.machineId})` : (s.machineId ?? 'machine');
-    const parts = [`**${s.state}** — release of ${host}`];
-    if (s.incidentId) parts.push(`incident ${s.incidentId}`);
-    if (s.requestedBy) parts.push(`requested by ${s.requestedBy}`);
-    if (s.state === 'awaiting-approval') {
-      const who = s.approval.approvers ? s.approval.approvers.join(' or ') : `anyone but ${s.requestedBy}`;
-      parts.push(`may be approved by ${who} until ${s.approval.expiresAt}`);
-    }
-    if (s.approval.decision) parts.push(`${s.approval.decision.decision} by ${s.approval.decision.by}`);
-    if (s.machineAction) parts.push(`machine action ${s.machineAction.id} ${s.machineAction.status}`);
-    return parts.join(', ');
+    return currentDetails(this.status);
   }
 }
 
