@@ -23,6 +23,7 @@ import {
   type CommandContext,
   type CommandValues,
 } from './cli-release-commands.js';
+import { packageVersion } from './package-version.js';
 import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
 
 export { EXIT } from './cli-output.js';
@@ -41,7 +42,8 @@ Commands:
   bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
   schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
 
-Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command)
+Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command),
+  --version
 Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
   TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
 Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
@@ -103,6 +105,10 @@ function reportError(err: unknown, io: Io, json: boolean, help?: string): number
 
 export async function runCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--version') {
+    io.out(`defender-isolation version ${packageVersion()}`);
+    return EXIT.ok;
+  }
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     io.out(HELP.main!);
     return command ? EXIT.ok : EXIT.usage;
