@@ -82,10 +82,13 @@ async function connectClient(): Promise<{ client: Client; connection: Connection
   return { connection, client: new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }) };
 }
 
-/** Every error of every command, mapped once to an exit code and a message (JSON on stdout with --json). */
+/**
+ * Every error of every command, mapped once to an exit code and a message. Errors go to stderr always (a JSON error
+ * object with --json), so that stdout carries results only and a playbook never parses an error as one.
+ */
 function reportError(err: unknown, io: Io, json: boolean, help?: string): number {
   const report = (code: number, type: string, message: string) => {
-    if (json) io.out(safeJson({ error: { type, message } }));
+    if (json) io.err(safeJson({ error: { type, message } }));
     // A refusal or failure message comes from the workflow or the server; the CLI's own usage text is shown as it is.
     else io.err(type === 'UsageError' ? message : safe`${type}: ${message}`);
     return code;
@@ -119,7 +122,8 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
     return EXIT.usage;
   }
-  let json = false;
+  // Known before parsing, so that a usage error is JSON too.
+  let json = rest.includes('--json');
   let connection: Connection | undefined;
   try {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: RELEASE_COMMAND_OPTIONS });

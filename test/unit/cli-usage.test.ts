@@ -5,8 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { EXIT, runCli } from '../../client/cli.js';
+
+const MACHINE = 'a'.repeat(40);
 
 interface Captured {
   code: number;
@@ -21,6 +23,18 @@ async function cli(...args: string[]): Promise<Captured> {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** Nothing listens there: a command that connected would fail with a connection error, not a usage error. */
+function withUnreachableServer(): void {
+  const saved = process.env.TEMPORAL_ADDRESS;
+  before(() => {
+    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.TEMPORAL_ADDRESS;
+    else process.env.TEMPORAL_ADDRESS = saved;
+  });
+}
+
 describe('defender-isolation --version', () => {
   it("prints the package's version on stdout and exits 0", async () => {
     const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -30,5 +44,39 @@ describe('defender-isolation --version', () => {
     assert.equal(printed.code, EXIT.ok, printed.err);
     assert.equal(printed.out, `defender-isolation version ${version}`);
     assert.equal(printed.err, '');
+  });
+});
+
+describe('errors go to stderr, always', () => {
+  withUnreachableServer();
+
+  it('--json: a JSON error object on stderr, nothing on stdout', async () => {
+    const bad = await cli('release', 'not-a-machine', '--comment', '', '--requested-by', 'alice', '--json');
+    assert.equal(bad.code, EXIT.usage);
+    assert.equal(bad.out, '', 'stdout stays for results');
+    const { error } = JSON.parse(bad.err) as { error: { type: string; message: string } };
+    assert.equal(error.type, 'InvalidInput');
+    assert.match(error.message, /machineId/);
+  });
+
+  it('--json: an unknown option is a JSON usage error on stderr', async () => {
+    const bad = await cli('status', MACHINE, '--bogus', '--json');
+    assert.equal(bad.code, EXIT.usage);
+    assert.equal(bad.out, '');
+    assert.equal((JSON.parse(bad.err) as { error: { type: string } }).error.type, 'UsageError');
+  });
+
+  it('bulk --json: the same', async () => {
+    const bad = await cli('bulk', '--comment', 'x', '--requested-by', 'a', '--json');
+    assert.equal(bad.code, EXIT.usage);
+    assert.equal(bad.out, '');
+    assert.equal((JSON.parse(bad.err) as { error: { type: string } }).error.type, 'InvalidInput');
+  });
+
+  it('for people: the message on stderr', async () => {
+    const bad = await cli('approve', MACHINE);
+    assert.equal(bad.code, EXIT.usage);
+    assert.equal(bad.out, '');
+    assert.match(bad.err, /approve needs --by <who>/);
   });
 });
