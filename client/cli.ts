@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import type { ReleaseRequest } from '../contract/index.js';
+import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
 import {
   BULK_HELP,
@@ -173,6 +173,10 @@ async function checkBeforeConnecting(
     throw new UsageError(`${command} needs --by <who>`);
   }
   if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
+  if (values.state !== undefined && !isReleaseState(values.state)) {
+    // The value is not echoed: the states there are say what was meant.
+    throw new UsageError(`--state must be one of: ${[...RELEASE_STATES.running, ...RELEASE_STATES.ended].join(', ')}`);
+  }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
   return { request, limit };

@@ -102,6 +102,11 @@ export function isEndState(state: string): boolean {
   return (RELEASE_STATES.ended as readonly string[]).includes(state);
 }
 
+/** Whether a string names a `ReleaseState` (e.g. a filter given on the command line). */
+export function isReleaseState(state: string): state is ReleaseState {
+  return isEndState(state) || (RELEASE_STATES.running as readonly string[]).includes(state);
+}
+
 export interface ApprovalDecision {
   decision: 'approved' | 'rejected';
   by: string;

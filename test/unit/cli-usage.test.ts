@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { EXIT, runCli } from '../../client/cli.js';
+import { RELEASE_STATES } from '../../contract/index.js';
 
 const MACHINE = 'a'.repeat(40);
 
@@ -78,5 +79,17 @@ describe('errors go to stderr, always', () => {
     assert.equal(bad.code, EXIT.usage);
     assert.equal(bad.out, '');
     assert.match(bad.err, /approve needs --by <who>/);
+  });
+});
+
+describe('list --state', () => {
+  withUnreachableServer();
+
+  it('an unknown state exits 2 naming the states there are, before connecting', async () => {
+    const bad = await cli('list', '--state', 'bogus');
+    assert.equal(bad.code, EXIT.usage, bad.err);
+    assert.match(bad.err, /--state must be one of/);
+    for (const state of [...RELEASE_STATES.running, ...RELEASE_STATES.ended]) assert.ok(bad.err.includes(state), state);
+    assert.doesNotMatch(bad.err, /bogus/, 'the value is not echoed');
   });
 });
