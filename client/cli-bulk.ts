@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
 import { approvalFrom } from './cli-approval.js';
-import { REQUEST_OPTIONS, safe, safeJson, table } from './cli-output.js';
+import { CliUsageError, REQUEST_OPTIONS, safe, safeJson, table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';
 
 export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
@@ -21,8 +21,6 @@ export const SCHEDULE_HELP = `Usage: defender-isolation schedule <create|list|de
   Runs overlap policy: skip. Pre-approved runs record the creator as approver.`;
 
 type Print = (human: string, data: unknown) => void;
-
-export class CliUsageError extends Error {}
 
 function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined {
   const selector: BulkSelector = {

@@ -1,0 +1,43 @@
+/** What `--help` prints: the CLI's usage, and each release command's. (bulk and schedule have theirs in cli-bulk.ts.) */
+
+export const HELP: Record<string, string> = {
+  main: `Usage: defender-isolation <command> [options]
+
+Commands:
+  release <machineId>          start (or join) the release of a machine from isolation
+  approve <machineId|workflowId> --by <who> [--comment <text>]
+  reject  <machineId|workflowId> --by <who> --reason <text>
+  status  <machineId|workflowId>
+  list    [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>]   releases as a table
+  cancel  <machineId|workflowId>
+  bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
+  schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
+
+Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command),
+  --version
+Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
+  TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
+Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
+  4 approval or rejection refused, 5 no such release or schedule`,
+  release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
+
+  --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
+  --requested-by <who>        who or what asks, e.g. alice@contoso.com or playbook:incident-42
+  --incident <id>             incident id, searchable as IncidentId
+  --approver <who>            allowed approver (repeatable); anyone but the requester when absent
+  --approval-timeout <dur>    how long to wait for approval (default 24h)
+  --pre-approved-by <who>     the decision was taken elsewhere (needs --reason)
+  --reason <text>             why it is pre-approved
+  --poll-interval <dur>       how often to poll the machine action (default 30s, minimum 1s)
+  --deadline <dur>            how long to follow the machine action (default 72h)
+  --tenant <name>             the machine's Defender tenant (MSSP), as configured on the worker
+  --workflow-id <id>          override the default release-<machineId>
+  --wait                      print progress (stderr) until the release ends; exit 3 if it failed
+  --json                      print JSON`,
+  approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
+  reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
+  status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
+  cancel: `Usage: defender-isolation cancel <machineId|workflowId> [--json]`,
+  list: `Usage: defender-isolation list [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>] [--json]
+  Releases, running ones first (default limit 50), through the search attributes DefenderMachineId, ReleaseState, IncidentId.`,
+};
