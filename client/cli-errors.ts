@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { TemporalConnectionError, TemporalNamespaceError } from './cli-connection.js';
 import { CliUsageError, EXIT, safe, safeJson, type Io } from './cli-output.js';
 import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
 
@@ -21,6 +22,8 @@ export function reportError(err: unknown, io: Io, json: boolean, help?: string):
   if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
   if (err instanceof WorkflowNotFoundError)
     return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
+  if (err instanceof TemporalConnectionError) return report(EXIT.error, 'ConnectionFailed', err.message);
+  if (err instanceof TemporalNamespaceError) return report(EXIT.error, 'NamespaceNotFound', err.message);
   if (err instanceof Error && err.name === 'ScheduleNotFoundError')
     return report(EXIT.notFound, 'NotFound', err.message);
   return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));

@@ -13,10 +13,18 @@ Commands:
   bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
   schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
 
-Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command),
-  --version
-Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
-  TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
+Global options (any command, before or after it; an option given wins over its environment variable):
+  --json                      machine-readable output on stdout; progress and errors go to stderr
+  --address <host:port>       Temporal's address                  TEMPORAL_ADDRESS (default 127.0.0.1:7233)
+  --namespace <name>          its namespace                       TEMPORAL_NAMESPACE (default "default")
+  --task-queue <name>         where releases and batches start    TEMPORAL_TASK_QUEUE (default "defender-isolation")
+  --api-key <key>             API key (implies TLS)               TEMPORAL_API_KEY (prefer it: ps shows options)
+  --tls                       TLS with the system's CAs           TEMPORAL_TLS (true/false)
+  --tls-cert-path <file>      client certificate (mTLS)           TEMPORAL_TLS_CLIENT_CERT_PATH
+  --tls-key-path <file>       its private key                     TEMPORAL_TLS_CLIENT_KEY_PATH
+  --tls-ca-path <file>        CA for the server's certificate     TEMPORAL_TLS_CA_PATH
+  --tls-server-name <name>    server name to verify (and SNI)     TEMPORAL_TLS_SERVER_NAME
+  --help (any command), --version
 Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
   4 approval or rejection refused, 5 no such release or schedule`,
   release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]

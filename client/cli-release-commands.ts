@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
 import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
 import { formatProgress } from './cli-bulk.js';
+import { CONNECTION_OPTIONS } from './cli-connection.js';
 import { EXIT, progressLine, REQUEST_OPTIONS, safe, table, type Io } from './cli-output.js';
 import { describeReleaseProgress, followRelease } from './cli-progress.js';
 import { listReleases } from './release-list.js';
@@ -19,6 +20,7 @@ import {
 
 export const RELEASE_COMMAND_OPTIONS = {
   ...REQUEST_OPTIONS,
+  ...CONNECTION_OPTIONS,
   incident: { type: 'string' },
   by: { type: 'string' },
   digest: { type: 'string' },
@@ -37,6 +39,8 @@ export interface CommandContext {
   /** The release request (`release` only), already parsed by the contract's schema. */
   request: ReleaseRequest | undefined;
   limit: number;
+  /** Where `release` starts a workflow: --task-queue, TEMPORAL_TASK_QUEUE or the default. */
+  taskQueue: string;
   print: (human: string, data: unknown) => void;
   io: Io;
 }
@@ -77,7 +81,10 @@ async function list({ client, values, limit, print }: CommandContext): Promise<n
 
 async function release(ctx: CommandContext): Promise<number> {
   const { client, values, print, io } = ctx;
-  const started = await startRelease(client, ctx.request!, { workflowId: values['workflow-id'] });
+  const started = await startRelease(client, ctx.request!, {
+    workflowId: values['workflow-id'],
+    taskQueue: ctx.taskQueue,
+  });
   const line = safe`${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
   if (!values.wait) {
     print(line, { workflowId: started.workflowId, joined: started.joined });

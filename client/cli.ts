@@ -4,10 +4,10 @@
  * ended in failure (with --wait); 4 an approval or rejection was refused; 5 no such release.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
 import { BULK_HELP, bulkRequestFrom, parseBulkArgs, runBulk, runSchedule, SCHEDULE_HELP } from './cli-bulk.js';
+import { CONNECTION_OPTIONS, temporalTarget, withTemporal } from './cli-connection.js';
 import { reportError } from './cli-errors.js';
 import { HELP } from './cli-help.js';
 import { CliUsageError, EXIT, progressLine, safeJson, type Io } from './cli-output.js';
@@ -22,25 +22,9 @@ import { packageVersion } from './package-version.js';
 export { EXIT } from './cli-output.js';
 export { formatStatus } from './cli-release-commands.js';
 
-/** The Temporal client the CLI uses, from the environment (the same variables as the worker). */
-async function connectClient(): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({
-    address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
-  });
-  return { connection, client: new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }) };
-}
-
 export async function runCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === '--version') {
-    io.out(`defender-isolation version ${packageVersion()}`);
-    return EXIT.ok;
-  }
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(HELP.main!);
-    return command ? EXIT.ok : EXIT.usage;
-  }
+  const { command, rest } = splitCommand(argv);
+  if (command === undefined || command === 'help') return withoutCommand(command, rest, io);
   if (command === 'bulk' || command === 'schedule') return runBulkCommand(command, rest, io);
   const run = RELEASE_COMMANDS[command];
   if (!run) {
@@ -49,7 +33,6 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
   }
   // Known before parsing, so that a usage error is JSON too.
   let json = rest.includes('--json');
-  let connection: Connection | undefined;
   try {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: RELEASE_COMMAND_OPTIONS });
     json = values.json ?? false;
@@ -60,15 +43,45 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     const target = targetOf(command, positionals);
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
     const checked = await checkBeforeConnecting(command, target, values);
-    const connected = await connectClient();
-    connection = connected.connection;
+    const temporal = temporalTarget(values);
     const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
-    return await run({ client: connected.client, target, values, print, io, ...checked });
+    return await withTemporal(temporal, (client) =>
+      run({ client, target, values, print, io, taskQueue: temporal.taskQueue, ...checked }),
+    );
   } catch (err) {
     return reportError(err, io, json, HELP[command]);
-  } finally {
-    await connection?.close();
   }
+}
+
+/**
+ * The command, and the arguments around it: global options may come before the command too (`defender-isolation
+ * --namespace prod status …`), as with `temporal` and `gh`. A global option's value is not taken for the command.
+ */
+function splitCommand(argv: string[]): { command: string | undefined; rest: string[] } {
+  const takesValue = (arg: string) => {
+    const option = CONNECTION_OPTIONS[arg.slice(2) as keyof typeof CONNECTION_OPTIONS];
+    return arg.startsWith('--') && option?.type === 'string';
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return { command: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (takesValue(arg)) i++;
+  }
+  return { command: undefined, rest: argv };
+}
+
+/** `--version`, `--help` and `help`; anything else without a command is a usage error (its usage on stderr). */
+function withoutCommand(command: 'help' | undefined, rest: string[], io: Io): number {
+  if (command === undefined && rest.includes('--version')) {
+    io.out(`defender-isolation version ${packageVersion()}`);
+    return EXIT.ok;
+  }
+  if (command === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    io.out(HELP.main!);
+    return EXIT.ok;
+  }
+  io.err(HELP.main!);
+  return EXIT.usage;
 }
 
 /** The one machine or workflow id a command names (`list` names none). */
@@ -124,7 +137,6 @@ function releaseRequestFrom(machineId: string, values: CommandValues): ReleaseRe
 
 async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
   let json = rest.includes('--json');
-  let connection: Connection | undefined;
   try {
     const { values, positionals } = parseBulkArgs(rest);
     json = values.json ?? false;
@@ -139,16 +151,15 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);
     }
-    const connected = await connectClient();
-    connection = connected.connection;
+    const temporal = temporalTarget(values);
     const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
-    return command === 'bulk'
-      ? await runBulk(connected.client, values, print, (line) => io.err(progressLine(line)))
-      : await runSchedule(connected.client, positionals[0]!, positionals[1], values, print);
+    const progress = (line: string) => io.err(progressLine(line));
+    return await withTemporal(temporal, (client) => {
+      const ctx = { client, values, print, progress, taskQueue: temporal.taskQueue };
+      return command === 'bulk' ? runBulk(ctx) : runSchedule(ctx, positionals[0]!, positionals[1]);
+    });
   } catch (err) {
     return reportError(err, io, json, command === 'bulk' ? BULK_HELP : SCHEDULE_HELP);
-  } finally {
-    await connection?.close();
   }
 }
 
