@@ -64,7 +64,7 @@ async function list({ client, values, limit, print }: CommandContext): Promise<n
   });
   print(
     table(
-      rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', state: r.state ?? r.status })),
+      rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', releaseState: r.releaseState ?? '-' })),
       [
         { key: 'workflowId', title: 'WORKFLOW ID' },
         { key: 'state', title: 'STATE' },

@@ -7,9 +7,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { EXIT, runCli } from '../../client/cli.js';
+import { startRelease } from '../../client/release-client.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const MACHINE = 'c'.repeat(40);
+
+/** A machine id of its own for each test, so that `list --machine` finds that test's runs only. */
+const someMachine = () => Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
 
 interface Captured {
   code: number;
@@ -97,5 +101,55 @@ describe('CLI: where it connects', () => {
     assert.equal((await handle.describe()).taskQueue, taskQueue);
     // No worker polls that queue: the release is ended here, as nobody else would.
     await handle.terminate('test over');
+  });
+});
+
+describe('CLI: list', () => {
+  let server: Awaited<ReturnType<typeof testServer>>;
+  let connection: Connection;
+  let client: Client;
+  before(async () => {
+    server = await testServer();
+    connection = await Connection.connect({ address: server.address });
+    client = new Client({ connection, namespace: server.namespace });
+  });
+  after(async () => {
+    await connection?.close();
+  });
+
+  /** Lists until visibility (eventually consistent) shows what `done` waits for. */
+  async function listUntil(args: string[], done: (rows: { workflowId: string; state: string }[]) => boolean) {
+    let rows: { workflowId: string; state: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const listed = await cli('list', ...args, '--address', server.address, '--json');
+      assert.equal(listed.code, EXIT.ok, listed.err);
+      rows = JSON.parse(listed.out) as typeof rows;
+      if (done(rows)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return rows;
+  }
+
+  it("a run that did not end on its own shows Temporal's status, not its last ReleaseState", async () => {
+    const machineId = someMachine();
+    // No worker polls this queue: the run stays `validating` (as its starter set it) until it is terminated.
+    const { handle } = await startRelease(
+      client,
+      { machineId, comment: 'Clean after re-imaging', requestedBy: 'alice@contoso.com' },
+      { taskQueue: uniqueTaskQueue('cli-list'), workflowId: `release-list-${machineId}` },
+    );
+    await handle.terminate('stuck');
+    const rows = await listUntil(['--machine', machineId], (r) => r[0]?.state !== 'validating');
+    assert.deepEqual(
+      rows.map((r) => [r.workflowId, r.state]),
+      [[handle.workflowId, 'terminated']],
+    );
+    const human = await cli('list', '--machine', machineId, '--address', server.address);
+    assert.match(human.out.split('\n')[1]!, new RegExp(`^${handle.workflowId}\\s+terminated\\s`));
+    const validating = await cli('list', '--state', 'validating', '--address', server.address, '--json');
+    assert.ok(
+      !(JSON.parse(validating.out) as { workflowId: string }[]).some((r) => r.workflowId === handle.workflowId),
+      '--state validating lists running releases only',
+    );
   });
 });

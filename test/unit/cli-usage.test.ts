@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { EXIT, runCli } from '../../client/cli.js';
+import { listedState } from '../../client/release-list.js';
 import { RELEASE_STATES } from '../../contract/index.js';
 
 const MACHINE = 'a'.repeat(40);
@@ -91,5 +92,26 @@ describe('list --state', () => {
     assert.match(bad.err, /--state must be one of/);
     for (const state of [...RELEASE_STATES.running, ...RELEASE_STATES.ended]) assert.ok(bad.err.includes(state), state);
     assert.doesNotMatch(bad.err, /bogus/, 'the value is not echoed');
+  });
+});
+
+describe('list: the state a run shows', () => {
+  it("its ReleaseState while running or once it recorded its end; Temporal's status otherwise", () => {
+    for (const [releaseState, status, shown] of [
+      ['awaiting-approval', 'RUNNING', 'awaiting-approval'],
+      [null, 'RUNNING', 'running'],
+      ['released', 'COMPLETED', 'released'],
+      ['rejected', 'FAILED', 'rejected'],
+      ['cancelled', 'CANCELLED', 'cancelled'],
+      ['cancelled', 'FAILED', 'cancelled'],
+      ['validating', 'TERMINATED', 'terminated'],
+      ['awaiting-approval', 'TIMED_OUT', 'timed-out'],
+      ['confirming', 'CONTINUED_AS_NEW', 'continued-as-new'],
+      ['checking', 'FAILED', 'failed'],
+      ['confirming', 'CANCELLED', 'cancelled'],
+      [null, 'TERMINATED', 'terminated'],
+    ] as const) {
+      assert.equal(listedState(releaseState, status), shown, `${releaseState} ${status}`);
+    }
   });
 });
