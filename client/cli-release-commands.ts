@@ -5,6 +5,7 @@ import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
 import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
 import { formatProgress } from './cli-bulk.js';
 import { CONNECTION_OPTIONS } from './cli-connection.js';
+import { joinedLine, joinedRelease } from './cli-join.js';
 import { EXIT, progressLine, REQUEST_OPTIONS, safe, table, type Io } from './cli-output.js';
 import { describeReleaseProgress, followRelease } from './cli-progress.js';
 import { listReleases } from './release-list.js';
@@ -85,13 +86,16 @@ async function release(ctx: CommandContext): Promise<number> {
     workflowId: values['workflow-id'],
     taskQueue: ctx.taskQueue,
   });
-  const line = safe`${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
+  const { workflowId } = started;
+  // A join runs the release already there, with its own request: say whose, and what of this one was not applied.
+  const joined = started.joined ? await joinedRelease(started.handle, ctx.request!) : undefined;
+  const line = joined ? joinedLine(workflowId, joined) : safe`Started release ${workflowId}`;
   if (!values.wait) {
-    print(line, { workflowId: started.workflowId, joined: started.joined });
+    print(line, { workflowId, joined: started.joined, ...joined });
     return EXIT.ok;
   }
   io.err(progressLine(`${line}; waiting for it to end (Ctrl-C stops waiting, not the release)`));
-  return waitForEnd(ctx, started.workflowId);
+  return waitForEnd(ctx, workflowId);
 }
 
 /** `release --wait`: progress on stderr until the release ends; exit 3 when it failed. */

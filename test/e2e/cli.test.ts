@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { EXIT, runCli } from '../../client/cli.js';
 import { startRelease } from '../../client/release-client.js';
+import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 
 const MACHINE = 'c'.repeat(40);
@@ -151,5 +152,61 @@ describe('CLI: list', () => {
       !(JSON.parse(validating.out) as { workflowId: string }[]).some((r) => r.workflowId === handle.workflowId),
       '--state validating lists running releases only',
     );
+  });
+});
+
+describe('CLI: a release that joins a running one', () => {
+  let h: ReleaseHarness;
+  before(async () => {
+    h = await startReleaseHarness('cli-join');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const release = (machineId: string, workflowId: string, ...more: string[]) =>
+    cli(
+      'release',
+      machineId,
+      '--comment',
+      'Another reason',
+      '--requested-by',
+      'bob@contoso.com',
+      '--incident',
+      'INC-99',
+      '--workflow-id',
+      workflowId,
+      '--address',
+      h.env.address,
+      '--task-queue',
+      h.taskQueue,
+      ...more,
+    );
+
+  it("says whose release it joined, and that this request's requester and comment were not applied", async () => {
+    const machine = h.sim.addMachine({ isolated: true });
+    const { workflowId } = await h.start({ machineId: machine.id, incidentId: 'INC-42' });
+    await h.waitForState(workflowId, 'awaiting-approval');
+
+    const human = await release(machine.id, workflowId);
+    assert.equal(human.code, EXIT.ok, human.err);
+    assert.equal(
+      human.out,
+      `Joined the running release ${workflowId}, requested by alice@contoso.com for incident INC-42 ` +
+        '(state awaiting-approval); not applied from this request: requestedBy, comment, incidentId',
+    );
+
+    const json = await release(machine.id, workflowId, '--approver', 'carol@contoso.com', '--json');
+    assert.equal(json.code, EXIT.ok, json.err);
+    assert.deepEqual(JSON.parse(json.out), {
+      workflowId,
+      joined: true,
+      running: { requestedBy: 'alice@contoso.com', incidentId: 'INC-42', state: 'awaiting-approval' },
+      notApplied: ['requestedBy', 'comment', 'incidentId', 'approval'],
+    });
+    const status = await h.waitForState(workflowId, 'awaiting-approval');
+    assert.equal(status.requestedBy, 'alice@contoso.com', 'the running release is as it was');
+    assert.equal(status.approval.approvers, null);
+    await h.env.client.workflow.getHandle(workflowId).terminate('test over');
   });
 });
