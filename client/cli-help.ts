@@ -9,7 +9,7 @@ Commands:
   reject  <machineId|workflowId> --by <who> --reason <text>
   status  <machineId|workflowId>
   list    [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>]   releases as a table
-  cancel  <machineId|workflowId>
+  cancel  <machineId|workflowId> --by <who> --reason <text>
   bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
   schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
 
@@ -26,7 +26,7 @@ Global options (any command, before or after it; an option given wins over its e
   --tls-server-name <name>    server name to verify (and SNI)     TEMPORAL_TLS_SERVER_NAME
   --help (any command), --version
 Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
-  4 approval or rejection refused, 5 no such release or schedule`,
+  4 approval, rejection or cancellation refused, 5 no such release or schedule`,
   release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
 
   --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
@@ -45,7 +45,9 @@ Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release
   approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
   reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
   status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
-  cancel: `Usage: defender-isolation cancel <machineId|workflowId> [--json]`,
+  cancel: `Usage: defender-isolation cancel <machineId|workflowId> --by <who> --reason <text> [--json]
+  Cancels the release (and a pending Defender action), recording who and why in its history and status.
+  A batch (bulk-…) is cancelled through Temporal with its releases; who and why go into the cancel request.`,
   list: `Usage: defender-isolation list [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>] [--json]
   Releases, running ones first (default limit 50), through the search attributes DefenderMachineId, ReleaseState, IncidentId.`,
 };

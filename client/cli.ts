@@ -111,6 +111,11 @@ async function checkBeforeConnecting(
     throw new CliUsageError(`${command} needs --by <who>`);
   }
   if (command === 'reject' && !values.reason) throw new CliUsageError('reject needs --reason <text>');
+  if (command === 'cancel') {
+    if (!values.by || !values.reason) throw new CliUsageError('cancel needs --by <who> and --reason <text>');
+    const { parseCancelRelease } = await import('../contract/schemas/index.js');
+    parseCancelRelease({ by: values.by, reason: values.reason });
+  }
   if (values.state !== undefined && !isReleaseState(values.state)) {
     // The value is not echoed: the states there are say what was meant.
     throw new CliUsageError(

@@ -8,6 +8,8 @@ import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { EXIT, runCli } from '../../client/cli.js';
 import { startRelease } from '../../client/release-client.js';
+import { progressQuery } from '../../contract/index.js';
+import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 
@@ -208,5 +210,102 @@ describe('CLI: a release that joins a running one', () => {
     assert.equal(status.requestedBy, 'alice@contoso.com', 'the running release is as it was');
     assert.equal(status.approval.approvers, null);
     await h.env.client.workflow.getHandle(workflowId).terminate('test over');
+  });
+});
+
+describe('CLI: cancel records who and why', () => {
+  let h: ReleaseHarness;
+  before(async () => {
+    h = await startReleaseHarness('cli-cancel');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const at = (...args: string[]) => cli(...args, '--address', h.env.address);
+
+  it('cancel --by --reason: in history (the update as accepted), in status, and the release ends cancelled', async () => {
+    const machine = h.sim.addMachine({ isolated: true });
+    const { workflowId, handle } = await h.start({
+      machineId: machine.id,
+      approval: { approvers: ['bob@contoso.com'] },
+    });
+    await h.waitForState(workflowId, 'awaiting-approval');
+
+    const cancelled = await at(
+      'cancel',
+      workflowId,
+      '--by',
+      'carol@contoso.com',
+      '--reason',
+      'wrong machine',
+      '--json',
+    );
+    assert.equal(cancelled.code, EXIT.ok, cancelled.err);
+    const answer = JSON.parse(cancelled.out) as { workflowId: string; cancellation: { by: string; reason: string } };
+    assert.equal(answer.workflowId, workflowId);
+    assert.deepEqual([answer.cancellation.by, answer.cancellation.reason], ['carol@contoso.com', 'wrong machine']);
+    await assert.rejects(handle.result());
+    const status = await h.waitForState(workflowId, 'cancelled');
+    assert.equal(status.cancellation?.by, 'carol@contoso.com');
+    assert.equal(h.unisolatePosts(machine.id), 0);
+
+    const human = await at('status', workflowId);
+    assert.match(human.out, /: cancelled$/m);
+    assert.match(human.out, /^ {2}cancelled {5}by carol@contoso\.com at \S+: wrong machine$/m);
+    assert.doesNotMatch(human.out, /awaiting/, 'no approval is awaited any more');
+
+    const { events } = await handle.fetchHistory();
+    const accepted = (events ?? []).flatMap((e) => e.workflowExecutionUpdateAcceptedEventAttributes ?? []);
+    assert.equal(accepted.length, 1);
+    assert.equal(accepted[0]!.acceptedRequest?.input?.name, 'cancelRelease');
+    const [input] = await Promise.all(
+      (accepted[0]!.acceptedRequest?.input?.args?.payloads ?? []).map((p) =>
+        h.env.client.options.loadedDataConverter.payloadConverter.fromPayload(p),
+      ),
+    );
+    assert.deepEqual(input, { by: 'carol@contoso.com', reason: 'wrong machine' });
+  });
+
+  it('a batch: cancelled through Temporal, who and why in its cancel request', async () => {
+    const machine = h.sim.addMachine({ isolated: true });
+    const batch = await h.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-cli-cancel-${h.taskQueue}`,
+      args: [{ machineIds: [machine.id], comment: 'Outbreak contained', requestedBy: 'alice@contoso.com' }],
+    });
+    for (let i = 0; i < 300; i++) {
+      const progress = await batch.query(progressQuery).catch(() => undefined);
+      if (progress?.state === 'awaiting-approval') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const cancelled = await at('cancel', batch.workflowId, '--by', 'carol@contoso.com', '--reason', 'wrong scope');
+    assert.equal(cancelled.code, EXIT.ok, cancelled.err);
+    assert.equal(cancelled.out, `Cancelling batch ${batch.workflowId} (by carol@contoso.com: wrong scope)`);
+    await assert.rejects(batch.result());
+    const { events } = await batch.fetchHistory();
+    const requests = (events ?? []).flatMap((e) => e.workflowExecutionCancelRequestedEventAttributes ?? []);
+    assert.deepEqual(
+      requests.map((r) => r.cause),
+      ['cancelled by carol@contoso.com: wrong scope'],
+    );
+    assert.equal((await batch.describe()).status.name, 'CANCELLED');
+  });
+
+  it('needs --by and --reason; a refusal (an ended release) exits 4 naming why', async () => {
+    const machine = h.sim.addMachine({ isolated: true });
+    assert.equal((await at('cancel', machine.id, '--reason', 'r')).code, EXIT.usage);
+    assert.match(
+      (await at('cancel', machine.id, '--by', 'carol@contoso.com')).err,
+      /cancel needs --by <who> and --reason <text>/,
+    );
+    const { workflowId, handle } = await h.start({
+      machineId: machine.id,
+      approval: { preApprovedBy: 'bob@contoso.com', reason: 'CHG-1' },
+    });
+    await handle.result();
+    const refused = await at('cancel', workflowId, '--by', 'carol@contoso.com', '--reason', 'too late', '--json');
+    assert.equal(refused.code, EXIT.refused, refused.err);
+    assert.match(JSON.parse(refused.err).error.message, /has already ended/);
   });
 });

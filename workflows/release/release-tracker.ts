@@ -60,6 +60,7 @@ export class ReleaseTracker {
       cancelledIsolationActionId: null,
       lastError: null,
       result: null,
+      cancellation: null,
     };
   }
 
@@ -142,6 +143,7 @@ export class ReleaseTracker {
       parts.push(`may be approved by ${who} until ${s.approval.expiresAt}`);
     }
     if (s.approval.decision) parts.push(`${s.approval.decision.decision} by ${s.approval.decision.by}`);
+    if (s.cancellation) parts.push(`cancelled by ${s.cancellation.by}: ${s.cancellation.reason}`);
     if (s.machineAction) parts.push(`machine action ${s.machineAction.id} ${s.machineAction.status}`);
     return parts.join(', ');
   }
