@@ -1,7 +1,8 @@
 /**
  * defender-isolation CLI: start, approve, reject, inspect and cancel releases. `--json` prints machine-readable output
- * for playbooks. Exit codes: 0 ok; 1 unexpected error; 2 invalid usage or input (nothing started); 3 the release
- * ended in failure (with --wait); 4 an approval or rejection was refused; 5 no such release.
+ * for playbooks on stdout; errors go to stderr. Exit codes: 0 ok; 1 unexpected error, or Temporal unreachable or
+ * without the namespace; 2 invalid usage or input (nothing started); 3 the release ended in failure (with --wait); 4 an
+ * approval, rejection or cancellation was refused; 5 no such release or schedule.
  */
 import { parseArgs } from 'node:util';
 import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract/index.js';
