@@ -1,6 +1,7 @@
-import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import { isGrpcServiceError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { markdownText } from '../contract/markdown.js';
-import { checkWorkflowId, parseBulkRequest } from '../contract/schemas/index.js';
+import { checkWorkflowId, parseBulkRequest, parseCancelRelease } from '../contract/schemas/index.js';
 import {
   BULK_WORKFLOW_TYPE,
   bulkApproveUpdate,
@@ -9,9 +10,10 @@ import {
   type BulkProgress,
   type BulkReleaseRequest,
   type BulkSelector,
+  type CancelReleaseInput,
 } from '../contract/index.js';
 import type { bulkRelease } from '../workflows/bulk/bulk-release.js';
-import { update } from './release-client.js';
+import { ReleaseUpdateRefusedError, update } from './release-client.js';
 import { releaseTaskQueue } from './task-queue.js';
 
 const taskQueueOf = (taskQueue?: string) => taskQueue ?? releaseTaskQueue();
@@ -42,6 +44,31 @@ export async function approveBulkRelease(
 ): Promise<BulkProgress> {
   const handle = client.workflow.getHandle(workflowId);
   return update(workflowId, () => handle.executeUpdate(bulkApproveUpdate, { args: [input] }));
+}
+
+const GRPC_NOT_FOUND = 5;
+
+/**
+ * Cancels a batch (a Temporal cancellation: the batch cancels its releases, and they their pending Defender actions).
+ * A batch has no update to record who and why in its state, so they go into the cancel request's reason, which its
+ * history keeps (WorkflowExecutionCancelRequested). Input is held to the rules of `cancelRelease`.
+ */
+export async function cancelBulkRelease(client: Client, workflowId: string, input: CancelReleaseInput): Promise<void> {
+  const { by, reason } = parseCancelRelease(input);
+  try {
+    await client.workflowService.requestCancelWorkflowExecution({
+      namespace: client.options.namespace,
+      workflowExecution: { workflowId },
+      identity: client.options.identity,
+      requestId: randomUUID(),
+      reason: `cancelled by ${by}: ${reason}`,
+    });
+  } catch (err) {
+    if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) {
+      throw new ReleaseUpdateRefusedError(`batch ${workflowId} has ended or does not exist; nothing to cancel`);
+    }
+    throw err;
+  }
 }
 
 export async function getBulkProgress(client: Client, workflowId: string): Promise<BulkProgress> {

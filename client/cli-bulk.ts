@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import type { BulkProgress, BulkReleaseRequest, BulkReport, BulkSelector } from '../contract/index.js';
 import { createBulkSchedule, startBulkRelease } from './bulk-client.js';
 import { approvalFrom } from './cli-approval.js';
-import { REQUEST_OPTIONS, safe, safeJson, table } from './cli-output.js';
+import { CONNECTION_OPTIONS } from './cli-connection.js';
+import { CliUsageError, REQUEST_OPTIONS, safe, safeJson, table } from './cli-output.js';
 import { describeBulkProgress, followBulk } from './cli-progress.js';
 
 export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [--tag <t>] [--device-group <g>] [--isolated-longer-than <dur>])
@@ -22,7 +23,16 @@ export const SCHEDULE_HELP = `Usage: defender-isolation schedule <create|list|de
 
 type Print = (human: string, data: unknown) => void;
 
-export class CliUsageError extends Error {}
+/** What a bulk or schedule command runs with, once its input passed every check and the client is connected. */
+export interface BulkContext {
+  client: Client;
+  values: BulkValues;
+  print: Print;
+  /** A progress line for people (stderr). */
+  progress: (line: string) => void;
+  /** Where batches start: --task-queue, TEMPORAL_TASK_QUEUE or the default. */
+  taskQueue: string;
+}
 
 function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined {
   const selector: BulkSelector = {
@@ -35,6 +45,7 @@ function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined
 
 const bulkOptions = {
   ...REQUEST_OPTIONS,
+  ...CONNECTION_OPTIONS,
   machine: { type: 'string', multiple: true },
   tag: { type: 'string' },
   'device-group': { type: 'string' },
@@ -51,6 +62,8 @@ export function parseBulkArgs(args: string[]) {
   return parseArgs({ args, allowPositionals: true, options: bulkOptions });
 }
 
+type BulkValues = ReturnType<typeof parseBulkArgs>['values'];
+
 export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values']): BulkReleaseRequest {
   return {
     ...(values.machine ? { machineIds: values.machine } : {}),
@@ -66,13 +79,11 @@ export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values
   };
 }
 
-export async function runBulk(
-  client: Client,
-  values: ReturnType<typeof parseBulkArgs>['values'],
-  print: Print,
-  progress: (line: string) => void,
-): Promise<number> {
-  const handle = await startBulkRelease(client, bulkRequestFrom(values), { workflowId: values['workflow-id'] });
+export async function runBulk({ client, values, print, progress, taskQueue }: BulkContext): Promise<number> {
+  const handle = await startBulkRelease(client, bulkRequestFrom(values), {
+    workflowId: values['workflow-id'],
+    taskQueue,
+  });
   if (!values.wait) {
     print(safe`Started bulk release ${handle.workflowId}`, { workflowId: handle.workflowId });
     return 0;
@@ -100,22 +111,15 @@ export async function runBulk(
   return 0;
 }
 
-type BulkValues = ReturnType<typeof parseBulkArgs>['values'];
-
-export async function runSchedule(
-  client: Client,
-  sub: string,
-  id: string | undefined,
-  values: BulkValues,
-  print: Print,
-): Promise<number> {
+export async function runSchedule(ctx: BulkContext, sub: string, id: string | undefined): Promise<number> {
+  const { client, values, print } = ctx;
   const need = () => {
     if (!id) throw new CliUsageError(`schedule ${sub} needs a schedule id\n\n${SCHEDULE_HELP}`);
     return id;
   };
   switch (sub) {
     case 'create':
-      await createSchedule(client, need, values);
+      await createSchedule(ctx, need);
       print(safe`Created schedule ${id}`, { scheduleId: id });
       return 0;
     case 'list':
@@ -146,7 +150,7 @@ export async function runSchedule(
 }
 
 /** `schedule create`: its options checked in the order the help lists them, the schedule id once they pass. */
-async function createSchedule(client: Client, scheduleId: () => string, values: BulkValues): Promise<void> {
+async function createSchedule({ client, values, taskQueue }: BulkContext, scheduleId: () => string): Promise<void> {
   const selector = selectorFrom(values);
   if (!selector) throw new CliUsageError('a schedule needs a selector (--tag, --device-group, --isolated-longer-than)');
   if (!values['created-by']) throw new CliUsageError('schedule create needs --created-by <who>');
@@ -165,6 +169,7 @@ async function createSchedule(client: Client, scheduleId: () => string, values: 
     ...(values['poll-interval'] ? { pollInterval: values['poll-interval'] } : {}),
     ...(values.deadline ? { deadline: values.deadline } : {}),
     ...(values.tenant !== undefined ? { tenant: values.tenant } : {}),
+    taskQueue,
   });
 }
 

@@ -59,9 +59,15 @@ export function progressLine(text: string, now = new Date()): string {
   return `[${now.toISOString().slice(11, 19)}] ${text}`;
 }
 
-/** Options of every command that starts a release or a batch (node:util parseArgs form). */
 /** The CLI's exit codes, for every command. */
 export const EXIT = { ok: 0, error: 1, usage: 2, releaseFailed: 3, refused: 4, notFound: 5 } as const;
+
+/** Invalid usage of any command: exit 2, its message shown as it is (the CLI's own text, never a value given). */
+export class CliUsageError extends Error {
+  override readonly name = 'CliUsageError';
+}
+
+/** Options of every command that starts a release or a batch (node:util parseArgs form). */
 
 export const REQUEST_OPTIONS = {
   comment: { type: 'string' },

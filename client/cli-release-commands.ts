@@ -1,9 +1,11 @@
 import type { parseArgs } from 'node:util';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ReleaseRequest, ReleaseStatus } from '../contract/index.js';
-import { approveBulkRelease, getBulkProgress } from './bulk-client.js';
+import { BULK_WORKFLOW_TYPE, type ReleaseRequest, type ReleaseStatus } from '../contract/index.js';
+import { approveBulkRelease, cancelBulkRelease, getBulkProgress } from './bulk-client.js';
 import { formatProgress } from './cli-bulk.js';
+import { CONNECTION_OPTIONS } from './cli-connection.js';
+import { joinedLine, joinedRelease } from './cli-join.js';
 import { EXIT, progressLine, REQUEST_OPTIONS, safe, table, type Io } from './cli-output.js';
 import { describeReleaseProgress, followRelease } from './cli-progress.js';
 import { listReleases } from './release-list.js';
@@ -19,6 +21,7 @@ import {
 
 export const RELEASE_COMMAND_OPTIONS = {
   ...REQUEST_OPTIONS,
+  ...CONNECTION_OPTIONS,
   incident: { type: 'string' },
   by: { type: 'string' },
   digest: { type: 'string' },
@@ -37,6 +40,8 @@ export interface CommandContext {
   /** The release request (`release` only), already parsed by the contract's schema. */
   request: ReleaseRequest | undefined;
   limit: number;
+  /** Where `release` starts a workflow: --task-queue, TEMPORAL_TASK_QUEUE or the default. */
+  taskQueue: string;
   print: (human: string, data: unknown) => void;
   io: Io;
 }
@@ -60,7 +65,7 @@ async function list({ client, values, limit, print }: CommandContext): Promise<n
   });
   print(
     table(
-      rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', state: r.state ?? r.status })),
+      rows.map((r) => ({ ...r, incidentId: r.incidentId ?? '-', releaseState: r.releaseState ?? '-' })),
       [
         { key: 'workflowId', title: 'WORKFLOW ID' },
         { key: 'state', title: 'STATE' },
@@ -77,14 +82,20 @@ async function list({ client, values, limit, print }: CommandContext): Promise<n
 
 async function release(ctx: CommandContext): Promise<number> {
   const { client, values, print, io } = ctx;
-  const started = await startRelease(client, ctx.request!, { workflowId: values['workflow-id'] });
-  const line = safe`${started.joined ? 'Joined the running' : 'Started'} release ${started.workflowId}`;
+  const started = await startRelease(client, ctx.request!, {
+    workflowId: values['workflow-id'],
+    taskQueue: ctx.taskQueue,
+  });
+  const { workflowId } = started;
+  // A join runs the release already there, with its own request: say whose, and what of this one was not applied.
+  const joined = started.joined ? await joinedRelease(started.handle, ctx.request!) : undefined;
+  const line = joined ? joinedLine(workflowId, joined) : safe`Started release ${workflowId}`;
   if (!values.wait) {
-    print(line, { workflowId: started.workflowId, joined: started.joined });
+    print(line, { workflowId, joined: started.joined, ...joined });
     return EXIT.ok;
   }
   io.err(progressLine(`${line}; waiting for it to end (Ctrl-C stops waiting, not the release)`));
-  return waitForEnd(ctx, started.workflowId);
+  return waitForEnd(ctx, workflowId);
 }
 
 /** `release --wait`: progress on stderr until the release ends; exit 3 when it failed. */
@@ -132,10 +143,24 @@ async function status({ client, target, print }: CommandContext): Promise<number
   return EXIT.ok;
 }
 
-async function cancel({ client, target, print }: CommandContext): Promise<number> {
-  await cancelRelease(client, target);
+async function cancel({ client, target, values, print }: CommandContext): Promise<number> {
+  const input = { by: values.by!, reason: values.reason! };
   const workflowId = releaseTarget(target);
-  print(safe`Cancellation requested for ${workflowId}`, { workflowId, cancelRequested: true });
+  // A batch has no cancelRelease update: it is cancelled through Temporal, with who and why as the request's reason.
+  if ((await client.workflow.getHandle(workflowId).describe()).type === BULK_WORKFLOW_TYPE) {
+    await cancelBulkRelease(client, workflowId, input);
+    print(safe`Cancelling batch ${workflowId} (by ${input.by}: ${input.reason})`, {
+      workflowId,
+      cancelRequested: true,
+    });
+    return EXIT.ok;
+  }
+  const status = await cancelRelease(client, workflowId, input);
+  const by = status.cancellation ?? input;
+  print(
+    safe`Cancelling release ${workflowId} (by ${by.by}: ${by.reason}); a pending Defender action is cancelled first`,
+    status,
+  );
   return EXIT.ok;
 }
 
@@ -146,7 +171,8 @@ export function formatStatus(s: ReleaseStatus): string {
     safe`  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
     safe`  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
   ];
-  if (s.approval.mode === 'required' && !s.approval.decision) {
+  // The approval is awaited only in that state: not before the check asks for it, nor once the release was cancelled.
+  if (s.state === 'awaiting-approval' && s.approval.mode === 'required' && !s.approval.decision && !s.cancellation) {
     lines.push(
       safe`  approval      awaiting ${s.approval.approvers?.join(', ') ?? 'anyone but the requester'} until ${s.approval.expiresAt ?? '?'}`,
     );
@@ -159,6 +185,11 @@ export function formatStatus(s: ReleaseStatus): string {
   }
   if (s.machineAction)
     lines.push(safe`  action        ${s.machineAction.id} ${s.machineAction.status} (${s.machineAction.how})`);
+  if (s.cancellation) {
+    lines.push(safe`  cancelled     by ${s.cancellation.by} at ${s.cancellation.at}: ${s.cancellation.reason}`);
+  } else if (s.state === 'cancelling' || s.state === 'cancelled') {
+    lines.push('  cancelled     through Temporal (who and why are not recorded)');
+  }
   if (s.cancelledIsolationActionId)
     lines.push(safe`  cancelled     in-flight isolation ${s.cancelledIsolationActionId}`);
   if (s.lastError) lines.push(safe`  last error    ${s.lastError.type}: ${s.lastError.message}`);

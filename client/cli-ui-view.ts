@@ -1,7 +1,6 @@
 /** `defender-isolation ui-view`: prints the analyst view of the Temporal UI (./ui-view.ts). Connects to nothing. */
 import { parseArgs } from 'node:util';
-import { CliUsageError } from './cli-bulk.js';
-import { EXIT, safeJson, type Io } from './cli-output.js';
+import { CliUsageError, EXIT, safeJson, type Io } from './cli-output.js';
 import { analystView } from './ui-view.js';
 
 export const UI_VIEW_HELP = `Usage: defender-isolation ui-view [--namespace <ns>] [--ui-url <url>] [--json]

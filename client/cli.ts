@@ -1,22 +1,17 @@
 /**
  * defender-isolation CLI: start, approve, reject, inspect and cancel releases. `--json` prints machine-readable output
- * for playbooks. Exit codes: 0 ok; 1 unexpected error; 2 invalid usage or input (nothing started); 3 the release
- * ended in failure (with --wait); 4 an approval or rejection was refused; 5 no such release.
+ * for playbooks on stdout; errors go to stderr. Exit codes: 0 ok; 1 unexpected error, or Temporal unreachable or
+ * without the namespace; 2 invalid usage or input (nothing started); 3 the release ended in failure (with --wait); 4 an
+ * approval, rejection or cancellation was refused; 5 no such release or schedule.
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import type { ReleaseRequest } from '../contract/index.js';
+import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
-import {
-  BULK_HELP,
-  bulkRequestFrom,
-  CliUsageError,
-  parseBulkArgs,
-  runBulk,
-  runSchedule,
-  SCHEDULE_HELP,
-} from './cli-bulk.js';
-import { EXIT, progressLine, safe, safeJson, type Io } from './cli-output.js';
+import { BULK_HELP, bulkRequestFrom, parseBulkArgs, runBulk, runSchedule, SCHEDULE_HELP } from './cli-bulk.js';
+import { CONNECTION_OPTIONS, temporalTarget, withTemporal } from './cli-connection.js';
+import { reportError } from './cli-errors.js';
+import { HELP } from './cli-help.js';
+import { CliUsageError, EXIT, progressLine, safeJson, type Io } from './cli-output.js';
 import {
   RELEASE_COMMAND_OPTIONS,
   RELEASE_COMMANDS,
@@ -24,91 +19,14 @@ import {
   type CommandValues,
 } from './cli-release-commands.js';
 import { runUiView, UI_VIEW_HELP } from './cli-ui-view.js';
-import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
+import { packageVersion } from './package-version.js';
 
 export { EXIT } from './cli-output.js';
 export { formatStatus } from './cli-release-commands.js';
 
-const HELP: Record<string, string> = {
-  main: `Usage: defender-isolation <command> [options]
-
-Commands:
-  release <machineId>          start (or join) the release of a machine from isolation
-  approve <machineId|workflowId> --by <who> [--comment <text>]
-  reject  <machineId|workflowId> --by <who> --reason <text>
-  status  <machineId|workflowId>
-  list    [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>]   releases as a table
-  cancel  <machineId|workflowId>
-  bulk    (--machine <id>... | --tag/--device-group/--isolated-longer-than) …   release many machines, one approval
-  schedule <create|list|describe|pause|unpause|trigger|delete> …                recurring bulk releases
-  ui-view [--namespace <ns>] [--ui-url <url>]   the Temporal UI's list for analysts (columns, saved views)
-
-Global options: --json (machine-readable output on stdout; progress and errors go to stderr), --help (any command)
-Environment: TEMPORAL_ADDRESS (default 127.0.0.1:7233), TEMPORAL_NAMESPACE (default "default"),
-  TEMPORAL_TASK_QUEUE (default "defender-isolation"), TEMPORAL_API_KEY
-Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
-  4 approval or rejection refused, 5 no such release or schedule`,
-  release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
-
-  --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
-  --requested-by <who>        who or what asks, e.g. alice@contoso.com or playbook:incident-42
-  --incident <id>             incident id, searchable as IncidentId
-  --approver <who>            allowed approver (repeatable); anyone but the requester when absent
-  --approval-timeout <dur>    how long to wait for approval (default 24h)
-  --pre-approved-by <who>     the decision was taken elsewhere (needs --reason)
-  --reason <text>             why it is pre-approved
-  --poll-interval <dur>       how often to poll the machine action (default 30s, minimum 1s)
-  --deadline <dur>            how long to follow the machine action (default 72h)
-  --tenant <name>             the machine's Defender tenant (MSSP), as configured on the worker
-  --workflow-id <id>          override the default release-<machineId>
-  --wait                      print progress (stderr) until the release ends; exit 3 if it failed
-  --json                      print JSON`,
-  approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
-  reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
-  status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
-  cancel: `Usage: defender-isolation cancel <machineId|workflowId> [--json]`,
-  list: `Usage: defender-isolation list [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>] [--json]
-  Releases, running ones first (default limit 50), through the search attributes DefenderMachineId, ReleaseState, IncidentId.`,
-};
-
-class UsageError extends Error {}
-
-/** The Temporal client the CLI uses, from the environment (the same variables as the worker). */
-async function connectClient(): Promise<{ client: Client; connection: Connection }> {
-  const connection = await Connection.connect({
-    address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
-    ...(process.env.TEMPORAL_API_KEY ? { apiKey: process.env.TEMPORAL_API_KEY, tls: true } : {}),
-  });
-  return { connection, client: new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' }) };
-}
-
-/** Every error of every command, mapped once to an exit code and a message (JSON on stdout with --json). */
-function reportError(err: unknown, io: Io, json: boolean, help?: string): number {
-  const report = (code: number, type: string, message: string) => {
-    if (json) io.out(safeJson({ error: { type, message } }));
-    // A refusal or failure message comes from the workflow or the server; the CLI's own usage text is shown as it is.
-    else io.err(type === 'UsageError' ? message : safe`${type}: ${message}`);
-    return code;
-  };
-  if (err instanceof UsageError || err instanceof CliUsageError) return report(EXIT.usage, 'UsageError', err.message);
-  if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-    return report(EXIT.usage, 'UsageError', help ? `${err.message}\n\n${help}` : err.message);
-  }
-  if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
-  if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
-  if (err instanceof WorkflowNotFoundError)
-    return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
-  if (err instanceof Error && err.name === 'ScheduleNotFoundError')
-    return report(EXIT.notFound, 'NotFound', err.message);
-  return report(EXIT.error, 'Error', err instanceof Error ? err.message : String(err));
-}
-
 export async function runCli(argv: string[], io: Io = { out: console.log, err: console.error }): Promise<number> {
-  const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    io.out(HELP.main!);
-    return command ? EXIT.ok : EXIT.usage;
-  }
+  const { command, rest } = splitCommand(argv);
+  if (command === undefined || command === 'help') return withoutCommand(command, rest, io);
   if (command === 'bulk' || command === 'schedule') return runBulkCommand(command, rest, io);
   if (command === 'ui-view') {
     try {
@@ -122,8 +40,8 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     io.err(`unknown command ${JSON.stringify(command)}\n\n${HELP.main}`);
     return EXIT.usage;
   }
-  let json = false;
-  let connection: Connection | undefined;
+  // Known before parsing, so that a usage error is JSON too.
+  let json = rest.includes('--json');
   try {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: RELEASE_COMMAND_OPTIONS });
     json = values.json ?? false;
@@ -134,21 +52,51 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
     const target = targetOf(command, positionals);
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
     const checked = await checkBeforeConnecting(command, target, values);
-    const connected = await connectClient();
-    connection = connected.connection;
+    const temporal = temporalTarget(values);
     const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
-    return await run({ client: connected.client, target, values, print, io, ...checked });
+    return await withTemporal(temporal, (client) =>
+      run({ client, target, values, print, io, taskQueue: temporal.taskQueue, ...checked }),
+    );
   } catch (err) {
     return reportError(err, io, json, HELP[command]);
-  } finally {
-    await connection?.close();
   }
+}
+
+/**
+ * The command, and the arguments around it: global options may come before the command too (`defender-isolation
+ * --namespace prod status …`), as with `temporal` and `gh`. A global option's value is not taken for the command.
+ */
+function splitCommand(argv: string[]): { command: string | undefined; rest: string[] } {
+  const takesValue = (arg: string) => {
+    const option = CONNECTION_OPTIONS[arg.slice(2) as keyof typeof CONNECTION_OPTIONS];
+    return arg.startsWith('--') && option?.type === 'string';
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith('-')) return { command: arg, rest: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    if (takesValue(arg)) i++;
+  }
+  return { command: undefined, rest: argv };
+}
+
+/** `--version`, `--help` and `help`; anything else without a command is a usage error (its usage on stderr). */
+function withoutCommand(command: 'help' | undefined, rest: string[], io: Io): number {
+  if (command === undefined && rest.includes('--version')) {
+    io.out(`defender-isolation version ${packageVersion()}`);
+    return EXIT.ok;
+  }
+  if (command === 'help' || rest.includes('--help') || rest.includes('-h')) {
+    io.out(HELP.main!);
+    return EXIT.ok;
+  }
+  io.err(HELP.main!);
+  return EXIT.usage;
 }
 
 /** The one machine or workflow id a command names (`list` names none). */
 function targetOf(command: string, positionals: string[]): string {
   if (command === 'list' ? positionals.length !== 0 : positionals.length !== 1) {
-    throw new UsageError(
+    throw new CliUsageError(
       `${command} takes ${command === 'list' ? 'no arguments' : 'exactly one machine or workflow id'}\n\n${HELP[command]}`,
     );
   }
@@ -169,11 +117,22 @@ async function checkBeforeConnecting(
     if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
   }
   if ((command === 'approve' || command === 'reject') && !values.by) {
-    throw new UsageError(`${command} needs --by <who>`);
+    throw new CliUsageError(`${command} needs --by <who>`);
   }
-  if (command === 'reject' && !values.reason) throw new UsageError('reject needs --reason <text>');
+  if (command === 'reject' && !values.reason) throw new CliUsageError('reject needs --reason <text>');
+  if (command === 'cancel') {
+    if (!values.by || !values.reason) throw new CliUsageError('cancel needs --by <who> and --reason <text>');
+    const { parseCancelRelease } = await import('../contract/schemas/index.js');
+    parseCancelRelease({ by: values.by, reason: values.reason });
+  }
+  if (values.state !== undefined && !isReleaseState(values.state)) {
+    // The value is not echoed: the states there are say what was meant.
+    throw new CliUsageError(
+      `--state must be one of: ${[...RELEASE_STATES.running, ...RELEASE_STATES.ended].join(', ')}`,
+    );
+  }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit must be 1 to 1000');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliUsageError('--limit must be 1 to 1000');
   return { request, limit };
 }
 
@@ -192,7 +151,6 @@ function releaseRequestFrom(machineId: string, values: CommandValues): ReleaseRe
 
 async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
   let json = rest.includes('--json');
-  let connection: Connection | undefined;
   try {
     const { values, positionals } = parseBulkArgs(rest);
     json = values.json ?? false;
@@ -207,16 +165,15 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);
     }
-    const connected = await connectClient();
-    connection = connected.connection;
+    const temporal = temporalTarget(values);
     const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
-    return command === 'bulk'
-      ? await runBulk(connected.client, values, print, (line) => io.err(progressLine(line)))
-      : await runSchedule(connected.client, positionals[0]!, positionals[1], values, print);
+    const progress = (line: string) => io.err(progressLine(line));
+    return await withTemporal(temporal, (client) => {
+      const ctx = { client, values, print, progress, taskQueue: temporal.taskQueue };
+      return command === 'bulk' ? runBulk(ctx) : runSchedule(ctx, positionals[0]!, positionals[1]);
+    });
   } catch (err) {
     return reportError(err, io, json, command === 'bulk' ? BULK_HELP : SCHEDULE_HELP);
-  } finally {
-    await connection?.close();
   }
 }
 

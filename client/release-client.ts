@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { markdownText } from '../contract/markdown.js';
-import { checkWorkflowId, parseReleaseRequest } from '../contract/schemas/index.js';
+import { checkWorkflowId, parseCancelRelease, parseReleaseRequest } from '../contract/schemas/index.js';
 import {
   approveUpdate,
+  cancelReleaseUpdate,
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
   isMachineId,
@@ -14,6 +15,7 @@ import {
   SEARCH_ATTRIBUTES,
   statusQuery,
   type ApproveInput,
+  type CancelReleaseInput,
   type RejectInput,
   type ReleaseRequest,
   type ReleaseResult,
@@ -219,9 +221,32 @@ async function statusIfStarted(client: Client, workflowId: string, timeoutMs: nu
 
 const BEFORE_APPROVAL = new Set<string>(['validating', 'checking']);
 
-/** Temporal cancellation; the workflow cancels a still-pending Defender action before it ends. */
-export async function cancelRelease(client: Client, target: string): Promise<void> {
-  await client.workflow.getHandle(releaseTarget(target)).cancel();
+/**
+ * Cancels a release, recording who and why (the `cancelRelease` update; a Temporal cancellation carries neither): the
+ * release cancels a still-pending Defender action, then ends `cancelled`. Returns the status as the update answered it.
+ * Input the contract refuses throws InvalidReleaseRequestError and sends nothing; a release that has ended or is being
+ * cancelled already refuses with ReleaseUpdateRefusedError.
+ */
+export async function cancelRelease(
+  client: Client,
+  target: string,
+  input: CancelReleaseInput,
+  options: WaitOptions = {},
+): Promise<ReleaseStatus> {
+  const valid = parseCancelRelease(input);
+  const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
+  try {
+    return await withinTimeout(client, handle.workflowId, 'cancelling', timeoutOf(options), () =>
+      handle.executeUpdate(cancelReleaseUpdate, { args: [valid] }),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError && /already completed/.test(err.message)) {
+      throw new ReleaseUpdateRefusedError(`release ${handle.workflowId} has already ended; nothing to cancel`);
+    }
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ReleaseUpdateRefusedError(err.cause?.message ?? err.message);
+    throw err;
+  }
 }
 
 /**

@@ -22,6 +22,9 @@ export type ReleaseFailureType = (typeof ReleaseFailureType)[keyof typeof Releas
 /** Why an `approve` or `reject` update was refused (by its validator: nothing reaches history). */
 export const APPROVAL_REFUSED = 'ApprovalRefused';
 
+/** Why a `cancelRelease` update was refused (by its validator: nothing reaches history). */
+export const CANCELLATION_REFUSED = 'CancellationRefused';
+
 /** How a Defender activity fails. Retryable ones are retried by Temporal under the activity's retry policy. */
 export const DefenderFailureType = {
   /** 400: an action of the same type is already pending for the machine; the caller adopts it. */

@@ -1,10 +1,14 @@
 /**
- * Guards for what workflows receive by signal. Anyone with client access can signal any workflow, so a message is a
- * claim, never a fact: these guards only decide whether it is well formed enough to look at. Hand-written rather than
- * zod so that workflow code (the deterministic sandbox) can run them in a signal handler.
+ * Guards for what workflows receive by signal or update. Anyone with client access can signal any workflow, so a
+ * message is a claim, never a fact: these guards only decide whether it is well formed enough to look at. Hand-written
+ * rather than zod so that workflow code (the deterministic sandbox) can run them in a handler or validator.
  */
+import { listSome, quoteName } from './bounded-text.js';
+import { checkIdentity } from './identity.js';
 import { isMachineId, workflowIdProblem } from './ids.js';
 import { isFinalStatus, type ActionOutcome } from './machine-actions.js';
+import type { CancelReleaseInput } from './release.js';
+import { textProblem } from './text.js';
 import type { WatchRequest } from './watcher.js';
 
 /** Defender's machine action ids are GUIDs. */
@@ -83,4 +87,29 @@ export function parseReleaseReport(input: unknown): string | null {
   const machineId =
     typeof input === 'object' && input !== null ? (input as { machineId?: unknown }).machineId : undefined;
   return isMachineId(machineId) ? machineId.toLowerCase() : null;
+}
+
+/** The longest reason a cancellation takes, as for a rejection. */
+export const MAX_CANCEL_REASON = 1000;
+
+/**
+ * A `cancelRelease` request: `by` held to the name rules an approver is held to (and stored in its normalised form),
+ * `reason` to the free-text rules, nothing else. The same rules as `cancelReleaseSchema`, which clients parse with;
+ * a refusal names the field and the rule, never the value.
+ */
+export function parseCancelRequest(input: unknown): Parsed<CancelReleaseInput> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return refuse('must be an object');
+  const unknown = Object.keys(input).filter((key) => key !== 'by' && key !== 'reason');
+  if (unknown.length > 0) return refuse(`has unknown field(s) ${listSome(unknown.map((key) => quoteName(key)))}`);
+  const { by, reason } = input as Record<string, unknown>;
+  if (by === undefined) return refuse('by is required');
+  const who = checkIdentity(by);
+  if (who.problem !== undefined) return refuse(`by ${who.problem}`);
+  if (reason === undefined) return refuse('reason is required');
+  if (typeof reason !== 'string') return refuse('reason must be a string');
+  if (reason.length > MAX_CANCEL_REASON) return refuse(`reason must be at most ${MAX_CANCEL_REASON} characters`);
+  const problem = textProblem(reason);
+  if (problem) return refuse(`reason ${problem}`);
+  if (reason.trim() === '') return refuse('reason must not be empty');
+  return { ok: true, value: { by: who.identity, reason } };
 }

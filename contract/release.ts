@@ -102,6 +102,11 @@ export function isEndState(state: string): boolean {
   return (RELEASE_STATES.ended as readonly string[]).includes(state);
 }
 
+/** Whether a string names a `ReleaseState` (e.g. a filter given on the command line). */
+export function isReleaseState(state: string): state is ReleaseState {
+  return isEndState(state) || (RELEASE_STATES.running as readonly string[]).includes(state);
+}
+
 export interface ApprovalDecision {
   decision: 'approved' | 'rejected';
   by: string;
@@ -139,6 +144,18 @@ export interface ReleaseStatus {
   cancelledIsolationActionId: string | null;
   lastError: { type: string; message: string } | null;
   result: ReleaseResult | null;
+  /**
+   * Who cancelled the release and why, through the `cancelRelease` update. Null otherwise, also after a plain Temporal
+   * cancellation (the UI's button, `temporal workflow cancel`), which carries neither.
+   */
+  cancellation: ReleaseCancellation | null;
+}
+
+/** A cancellation as recorded by the `cancelRelease` update. */
+export interface ReleaseCancellation {
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface ApproveInput {
@@ -151,7 +168,18 @@ export interface RejectInput {
   reason: string;
 }
 
+/** `by`: a name held to the same rules as an approver's; `reason`: 1–1000 characters of free text. */
+export interface CancelReleaseInput {
+  by: string;
+  reason: string;
+}
+
 /** Accepted from `validating` on: a decision that arrives before the check is applied once approval is needed. */
 export const approveUpdate = defineUpdate<ReleaseStatus, [ApproveInput]>('approve');
 export const rejectUpdate = defineUpdate<ReleaseStatus, [RejectInput]>('reject');
 export const statusQuery = defineQuery<ReleaseStatus>('status');
+/**
+ * Cancels a running release, recording who and why (a Temporal cancellation carries neither): the release then cancels
+ * a still-pending Defender action and ends `cancelled`, as after a Temporal cancellation.
+ */
+export const cancelReleaseUpdate = defineUpdate<ReleaseStatus, [CancelReleaseInput]>('cancelRelease');

@@ -13,9 +13,14 @@ import { after, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { workflowPollers } from '../../client/task-queue.js';
 import { DEFAULT_APP } from '../../simulator/index.js';
+import { PROJECT_ROOT } from '../../worker/paths.js';
 import { createConsumerProject, installArgs, packThisPackage, readmeSection } from '../helpers/consumer-project.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
+
+const PACKAGE_VERSION = (
+  JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** The oldest minor the peer range admits, and the one the repository is developed on. */
 const SDK_VERSIONS = ['1.23.0', '1.24.0'];
@@ -128,8 +133,10 @@ for (const sdk of SDK_VERSIONS) {
       assert.ok(!existsSync(path.join(installed, '.cache')), 'nothing was written into the installed package');
     });
 
-    it('runs the packaged CLI: status of the released machine', async () => {
+    it('runs the packaged CLI: its version, and the status of the released machine', async () => {
       const cli = path.join(project.dir, 'node_modules', '.bin', 'defender-isolation');
+      const version = await project.exec(cli, ['--version']);
+      assert.equal(version.stdout.trim(), `defender-isolation version ${PACKAGE_VERSION}`);
       const { stdout } = await project.exec(cli, ['status', machineId, '--json'], env);
       const status = JSON.parse(stdout) as { state: string; requestedBy: string };
       assert.equal(status.state, 'released');

@@ -67,6 +67,10 @@ describe('forged messages, end to end', () => {
       ['reject', { approver: 'bob@contoso.com', reason: 'forged' }],
       ['approve', null],
       ['approve', { approver: 'x'.repeat(10_000) }],
+      ['cancelRelease', null],
+      ['cancelRelease', { by: 'b\u200bob@contoso.com', reason: 'forged' }],
+      ['cancelRelease', { by: 'bob@contoso.com', reason: 'ok\nreleased by CISO' }],
+      ['cancelRelease', { by: 'x'.repeat(10_000), reason: 'r'.repeat(100_000) }],
     ];
     for (const [name, body] of updates) {
       await assert.rejects(handle.executeUpdate(name, { args: [body] }));

@@ -275,7 +275,7 @@ describe('CLI errors and exit codes', () => {
     try {
       const bad = await cli('release', 'not-a-machine', '--comment', '', '--requested-by', 'alice', '--json');
       assert.equal(bad.code, EXIT.usage);
-      const { error } = JSON.parse(bad.out);
+      const { error } = JSON.parse(bad.err);
       assert.equal(error.type, 'InvalidInput');
       assert.match(error.message, /machineId/);
       assert.match(error.message, /comment/);

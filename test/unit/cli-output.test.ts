@@ -34,6 +34,7 @@ const status: ReleaseStatus = {
   cancelledIsolationActionId: null,
   lastError: { type: 'ReleaseRejected', message: `rejected by ${FORGED}` },
   result: null,
+  cancellation: null,
 };
 
 const lines = (text: string) => text.split('\n');

@@ -29,6 +29,7 @@ function status(overrides: Partial<ReleaseStatus> = {}): ReleaseStatus {
     },
     machineAction: null,
     cancelledIsolationActionId: null,
+    cancellation: null,
     lastError: null,
     result: null,
     ...overrides,
@@ -72,6 +73,15 @@ describe('current details', () => {
         'alice@contoso.com.\n\nApproved by bob@contoso.com.\n\nMachine action a1b2: Pending.',
     );
     assert.match(currentDetails(status({ state: 'approval-expired' })), /^\*\*Approval expired\*\*\n\n/);
+  });
+
+  it('after a cancellation by update: who cancelled and why, escaped', () => {
+    const details = currentDetails(
+      status({ state: 'cancelled', cancellation: { by: 'carol@contoso.com', reason: 'wrong *machine*', at: '' } }),
+    );
+    assert.match(details, /^\*\*Cancelled\*\*\n\n/);
+    assert.ok(details.endsWith(`Cancelled by carol@contoso.com: ${markdownText('wrong *machine*')}.`), details);
+    assert.ok(!details.includes('Awaiting'), 'no approval wait once cancelled');
   });
 
   it('names and Defender strings that look like markdown are escaped; Defender strings are cut', () => {

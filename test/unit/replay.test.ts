@@ -62,6 +62,8 @@ const REQUIRED = [
   'reisolated-after-release',
   'adopted-after-unknown-outcome',
   'cancelled-while-confirming',
+  'cancel-requested-while-awaiting-approval',
+  'cancel-requested-while-releasing',
   'worker-killed-mid-confirmation',
   'released-named-tenant',
   'released-as-bulk-child',

@@ -6,9 +6,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
-import { approveRelease, rejectRelease } from '../../client/release-client.js';
+import { approveRelease, cancelRelease, rejectRelease } from '../../client/release-client.js';
 import {
   approveUpdate,
+  cancelReleaseUpdate,
   DefenderFailureType,
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
@@ -561,7 +562,7 @@ describe('releaseMachine: cancellation', () => {
     assert.equal((await h.status(handle)).state, 'cancelled');
   };
 
-  it('while awaiting approval: it ends cancelled, nothing sent to Defender', async () => {
+  it('while awaiting approval: it ends cancelled, nothing sent to Defender, nobody recorded', async () => {
     const machine = h.fake.addMachine();
     const handle = await h.start({ machineId: machine.id });
     await h.reach(handle, 'awaiting-approval');
@@ -569,6 +570,8 @@ describe('releaseMachine: cancellation', () => {
     await handle.cancel();
     await cancelled(handle);
     assert.equal(h.fake.calls.length, before);
+    assert.equal((await h.status(handle)).cancellation, null, 'a Temporal cancellation carries no who or why');
+    assert.equal((await handle.describe()).status.name, 'CANCELLED');
   });
 
   it('while confirming: the pending action is cancelled at Defender, through the API queue', async () => {
@@ -599,5 +602,148 @@ describe('releaseMachine: cancellation', () => {
     await cancelled(handle);
     const ours = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate');
     assert.equal(ours?.status, 'Cancelled');
+  });
+});
+
+describe('releaseMachine: the cancelRelease update', () => {
+  let h: FastHarness;
+  before(async () => {
+    h = await startFastHarness('release-cancel-update');
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const carol = { by: 'carol@contoso.com', reason: 'wrong machine' };
+
+  /** The release ended cancelled, by a CancelledFailure saying who and why. */
+  const cancelledBy = async (handle: Parameters<typeof endOf>[0], who: string) => {
+    const err = await handle.result().catch((e: unknown) => e);
+    assert.ok(err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure, String(err));
+    assert.equal(err.cause.message, `cancelled by ${who}: wrong machine`);
+    const status = await h.status(handle);
+    assert.equal(status.state, 'cancelled');
+    return status;
+  };
+
+  it('while awaiting approval: recorded (who, why, when), ends cancelled, nothing sent; no approval awaited', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    const before = h.fake.calls.length;
+    const answered = await cancelRelease(h.env.client, handle.workflowId, {
+      by: ' Carol@Contoso.com ',
+      reason: 'wrong machine',
+    });
+    assert.equal(answered.cancellation?.by, 'Carol@Contoso.com', 'the name as normalised');
+    const status = await cancelledBy(handle, 'Carol@Contoso.com');
+    assert.deepEqual([status.cancellation?.by, status.cancellation?.reason], ['Carol@Contoso.com', 'wrong machine']);
+    assert.ok(status.cancellation?.at);
+    assert.equal(h.fake.calls.length, before, 'nothing sent to Defender');
+    const kinds = await eventKinds(handle);
+    assert.equal(
+      kinds.filter((k) => k === 'workflowExecutionUpdateAccepted').length,
+      1,
+      'the cancellation is in history',
+    );
+    assert.equal(kinds.filter((k) => k === 'timerStarted').length, kinds.filter((k) => k === 'timerCanceled').length);
+    recordHistory(h.env.address, handle, 'cancel-requested-while-awaiting-approval');
+  });
+
+  it('while releasing, its POST in flight: the action the POST created is found and cancelled at Defender', async () => {
+    const machine = h.fake.addMachine();
+    const open = h.fake.hold('postUnisolate');
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    try {
+      await h.reach(handle, 'releasing');
+      const cancels = h.fake.count('cancelMachineAction');
+      await cancelRelease(h.env.client, handle.workflowId, carol);
+      await until(() => h.fake.count('cancelMachineAction') > cancels);
+    } finally {
+      open();
+    }
+    await cancelledBy(handle, 'carol@contoso.com');
+    const ours = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate');
+    assert.equal(ours?.status, 'Cancelled');
+    assert.equal(
+      (await handle.describe()).status.name,
+      'FAILED',
+      'only a Temporal cancellation closes a run as cancelled',
+    );
+    recordHistory(h.env.address, handle, 'cancel-requested-while-releasing');
+  });
+
+  it('while confirming: the pending action is cancelled at Defender', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    const { machineAction } = await h.reach(handle, 'confirming');
+    await cancelRelease(h.env.client, handle.workflowId, carol);
+    await cancelledBy(handle, 'carol@contoso.com');
+    assert.equal(h.fake.actions.find((a) => a.id === machineAction!.id)?.status, 'Cancelled');
+  });
+
+  // Once the run has closed, the server answers instead of the validator (the dev server: "already completed", which
+  // test/e2e/cli.test.ts covers; the time-skipping server only after a wait). test/unit/cancel-request.test.ts holds
+  // the validator to every end state.
+  it('refused while the release is being cancelled already; nothing more reaches history', async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: Number.POSITIVE_INFINITY };
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    await h.reach(handle, 'confirming');
+    // The clean-up at Defender is held, so the release stays `cancelling`.
+    const open = h.fake.hold('cancelMachineAction');
+    try {
+      await cancelRelease(h.env.client, handle.workflowId, carol);
+      await h.reach(handle, 'cancelling');
+      for (const cancel of [carol, { by: 'dave@contoso.com', reason: 'me too' }]) {
+        const again = await handle.executeUpdate(cancelReleaseUpdate, { args: [cancel] }).catch((e: unknown) => e);
+        assert.ok(again instanceof WorkflowUpdateFailedError, String(again));
+        assert.equal((again.cause as { type?: string }).type, 'CancellationRefused');
+        assert.match(again.cause!.message, /is already being cancelled/);
+      }
+    } finally {
+      open();
+    }
+    const status = await cancelledBy(handle, 'carol@contoso.com');
+    assert.equal(status.cancellation?.by, 'carol@contoso.com', 'the first cancellation stands');
+    const accepted = (await eventKinds(handle)).filter((k) => k === 'workflowExecutionUpdateAccepted');
+    assert.equal(accepted.length, 1, 'only the first cancellation');
+  });
+
+  it('bad input is refused naming the field and rule (CancellationRefused); nothing reaches history', async () => {
+    const handle = await h.start({ machineId: h.fake.addMachine().id });
+    await h.reach(handle, 'awaiting-approval');
+    const refusal = async (input: unknown) => {
+      const err = await handle.executeUpdate(cancelReleaseUpdate, { args: [input as never] }).catch((e: unknown) => e);
+      assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+      assert.equal((err.cause as { type?: string }).type, 'CancellationRefused');
+      return err.cause!.message;
+    };
+    for (const [input, rule] of [
+      [{ reason: 'r' }, /^invalid cancellation: by is required$/],
+      [{ by: '', reason: 'r' }, /^invalid cancellation: by must not be empty$/],
+      [
+        { by: 'carol\u200b@contoso.com', reason: 'r' },
+        /^invalid cancellation: by must not contain invisible .*U\+200B/,
+      ],
+      [{ by: 'x'.repeat(201), reason: 'r' }, /^invalid cancellation: by must be at most 200 characters$/],
+      [{ by: 'carol', reason: ' ' }, /^invalid cancellation: reason must not be empty$/],
+      [{ by: 'carol' }, /^invalid cancellation: reason is required$/],
+      [
+        { by: 'carol', reason: 'ok\napproved by CISO' },
+        /^invalid cancellation: reason must not contain control .*U\+000A/,
+      ],
+      [{ by: 'carol', reason: 'r'.repeat(1001) }, /^invalid cancellation: reason must be at most 1000 characters$/],
+      [{ by: 'carol', reason: 'r', force: true }, /^invalid cancellation: has unknown field\(s\) "force"$/],
+      ['carol', /^invalid cancellation: must be an object$/],
+    ] as const) {
+      assert.match(await refusal(input), rule, JSON.stringify(input));
+    }
+    const updates = (await eventKinds(handle)).filter((k) => k.startsWith('workflowExecutionUpdate'));
+    assert.deepEqual(updates, [], 'no update in history');
+    assert.equal((await h.status(handle)).state, 'awaiting-approval');
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
   });
 });

@@ -18,6 +18,10 @@ export function currentDetails(s: ReleaseStatus): string {
     const verb = decision.source === 'pre-approved' ? 'Pre-approved' : capitalised(decision.decision);
     paragraphs.push(`${verb} by ${markdownText(decision.by)}.`);
   }
+  if (s.cancellation) {
+    const { by, reason } = s.cancellation;
+    paragraphs.push(`Cancelled by ${markdownText(by)}: ${markdownText(reason)}.`);
+  }
   if (s.machineAction) {
     const id = markdownText(truncate(s.machineAction.id, MAX_ACTION_ID));
     paragraphs.push(`Machine action ${id}: ${markdownText(truncate(s.machineAction.status, MAX_ACTION_STATUS))}.`);

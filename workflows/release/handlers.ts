@@ -1,13 +1,23 @@
 import * as wf from '@temporalio/workflow';
-import { actionFinalSignal, approveUpdate, rejectUpdate, statusQuery } from '../../contract/index.js';
+import {
+  actionFinalSignal,
+  approveUpdate,
+  cancelReleaseUpdate,
+  rejectUpdate,
+  statusQuery,
+} from '../../contract/index.js';
 import { registerDecisionUpdates } from '../approval/decisions.js';
 import { checkDecision, recordDecision } from './approval.js';
+import { checkCancellation, recordCancellation } from './cancel-request.js';
 import { ignoreUnknownSignals } from '../unknown-signals.js';
 import { noteFinalNudge } from './confirm.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
-/** Every message a release answers, registered before its first await so none arrives to a workflow without them. */
-export function registerReleaseHandlers(release: ReleaseTracker): void {
+/**
+ * Every message a release answers, registered before its first await so none arrives to a workflow without them.
+ * `steps` is the scope the release's steps run in, which `cancelRelease` cancels.
+ */
+export function registerReleaseHandlers(release: ReleaseTracker, steps: wf.CancellationScope): void {
   wf.setHandler(statusQuery, () => release.status);
   wf.setHandler(actionFinalSignal, (notice: unknown) => noteFinalNudge(release, notice));
   ignoreUnknownSignals();
@@ -18,4 +28,7 @@ export function registerReleaseHandlers(release: ReleaseTracker): void {
       record: (decision) => recordDecision(release, decision),
     },
   );
+  wf.setHandler(cancelReleaseUpdate, (input) => recordCancellation(release, steps, input), {
+    validator: (input) => checkCancellation(release, input),
+  });
 }

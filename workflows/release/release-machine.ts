@@ -14,28 +14,48 @@ import { verify } from './verify.js';
 /**
  * Releases one machine from network isolation in Microsoft Defender for Endpoint: validate → check the machine →
  * four-eyes approval → exactly one Unisolate action → confirm it is final → verify no isolation completed after it.
- * Every end other than success fails the workflow with a non-retryable ApplicationFailure of a contract type.
+ * Every end other than success or cancellation fails the workflow with a non-retryable ApplicationFailure of a
+ * contract type; a cancelled release ends with a CancelledFailure.
  */
 export async function releaseMachine(input: ReleaseRequest): Promise<ReleaseResult> {
   const release = new ReleaseTracker(input);
-  registerReleaseHandlers(release);
+  // The steps run in a scope of their own, which the `cancelRelease` update cancels; a Temporal cancellation cancels
+  // the root scope, and this one with it. Either way the same clean-up runs.
+  const steps = new wf.CancellationScope();
+  registerReleaseHandlers(release, steps);
   return reportingToBatch(input, async () => {
     try {
-      await validate(release);
-      const machine = await checkMachine(release);
-      const action = await releaseAction(release, machine);
-      if (!action) return release.complete('already-released');
-      const confirmed = await confirm(release, action);
-      verify(release, confirmed);
-      return release.complete('released', confirmed.verified);
+      return await steps.run(() => releaseSteps(release));
     } catch (err) {
-      if (wf.isCancellation(err)) await wf.CancellationScope.nonCancellable(() => cancelAtDefender(release));
-      throw err;
+      if (!wf.isCancellation(err)) throw err;
+      await wf.CancellationScope.nonCancellable(() => cancelAtDefender(release));
+      throw cancelledFailure(release, err);
     } finally {
       // An update being handled finishes before the workflow closes.
       await wf.condition(wf.allHandlersFinished);
     }
   });
+}
+
+async function releaseSteps(release: ReleaseTracker): Promise<ReleaseResult> {
+  await validate(release);
+  const machine = await checkMachine(release);
+  const action = await releaseAction(release, machine);
+  if (!action) return release.complete('already-released');
+  const confirmed = await confirm(release, action);
+  verify(release, confirmed);
+  return release.complete('released', confirmed.verified);
+}
+
+/**
+ * How a cancelled release ends: after `cancelRelease`, a CancelledFailure saying who and why (Temporal then records the
+ * run as failed with it: only a Temporal cancellation closes a run as cancelled); after a Temporal cancellation, as it
+ * came (the run closes as cancelled).
+ */
+function cancelledFailure(release: ReleaseTracker, err: unknown): unknown {
+  const { cancellation } = release.status;
+  if (!cancellation) return err;
+  return new wf.CancelledFailure(`cancelled by ${cancellation.by}: ${cancellation.reason}`, [cancellation]);
 }
 
 /**

@@ -61,6 +61,7 @@ export class ReleaseTracker {
       cancelledIsolationActionId: null,
       lastError: null,
       result: null,
+      cancellation: null,
     };
   }
 
