@@ -29,10 +29,21 @@ export async function withinTimeout<T>(
   try {
     return await client.withDeadline(Date.now() + timeoutMs, call);
   } catch (err) {
-    if (!isGrpcDeadlineError(err) && !(err instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) throw err;
+    if (!ranOutOfTime(err)) throw err;
     const why = await whyUnanswered(client, workflowId).catch(() => 'Temporal could not tell why');
     throw new ReleaseTimeoutError(`${what} ${workflowId}: no answer within ${timeoutMs / 1000} s; ${why}`);
   }
+}
+
+/** A deadline hit, as the client reports it: itself, or as the cause of its ServiceError ("Failed to query"). */
+function ranOutOfTime(err: unknown): boolean {
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  let e: unknown = err;
+  for (let depth = 0; e instanceof Error && depth < 3; depth++) {
+    if (isGrpcDeadlineError(e)) return true;
+    e = (e as Error).cause;
+  }
+  return false;
 }
 
 async function whyUnanswered(client: Client, workflowId: string): Promise<string> {

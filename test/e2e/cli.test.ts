@@ -99,11 +99,13 @@ describe('CLI: where it connects', () => {
       taskQueue,
       '--json',
     );
-    assert.equal(started.code, EXIT.ok, started.err);
-    const handle = client.workflow.getHandle(`release-flags-${taskQueue}`);
-    assert.equal((await handle.describe()).taskQueue, taskQueue);
-    // No worker polls that queue: the release is ended here, as nobody else would.
-    await handle.terminate('test over');
+    // No worker polls that queue, and the CLI looked there, at that address and in that namespace: nothing started.
+    assert.equal(started.code, EXIT.error, started.err);
+    const error = (JSON.parse(started.err) as { error: { type: string; message: string } }).error;
+    assert.equal(error.type, 'NoWorker');
+    assert.match(error.message, new RegExp(`task queue "${taskQueue}" in namespace "${server.namespace}"`));
+    const listed = await client.workflow.count(`WorkflowId = "release-flags-${taskQueue}"`);
+    assert.equal(listed.count, 0);
   });
 });
 
@@ -139,7 +141,7 @@ describe('CLI: list', () => {
     const { handle } = await startRelease(
       client,
       { machineId, comment: 'Clean after re-imaging', requestedBy: 'alice@contoso.com' },
-      { taskQueue: uniqueTaskQueue('cli-list'), workflowId: `release-list-${machineId}` },
+      { taskQueue: uniqueTaskQueue('cli-list'), workflowId: `release-list-${machineId}`, waitForWorkerMs: 0 },
     );
     await handle.terminate('stuck');
     const rows = await listUntil(['--machine', machineId], (r) => r[0]?.state !== 'validating');

@@ -89,7 +89,8 @@ describe('worker crash soak', () => {
             pollInterval: '1s',
             deadline: '10m',
           },
-          { taskQueue, workflowId: `soak-${machineId}-${taskQueue}` },
+          // Started while the worker may be down (killed): the releases wait for it, as they would in production.
+          { taskQueue, workflowId: `soak-${machineId}-${taskQueue}`, waitForWorkerMs: 0 },
         );
         return { machineId, handle };
       }),
