@@ -6,30 +6,18 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
-import { EXIT, runCli } from '../../client/cli.js';
+import { EXIT } from '../../client/cli.js';
 import { startRelease } from '../../client/release-client.js';
 import { progressQuery } from '../../contract/index.js';
 import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
+import { cli } from '../helpers/cli-capture.js';
 
 const MACHINE = 'c'.repeat(40);
 
 /** A machine id of its own for each test, so that `list --machine` finds that test's runs only. */
 const someMachine = () => Array.from({ length: 40 }, () => Math.floor(Math.random() * 16).toString(16)).join('');
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** The environment points nowhere useful: only the options given on the command line can reach the server. */
 function withMisleadingEnvironment(): void {

@@ -11,26 +11,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { EXIT, runCli } from '../../client/cli.js';
+import { EXIT } from '../../client/cli.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 import { credentialsFor } from '../helpers/release-harness.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { cli, type Captured } from '../helpers/cli-capture.js';
 
 /**
  * `npm start`'s entry point (dev/start.ts) in demo mode against the run's server, started and ready to poll; or

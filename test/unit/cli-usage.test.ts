@@ -6,24 +6,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { EXIT, runCli } from '../../client/cli.js';
+import { EXIT } from '../../client/cli.js';
 import { listedState } from '../../client/release-list.js';
 import { RELEASE_STATES } from '../../contract/index.js';
+import { cli } from '../helpers/cli-capture.js';
 
 const MACHINE = 'a'.repeat(40);
-
-interface Captured {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function cli(...args: string[]): Promise<Captured> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** Nothing listens there: a command that connected would fail with a connection error, not a usage error. */
 function withUnreachableServer(): void {

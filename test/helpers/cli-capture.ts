@@ -1,0 +1,15 @@
+import { runCli } from '../../client/cli.js';
+
+export interface Captured {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs the CLI in this process, as a shell would, and captures its exit code, stdout and stderr. */
+export async function cli(...args: string[]): Promise<Captured> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
