@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { ApprovalsConfig } from './config.js';
-import { startLocalProvider } from './idp/local-provider.js';
+import { startLocalProvider, type LocalProvider } from './idp/local-provider.js';
 import { createApprovalsApp } from './page/app.js';
 import { discoverProvider } from './page/oidc.js';
 import { SessionStore } from './page/session.js';
@@ -17,7 +17,7 @@ export interface ApprovalsPage {
   origin: string;
   /** The provider people sign in at (the local demo one's address when no OIDC_ISSUER is configured). */
   issuer: string;
-  /** The local demo provider's port, null with an external one. */
+  /** Whether people sign in at the local demo provider (no OIDC_ISSUER). */
   localProvider: boolean;
   close(): Promise<void>;
 }
@@ -34,12 +34,13 @@ export async function startApprovalsPage(args: {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(config.bind.port, config.bind.host, resolve));
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
+  let local: LocalProvider | null = null;
   try {
     const address = server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const origin = config.pageUrl ?? `http://${host}:${address.port}`;
     const redirectUri = `${origin}/callback`;
-    const local =
+    local =
       config.identityProvider.kind === 'local'
         ? await startLocalProvider({ port: args.localProviderPort ?? 0, redirectUri })
         : null;
@@ -64,6 +65,7 @@ export async function startApprovalsPage(args: {
     };
   } catch (err) {
     await closeServer();
+    await local?.close();
     throw err;
   }
 }
