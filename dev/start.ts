@@ -29,6 +29,7 @@ const devSchema = z.object({
   TEMPORAL_DEV_UI_PORT: port.default(8233),
   SIMULATOR_PORT: port.default(8089),
   APPROVALS_LOCAL_IDP_PORT: port.default(8090),
+  APPROVALS_PAGE: z.enum(['on', 'off']).default('on'),
   DEMO_MODE: z.enum(['auto', 'true', 'false']).default('auto'),
 });
 
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
       throw new ConfigError('invalid configuration: Defender credentials are required (DEMO_MODE=false)');
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
-    await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups);
+    if (dev.APPROVALS_PAGE === 'on') await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups);
     await runWorker({
       config,
       // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
