@@ -50,9 +50,11 @@ module.exports = {
     {
       name: 'shipped-worker-has-no-dev-code',
       severity: 'error',
-      comment: 'The shipped worker (and the package entries) never load the dev server, CLI installer or simulator.',
+      comment:
+        'The shipped worker (and the package entries) never load the dev server, CLI installer, simulator or the ' +
+        'approvals page (a service beside the worker, with its own dependencies).',
       from: { path: ['^worker/', '^client/', '^activities/', '^workflows/', '^contract/'] },
-      to: { path: ['^dev/', '^simulator/', '^test/', '^bench/'] },
+      to: { path: ['^dev/', '^simulator/', '^test/', '^bench/', '^approvals/'] },
     },
     {
       name: 'public-sdk-entry-points-only',

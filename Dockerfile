@@ -13,9 +13,11 @@ COPY activities ./activities
 COPY workflows ./workflows
 COPY worker ./worker
 COPY client ./client
-# For compose's demo profile only (dist/dev/start.js): the shipped worker, dist/worker/main.js, never loads them.
+# For compose's demo profile only (dist/dev/start.js) and the approvals page (dist/approvals/main.js): the shipped
+# worker, dist/worker/main.js, never loads them.
 COPY dev ./dev
 COPY simulator ./simulator
+COPY approvals ./approvals
 RUN npm run build && node dist/worker/bundle-workflows.js /app/.cache/workflow-bundle.js
 
 FROM node:24.19-bookworm-slim

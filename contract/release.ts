@@ -158,14 +158,20 @@ export interface ReleaseCancellation {
   at: string;
 }
 
+/**
+ * `token`: the approvals page's signed approval (a compact JWS naming the signed-in approver, the decision, this
+ * workflow and run, and the text), for tenants that require decisions to come from a trusted page.
+ */
 export interface ApproveInput {
   approver: string;
   comment?: string;
+  token?: string;
 }
 
 export interface RejectInput {
   approver: string;
   reason: string;
+  token?: string;
 }
 
 /** `by`: a name held to the same rules as an approver's; `reason`: 1–1000 characters of free text. */

@@ -2,10 +2,15 @@
  * `npm start`: the release worker with everything it needs on one machine. With no TEMPORAL_ADDRESS it first starts an
  * embedded Temporal dev server (SQLite under .data/, Web UI on); with no Defender credentials (or DEMO_MODE=true) it
  * starts the Defender simulator with demo machines and says so loudly (demo mode). With both configured it starts
- * nothing else, like the shipped worker.
+ * nothing else of the kind, like the shipped worker. Beside the worker it serves the approvals page (docs/approvals.md):
+ * without OIDC_ISSUER, with the local demo identity provider on APPROVALS_LOCAL_IDP_PORT (default 8090).
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { Client, Connection } from '@temporalio/client';
+import { ApprovalsConfigError, loadApprovalsConfig } from '../approvals/config.js';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../approvals/idp/demo-accounts.js';
+import { startApprovalsPage } from '../approvals/service.js';
 import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from '../simulator/index.js';
 import { ConfigError, loadConfig, type WorkerConfig } from '../worker/config.js';
@@ -23,6 +28,8 @@ const devSchema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_DEV_UI_PORT: port.default(8233),
   SIMULATOR_PORT: port.default(8089),
+  APPROVALS_LOCAL_IDP_PORT: port.default(8090),
+  APPROVALS_PAGE: z.enum(['on', 'off']).default('on'),
   DEMO_MODE: z.enum(['auto', 'true', 'false']).default('auto'),
 });
 
@@ -52,6 +59,7 @@ async function main(): Promise<void> {
       throw new ConfigError('invalid configuration: Defender credentials are required (DEMO_MODE=false)');
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
+    if (dev.APPROVALS_PAGE === 'on') await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups);
     await runWorker({
       config,
       // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
@@ -88,6 +96,27 @@ async function startEmbeddedServer(
   return server.address;
 }
 
+/** The approvals page beside the worker; without OIDC_ISSUER, with the local demo provider and its demo users. */
+async function startApprovals(config: WorkerConfig, address: string, idpPort: number, cleanups: Cleanup[]) {
+  const approvalsConfig = loadApprovalsConfig();
+  const connection = await Connection.connect(
+    config.temporal.address ? connectionOptions(config, address) : { address },
+  );
+  cleanups.push(() => connection.close());
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const page = await startApprovalsPage({
+    config: approvalsConfig,
+    client,
+    dataDir: DATA_DIR,
+    localProviderPort: idpPort,
+  });
+  cleanups.push(() => page.close());
+  const demoUsers = `demo users ${DEMO_ACCOUNTS.map((a) => a.upn).join(', ')}, password ${DEMO_PASSWORD}`;
+  console.log(
+    `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})\n`,
+  );
+}
+
 async function startDemoSimulator(port: number, cleanups: Cleanup[]): Promise<DefenderCredentials> {
   const simulator = await new DefenderSimulator({ port }).start();
   seedDemoMachines(simulator);
@@ -116,7 +145,7 @@ async function startDemoSimulator(port: number, cleanups: Cleanup[]): Promise<De
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    console.error(err instanceof ConfigError ? err.message : err);
+    console.error(err instanceof ConfigError || err instanceof ApprovalsConfigError ? err.message : err);
     process.exit(1);
   },
 );

@@ -1,0 +1,194 @@
+/**
+ * The approvals page in a real browser (Debian's Chromium, playwright-core), against the run's dev server, the
+ * Defender simulator, a release worker and the local demo identity provider: bob signs in, sees alice's release with
+ * its evidence, approves it, and follows it to `released`; the update carried the page's signed approval token. Alice
+ * sees no approve button on her own release, and a forced POST with her valid session and CSRF token is refused, as
+ * are a POST without the token and one from another origin. Cookies are __Host-, HttpOnly, Secure, SameSite; no URL the
+ * browser visited and no log line holds a token, a cookie value or a secret. Screenshots: test-results/approvals/.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadApprovalsConfig } from '../../approvals/config.js';
+import { accountByUpn, DEMO_PASSWORD } from '../../approvals/idp/demo-accounts.js';
+import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
+import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+import { RESULTS_DIR } from '../helpers/temporal.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SCREENSHOTS = path.join(RESULTS_DIR, 'approvals');
+
+describe('the approvals page', () => {
+  let h: ReleaseHarness;
+  let approvals: ApprovalsPage;
+  let browser: Browser;
+  const logs: string[] = [];
+  const visited: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  before(async () => {
+    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    h = await startReleaseHarness('approvals-page');
+    approvals = await startApprovalsPage({
+      config: loadApprovalsConfig({ APPROVALS_BIND_ADDRESS: '127.0.0.1:0' }),
+      client: h.client,
+      dataDir: path.join(RESULTS_DIR, 'approvals', 'data'),
+      log: (line) => logs.push(line),
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage', '--disable-gpu'],
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await approvals?.close();
+    await h?.stop();
+  });
+
+  /** A fresh browser profile signed in as `upn` at the local provider, on the list of releases. */
+  async function signIn(upn: string): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('request', (request) => visited.push(request.url()));
+    await page.goto(`${approvals.origin}/`);
+    await page.click('#sign-in');
+    await page.fill('input[name=login]', upn);
+    await page.fill('input[name=password]', DEMO_PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#upn');
+    assert.equal(await page.textContent('#upn'), upn);
+    return page;
+  }
+
+  /** Reloads until the list shows the release (visibility is eventually consistent). */
+  async function releaseCard(page: Page, workflowId: string) {
+    const card = page.locator(`section.release[data-workflow-id="${workflowId}"]`);
+    for (let attempt = 0; attempt < 30; attempt++) {
+      if ((await card.count()) > 0) return card;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await page.goto(`${approvals.origin}/`);
+    }
+    assert.fail(`the page never listed ${workflowId}`);
+  }
+
+  async function awaitingRelease(host: string, incidentId: string) {
+    const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host }).id;
+    const started = await h.start({ machineId, incidentId, approval: {} });
+    await h.waitForState(started.workflowId, 'awaiting-approval');
+    const { runId } = await started.handle.describe();
+    return { machineId, workflowId: started.workflowId, runId, handle: started.handle };
+  }
+
+  it('bob signs in, sees alice’s release with its evidence, approves it, and it ends released', async () => {
+    const release = await awaitingRelease('finance-11.contoso.com', 'INC-PAGE-1');
+    const page = await signIn('bob@contoso.com');
+    const card = await releaseCard(page, release.workflowId);
+    assert.equal(await card.locator('.machine').textContent(), release.machineId);
+    assert.equal(await card.locator('.host').textContent(), 'finance-11.contoso.com');
+    assert.equal(await card.locator('.requester').textContent(), 'alice@contoso.com');
+    assert.equal(await card.locator('.incident').textContent(), 'INC-PAGE-1');
+    assert.equal(await card.locator('.comment').textContent(), 'Clean after re-imaging');
+    assert.match((await card.locator('.expires').textContent()) ?? '', /^\d{4}-\d\d-\d\dT/);
+    await card.screenshot({ path: path.join(SCREENSHOTS, '1-bob-sees-alices-release.png') });
+
+    await card.locator('textarea[name=comment]').fill('Checked with the owner');
+    await card.locator('button[value=approve]').click();
+    await page.waitForURL(`**/releases/${release.workflowId}`);
+    await page.locator('#state', { hasText: /^released$/ }).waitFor({ timeout: 60_000 });
+    assert.match((await page.textContent('#decision')) ?? '', /^approved by bob@contoso\.com/);
+    await page.screenshot({
+      path: path.join(SCREENSHOTS, '2-bob-follows-the-release-to-released.png'),
+      fullPage: true,
+    });
+    const status = await h.waitForState(release.workflowId, 'released');
+    assert.equal(status.approval.decision?.by, 'bob@contoso.com');
+    assert.equal(status.approval.decision?.comment, 'Checked with the owner');
+
+    const token = await approvalTokenIn(release.handle);
+    await verifyApprovalToken(token, { ...release, upn: 'bob@contoso.com', text: 'Checked with the owner' });
+  });
+
+  it('alice sees no approve button on her own release, and a forced POST is refused', async () => {
+    const release = await awaitingRelease('finance-12.contoso.com', 'INC-PAGE-2');
+    const page = await signIn('alice@contoso.com');
+    const card = await releaseCard(page, release.workflowId);
+    assert.equal(await card.locator('button[value=approve]').count(), 0);
+    assert.match((await card.locator('.why').textContent()) ?? '', /you requested this release/);
+    await card.screenshot({ path: path.join(SCREENSHOTS, '3-alice-cannot-approve-her-own.png') });
+
+    const csrf = await page.locator('#who input[name=csrf]').inputValue();
+    const form = { workflowId: release.workflowId, runId: release.runId, decision: 'approve', comment: 'me' };
+    const post = (fields: Record<string, string>, origin = approvals.origin) =>
+      page.context().request.post(`${approvals.origin}/decide`, { form: fields, headers: { origin }, maxRedirects: 0 });
+    const forced = await post({ ...form, csrf });
+    assert.equal(forced.status(), 403);
+    assert.match(await forced.text(), /four-eyes/);
+    assert.equal((await post(form)).status(), 403, 'a POST without the CSRF token');
+    assert.equal((await post({ ...form, csrf }, 'http://evil.example')).status(), 403, 'a cross-origin POST');
+    assert.equal((await h.waitForState(release.workflowId, 'awaiting-approval')).approval.decision, null);
+  });
+
+  it('cookies are __Host-, HttpOnly, Secure and SameSite; no URL or log line holds a token or secret', async () => {
+    const cookies = (await Promise.all(contexts.map((c) => c.cookies(approvals.origin)))).flat();
+    const sessions = cookies.filter((c) => c.name === '__Host-sid');
+    assert.equal(sessions.length, contexts.length, cookies.map((c) => c.name).join(', '));
+    for (const cookie of sessions) {
+      assert.deepEqual([cookie.httpOnly, cookie.secure, cookie.sameSite, cookie.path], [true, true, 'Lax', '/']);
+    }
+    const secrets = [...sessions.map((c) => c.value), 'eyJ'];
+    for (const text of [...visited, ...logs]) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a secret or token in: ${text.slice(0, 80)}`);
+      assert.doesNotMatch(text, /[?&#](id_token|access_token|token|client_secret|password)=/);
+    }
+    assert.ok(logs.some((line) => /bob@contoso\.com approves .* \(token sha256 [0-9a-f]{16}…\)/.test(line)));
+    const jwks = (await (await fetch(`${approvals.origin}/.well-known/jwks.json`)).json()) as { keys: object[] };
+    assert.equal(jwks.keys.length, 1);
+    assert.ok(!('d' in jwks.keys[0]!), 'the JWKS holds the public key only');
+  });
+
+  /** The token the page sent with the approve update, from the release's history. */
+  async function approvalTokenIn(handle: WorkflowHandle): Promise<string> {
+    const history = await handle.fetchHistory();
+    const accepted = history.events?.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+    const payload =
+      accepted?.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args?.payloads?.[0];
+    assert.ok(payload, 'no accepted update in the history');
+    const input = defaultPayloadConverter.fromPayload<{ token?: string }>(payload);
+    assert.equal(typeof input.token, 'string');
+    return input.token!;
+  }
+
+  async function verifyApprovalToken(
+    token: string,
+    expected: { workflowId: string; runId: string; upn: string; text: string },
+  ): Promise<JWTPayload> {
+    const jwks = (await (await fetch(`${approvals.origin}/.well-known/jwks.json`)).json()) as Parameters<
+      typeof createLocalJWKSet
+    >[0];
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+      issuer: approvals.origin,
+      audience: 'defender-isolation',
+      typ: 'defender-approval+jwt',
+      algorithms: ['EdDSA'],
+    });
+    assert.ok(protectedHeader.kid);
+    assert.equal(payload.sub, accountByUpn(expected.upn)?.sub);
+    assert.equal(payload.idp, approvals.issuer);
+    assert.deepEqual(
+      [payload.upn, payload.dec, payload.wid, payload.rid, payload.txt],
+      [expected.upn, 'approve', expected.workflowId, expected.runId, expected.text],
+    );
+    assert.equal(payload.exp! - payload.iat!, 120);
+    assert.equal(typeof payload.jti, 'string');
+    return payload;
+  }
+});
