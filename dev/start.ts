@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { Client, Connection } from '@temporalio/client';
 import { ApprovalsConfigError, loadApprovalsConfig } from '../approvals/config.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../approvals/idp/demo-accounts.js';
-import { startApprovalsPage } from '../approvals/service.js';
 import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from '../simulator/index.js';
 import { ConfigError, loadConfig, type WorkerConfig } from '../worker/config.js';
@@ -99,6 +98,9 @@ async function startEmbeddedServer(
 /** The approvals page beside the worker; without OIDC_ISSUER, with the local demo provider and its demo users. */
 async function startApprovals(config: WorkerConfig, address: string, idpPort: number, cleanups: Cleanup[]) {
   const approvalsConfig = loadApprovalsConfig();
+  // Loaded only when served: its web framework and OpenID libraries are development dependencies, which the image's
+  // demo (APPROVALS_PAGE=off) does not install.
+  const { startApprovalsPage } = await import('../approvals/service.js');
   const connection = await Connection.connect(
     config.temporal.address ? connectionOptions(config, address) : { address },
   );
