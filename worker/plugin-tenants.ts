@@ -29,7 +29,9 @@ export function tenantsFromConfig(
 ): Record<string, DefenderTenantOptions> {
   const budget = config.rateBudget;
   return {
-    ...(defaultCredentials ? { default: { credentials: defaultCredentials, rateBudget: budget } } : {}),
+    ...(defaultCredentials
+      ? { default: { credentials: defaultCredentials, rateBudget: budget, approval: config.approval } }
+      : {}),
     ...Object.fromEntries(
       Object.entries(config.tenants).map(([name, t]) => [
         name,
@@ -40,6 +42,7 @@ export function tenantsFromConfig(
             perHour: t.rate?.perHour ?? budget.perHour,
             timeScale: budget.timeScale,
           },
+          approval: t.approval,
         },
       ]),
     ),
