@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { approveRelease, rejectRelease } from '../../client/release-client.js';
-import { DEFAULT_TENANT } from '../../contract/index.js';
+import { bulkApproveUpdate, DEFAULT_TENANT, progressQuery } from '../../contract/index.js';
+import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import {
   mintApprovalToken,
   newSigningKey,
@@ -22,7 +23,7 @@ import { startFastHarness, type FastHarness } from '../helpers/time-skipping.js'
 
 const bob = 'bob@contoso.com';
 
-describe('releaseMachine: verified approvals', () => {
+describe('verified approvals: releaseMachine and bulkRelease', () => {
   let h: FastHarness;
   let key: SigningKey;
   let rogue: SigningKey;
@@ -114,6 +115,47 @@ describe('releaseMachine: verified approvals', () => {
     await refused(r, 'reject', { token: tampered(reject, { txt: 'other' }) }, /signature/);
     await refused(r, 'reject', { token: reject }, /already used/);
     await r.handle.terminate('matrix done');
+  });
+
+  it('a batch takes the same proof: a named approval is refused, a token for the batch run approves', async () => {
+    const machine = h.fake.addMachine();
+    const handle = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-verified-${h.taskQueue}`,
+      args: [{ comment: 'Outbreak contained', requestedBy: 'alice@contoso.com', machineIds: [machine.id] }],
+    });
+    let progress = await handle.query(progressQuery);
+    for (let i = 0; i < 300 && progress.state !== 'awaiting-approval'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      progress = await handle.query(progressQuery);
+    }
+    const { runId } = await handle.describe();
+    const token = (r: Partial<TokenRequest> = {}) =>
+      mintApprovalToken({ key, upn: bob, dec: 'approve', wid: handle.workflowId, rid: runId, ...r });
+    const approve = (input: object) =>
+      handle.executeUpdate(bulkApproveUpdate, { args: [input as never] }).then(
+        () => 'accepted',
+        (err: WorkflowUpdateFailedError) => err.cause?.message ?? String(err),
+      );
+    for (const [input, reason] of [
+      [{ approver: bob }, /needs a signed approval token/],
+      [{ token: await token({ key: rogue }) }, /not signed by a trusted key/],
+      [{ token: await token({ upn: 'alice@contoso.com' }) }, /four-eyes/],
+      [{ token: await token({ rid: randomUUID() }) }, /another run/],
+    ] as const) {
+      tally.tried += 1;
+      const outcome = await approve(input);
+      if (outcome === 'accepted') tally.accepted += 1;
+      assert.match(outcome, reason);
+    }
+    assert.equal((await handle.query(progressQuery)).approval.decision, null);
+    assert.equal(h.fake.posts(machine.id), 0);
+    assert.equal(await approve({ token: await token(), targetDigest: progress.targetDigest }), 'accepted');
+    const decided = await handle.query(progressQuery);
+    assert.deepEqual(
+      [decided.approval.decision?.by, decided.approval.decision?.verified?.jti !== undefined],
+      [bob, true],
+    );
   });
 
   it('a valid reject token rejects, with its reason; nothing is sent', async () => {
