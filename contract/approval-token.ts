@@ -121,7 +121,7 @@ export function approvalTokenProblem(
   expected: { verb: 'approve' | 'reject'; workflowId: string; runId: string; nowMs: number },
 ): string | null {
   const nowS = expected.nowMs / 1000;
-  if (claims.dec !== expected.verb) return `the token is for a ${claims.dec}, not a ${expected.verb}`;
+  if (claims.dec !== expected.verb) return `the token decides "${claims.dec}", not "${expected.verb}"`;
   if (claims.wid !== expected.workflowId) return 'the token was minted for another workflow';
   if (claims.rid !== expected.runId) return 'the token was minted for another run of this workflow';
   if (claims.exp - claims.iat > MAX_APPROVAL_TOKEN_LIFETIME_S || claims.exp <= claims.iat) {

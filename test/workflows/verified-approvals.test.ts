@@ -100,7 +100,7 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
     await refused(r, 'approve', { token: await r.token({ expIn: 3600 }) }, /lifetime exceeds 300 s/);
     await refused(r, 'approve', { token: await r.token({ wid: `${workflowId}-other` }) }, /another workflow/);
     await refused(r, 'approve', { token: await r.token({ rid: randomUUID() }) }, /another run/);
-    await refused(r, 'approve', { token: await r.token({ dec: 'reject' }) }, /for a reject, not a approve/);
+    await refused(r, 'approve', { token: await r.token({ dec: 'reject' }) }, /decides "reject", not "approve"/);
     await refused(r, 'approve', { token: await r.token({ upn: 'alice@contoso.com' }) }, /four-eyes/);
     await refused(r, 'approve', { approver: 'carol@contoso.com', token: await r.token() }, /does not match/);
     await refused(
@@ -109,7 +109,7 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
       { token: await r.token({ claims: { idp: 'https://evil.test' } }) },
       /identity provider/,
     );
-    await refused(r, 'reject', { token: await r.token({ txt: 'x' }) }, /for a approve, not a reject/);
+    await refused(r, 'reject', { token: await r.token({ txt: 'x' }) }, /decides "approve", not "reject"/);
     // Replayed: a token whose tampered copy was tried first is used up, whoever sends it next.
     const reject = await r.token({ dec: 'reject', txt: 'still beaconing' });
     await refused(r, 'reject', { token: tampered(reject, { txt: 'other' }) }, /signature/);
