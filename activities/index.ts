@@ -1,3 +1,4 @@
+import { createApprovalVerification } from './approval-tokens.js';
 import { batchLookups } from './batch-lookups.js';
 import { createBulkCalls } from './bulk-calls.js';
 import type { DefenderCallOptions } from './defender-call.js';
@@ -8,6 +9,7 @@ import { createWatchCalls } from './watch-calls.js';
 import { createWatcherMessages } from './watcher-messages.js';
 
 export type { TenantDirectory } from './validation.js';
+export type { TenantApproval, TrustedIssuer } from './approval-tokens.js';
 
 export interface DefenderActivityDeps extends DefenderCallOptions {
   defender: DefenderClient;
@@ -20,9 +22,17 @@ export function createApiActivities(deps: DefenderActivityDeps) {
   return { ...createReleaseCalls(deps), ...createWatchCalls(deps), ...createBulkCalls(deps) };
 }
 
-/** Local activities of the workflow worker: validation and talking to Temporal, never to Defender. */
+/**
+ * Local activities of the workflow worker: validation, verifying approval tokens and talking to Temporal, never to
+ * Defender.
+ */
 export function createLocalActivities(directory?: TenantDirectory) {
-  return { ...createValidation(directory), ...createWatcherMessages(directory), ...batchLookups };
+  return {
+    ...createValidation(directory),
+    ...createApprovalVerification(directory?.approval),
+    ...createWatcherMessages(directory),
+    ...batchLookups,
+  };
 }
 
 export type ApiActivities = ReturnType<typeof createApiActivities>;

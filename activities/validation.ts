@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   DEFAULT_TENANT,
   ReleaseFailureType,
+  type ApprovalVerification,
   type ValidatedBulkRequest,
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
@@ -13,6 +14,7 @@ import {
   parseBulkRequest,
   parseReleaseRequest,
 } from '../contract/schemas/index.js';
+import { verificationOf, type TenantApproval } from './approval-tokens.js';
 import { checkParentBatch, type ParentExecution } from './parent-batch.js';
 
 /**
@@ -24,6 +26,18 @@ export interface TenantDirectory {
   names: readonly string[];
   /** Per tenant, its hourly Defender budget as an interval: how often its watcher may poll at most. */
   watchFloorMs?: Readonly<Record<string, number>>;
+  /** Per tenant, how its decisions are proven (verified approval tokens or named approvals); absent: named. */
+  approval?: Readonly<Record<string, TenantApproval>>;
+}
+
+/** A validated request and the rule its tenant's decisions meet, which the workflow learns from here, not its input. */
+export type WithVerification<T> = T & { approvalVerification: ApprovalVerification };
+
+function withVerification<T extends { tenant: string | null }>(
+  valid: T,
+  directory: TenantDirectory | undefined,
+): WithVerification<T> {
+  return { ...valid, approvalVerification: verificationOf(directory?.approval?.[valid.tenant ?? DEFAULT_TENANT]) };
 }
 
 /** Runs a parser; its InvalidReleaseRequestError becomes the non-retryable `InvalidInput` failure workflows end with. */
@@ -70,7 +84,7 @@ export function createValidation(directory?: TenantDirectory) {
     async validateReleaseRequest(input: {
       request: unknown;
       parent?: ParentExecution | null;
-    }): Promise<ValidatedReleaseRequest> {
+    }): Promise<WithVerification<ValidatedReleaseRequest>> {
       return asInvalidInput(async () => {
         checkWorkflowId(callerWorkflowId(), 'release request');
         const valid = parseReleaseRequest(input.request);
@@ -80,16 +94,16 @@ export function createValidation(directory?: TenantDirectory) {
           parent: input.parent ?? null,
           taskQueue: activityInfo().taskQueue,
         });
-        return valid;
+        return withVerification(valid, directory);
       });
     },
 
-    async validateBulkRequest(input: { request: unknown }): Promise<ValidatedBulkRequest> {
+    async validateBulkRequest(input: { request: unknown }): Promise<WithVerification<ValidatedBulkRequest>> {
       return asInvalidInput(() => {
         checkWorkflowId(callerWorkflowId(), 'bulk release request');
         const valid = parseBulkRequest(input.request);
         checkTenant(valid.tenant, directory);
-        return valid;
+        return withVerification(valid, directory);
       });
     },
   };

@@ -14,3 +14,4 @@ export * from './identity.js';
 export * from './text.js';
 export * from './search-attributes.js';
 export * from './messages.js';
+export * from './approval-token.js';

@@ -3,6 +3,7 @@
  * outside tools depend on these names; they do not change meaning.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalVerification, VerifiedApproval } from './approval-token.js';
 import type { MachineCheck } from './machine-actions.js';
 
 export const RELEASE_WORKFLOW_TYPE = 'releaseMachine';
@@ -115,6 +116,8 @@ export interface ApprovalDecision {
   comment: string | null;
   /** Pre-approved decisions were taken outside this workflow. */
   source: 'update' | 'pre-approved';
+  /** Set when the decision was proven by a verified approval token: `by` is then the token's `upn`. */
+  verified?: VerifiedApproval;
 }
 
 export interface ReleaseStatus {
@@ -132,6 +135,11 @@ export interface ReleaseStatus {
     approvers: string[] | null;
     expiresAt: string | null;
     decision: ApprovalDecision | null;
+    /**
+     * The tenant's rule for decisions: `required` (a verified approval token) or `off` (named approvals, the
+     * approver not verified). `required` until validation says otherwise: an early decision meets the strictest rule.
+     */
+    verification?: ApprovalVerification;
   };
   machineAction: {
     id: string;
@@ -159,18 +167,19 @@ export interface ReleaseCancellation {
 }
 
 /**
- * `token`: the approvals page's signed approval (a compact JWS naming the signed-in approver, the decision, this
- * workflow and run, and the text), for tenants that require decisions to come from a trusted page.
+ * With verification `required`, `token` is required and the approver and comment come from it (an `approver` given
+ * alongside must equal the token's `upn`); with `off`, `approver` is required and `token` is ignored.
  */
 export interface ApproveInput {
-  approver: string;
+  approver?: string;
   comment?: string;
+  /** A signed approval token (compact JWS, see docs/contract.md). */
   token?: string;
 }
 
 export interface RejectInput {
-  approver: string;
-  reason: string;
+  approver?: string;
+  reason?: string;
   token?: string;
 }
 

@@ -12,6 +12,8 @@ import { DEFAULT_TASK_QUEUE } from '../contract/index.js';
 import { ConfigError, describeConfigIssues, fileProblem } from './config-error.js';
 import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
 import { loadTenantsFile, type TenantSettings } from './tenants.js';
+import { approvalFromEnv, isApprovalIssuer, ISSUER_RULE } from './approval-config.js';
+import type { TenantApproval } from '../activities/index.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -76,6 +78,13 @@ const envSchema = z.object({
   /** Only for a time-compressed simulator: Defender's windows are that many times shorter (loopback URLs only). */
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
   DEFENDER_TENANTS_FILE: optional,
+  /** The default tenant's approvals: `required` (signed approval tokens) or `off` (named approvals). */
+  APPROVAL_VERIFICATION: optional.pipe(z.enum(['required', 'off']).optional()),
+  /** The trusted approvals service's origin (its tokens' `iss`) and its public keys (a JWKS file). */
+  APPROVAL_ISSUER: optional.refine((v) => v === undefined || isApprovalIssuer(v), { message: ISSUER_RULE }),
+  APPROVAL_KEYS_FILE: optional,
+  /** Comma-separated identity provider issuers whose sign-ins count; unset: any the approvals service vouches for. */
+  APPROVAL_IDENTITY_PROVIDERS: optional,
   WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
   WORKFLOW_BUNDLE_PATH: optional,
   METRICS_BIND_ADDRESS: optional.refine(
@@ -117,6 +126,8 @@ export interface WorkerConfig {
   };
   /** The default tenant's credentials (`DEFENDER_*`); absent when only named tenants are configured. */
   defender: DefenderCredentials | undefined;
+  /** The default tenant's approval settings (`APPROVAL_*`); absent: named approvals. */
+  approval: TenantApproval | undefined;
   requestTimeoutMs: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
   rateBudget: { perMinute: number; perHour: number; timeScale: number };
@@ -164,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
         : undefined,
     },
     defender,
+    approval: defaultApproval(e),
     requestTimeoutMs: e.DEFENDER_REQUEST_TIMEOUT_MS ?? 20_000,
     maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
@@ -198,6 +210,14 @@ function checkFiles(e: Env): void {
     } catch (err) {
       throw new ConfigError(`invalid configuration: ${name}: ${fileProblem(err)}`);
     }
+  }
+}
+
+function defaultApproval(e: Env): TenantApproval | undefined {
+  try {
+    return approvalFromEnv(e);
+  } catch (err) {
+    throw new ConfigError(`invalid configuration: ${(err as Error).message}`);
   }
 }
 

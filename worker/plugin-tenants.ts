@@ -1,5 +1,6 @@
 import type { WorkerConfig } from './config.js';
 import type { DefenderClient } from '../activities/defender/client.js';
+import type { TenantApproval } from '../activities/index.js';
 import type { DefenderCredentials, RateBudget } from './defender.js';
 
 export interface DefenderTenantOptions {
@@ -11,6 +12,11 @@ export interface DefenderTenantOptions {
   rateBudget?: RateBudget;
   /** Delay before retrying a 429 that carried no Retry-After; default 60 s. */
   rateLimitFallbackMs?: number;
+  /**
+   * How decisions are proven: `verification: 'required'` (the default once `issuers` names a trusted approvals
+   * service) counts only signed approval tokens; `off` (the default without issuers) takes named approvals.
+   */
+  approval?: TenantApproval;
 }
 
 /**
@@ -23,7 +29,9 @@ export function tenantsFromConfig(
 ): Record<string, DefenderTenantOptions> {
   const budget = config.rateBudget;
   return {
-    ...(defaultCredentials ? { default: { credentials: defaultCredentials, rateBudget: budget } } : {}),
+    ...(defaultCredentials
+      ? { default: { credentials: defaultCredentials, rateBudget: budget, approval: config.approval } }
+      : {}),
     ...Object.fromEntries(
       Object.entries(config.tenants).map(([name, t]) => [
         name,
@@ -34,6 +42,7 @@ export function tenantsFromConfig(
             perHour: t.rate?.perHour ?? budget.perHour,
             timeScale: budget.timeScale,
           },
+          approval: t.approval,
         },
       ]),
     ),

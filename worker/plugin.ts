@@ -1,6 +1,6 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import { Worker, type BundleOptions, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createApiActivities, createLocalActivities } from '../activities/index.js';
+import { createApiActivities, createLocalActivities, type TenantApproval } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
 import { apiTaskQueue } from '../contract/index.js';
 import {
@@ -89,6 +89,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       activities: createLocalActivities({
         names: tenants.map((t) => t.name),
         watchFloorMs: Object.fromEntries(tenants.map((t) => [t.name, watchFloor(t.rateBudget)])),
+        approval: approvalsOf(options.tenants),
       }),
     });
     this.tenants = tenants;
@@ -165,6 +166,25 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       ),
     );
   }
+}
+
+/** The tenants' approval settings, checked now: a typo in a mode must not quietly mean named approvals. */
+function approvalsOf(tenants: Record<string, DefenderTenantOptions>): Record<string, TenantApproval> {
+  const approvals = Object.create(null) as Record<string, TenantApproval>;
+  for (const [name, t] of Object.entries(tenants)) {
+    if (!t.approval) continue;
+    const { verification } = t.approval;
+    if (verification !== undefined && verification !== 'required' && verification !== 'off') {
+      throw new TypeError(
+        `defender-isolation plugin: tenant "${name}": approval.verification must be 'required' or 'off'`,
+      );
+    }
+    if (verification === 'required' && t.approval.issuers.length === 0) {
+      throw new TypeError(`defender-isolation plugin: tenant "${name}": approval verification needs a trusted issuer`);
+    }
+    approvals[name] = t.approval;
+  }
+  return approvals;
 }
 
 function clientOf(tenant: Tenant): { tenant: Tenant; client: DefenderClient } {

@@ -3,6 +3,8 @@ import { baseUrlProblem, DEFENDER_CLOUDS, DEFAULT_SCOPE, isDefenderCloudName } f
 import { isTenantId } from '../activities/defender/ids.js';
 import { describeConfigIssues } from './config-error.js';
 import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
+import type { TenantApproval } from '../activities/index.js';
+import { approvalSettings } from './approval-config.js';
 import { checkTenantNames, readTenantsFile, refuseSharedSecrets, TenantConfigError } from './tenants-file.js';
 
 export { TenantConfigError } from './tenants-file.js';
@@ -13,7 +15,9 @@ export { TenantConfigError } from './tenants-file.js';
  * environment variable that holds it.
  *
  *   { "tenants": { "contoso": { "tenantId": "…", "clientId": "…", "clientSecretEnv": "CONTOSO_SECRET",
- *                                "cloud": "eu", "ratePerMinute": 100, "ratePerHour": 1500 } } }
+ *                                "cloud": "eu", "ratePerMinute": 100, "ratePerHour": 1500,
+ *                                "approval": { "issuers": [{ "issuer": "https://approvals.contoso.com",
+ *                                                            "keys": { "keys": [<Ed25519 public JWK>] } }] } } } }
  */
 
 const baseUrl = z.string().superRefine((value, ctx) => {
@@ -48,6 +52,7 @@ const tenantEntry = z
       .optional(),
     ratePerMinute: rate(DEFENDER_RATE_LIMIT.perMinute).optional(),
     ratePerHour: rate(DEFENDER_RATE_LIMIT.perHour).optional(),
+    approval: approvalSettings.optional(),
   })
   .refine((t) => (t.clientSecret === undefined) !== (t.clientSecretEnv === undefined), {
     message: 'give exactly one of clientSecret and clientSecretEnv',
@@ -60,6 +65,8 @@ const tenantsFile = z.strictObject({
 export interface TenantSettings {
   credentials: DefenderCredentials;
   rate?: { perMinute?: number; perHour?: number };
+  /** How the tenant's decisions are proven; absent: named approvals. */
+  approval?: TenantApproval;
 }
 
 /**
@@ -94,6 +101,7 @@ export function loadTenantsFile(file: string, env: NodeJS.ProcessEnv = process.e
         scope: t.scope ?? DEFAULT_SCOPE,
       },
       rate: { perMinute: t.ratePerMinute, perHour: t.ratePerHour },
+      ...(t.approval ? { approval: t.approval as TenantApproval } : {}),
     };
   }
   return result;

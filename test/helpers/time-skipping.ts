@@ -8,7 +8,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createLocalActivities } from '../../activities/index.js';
+import { createLocalActivities, type TenantApproval } from '../../activities/index.js';
 import {
   apiTaskQueue,
   DEFAULT_TENANT,
@@ -53,7 +53,10 @@ function workflowBundle(): Promise<WorkflowBundleOption> {
 }
 
 /** The time-skipping server with the project's search attributes, and a worker for the workflows and the fake. */
-export async function startFastHarness(name: string, options: { tenants?: string[] } = {}): Promise<FastHarness> {
+export async function startFastHarness(
+  name: string,
+  options: { tenants?: string[]; approval?: Record<string, TenantApproval> } = {},
+): Promise<FastHarness> {
   installTestRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: resolveTestServer() } },
@@ -67,7 +70,7 @@ export async function startFastHarness(name: string, options: { tenants?: string
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createLocalActivities({ names: tenants }),
+      activities: createLocalActivities({ names: tenants, approval: options.approval }),
     }),
     ...(await Promise.all(
       tenants.map((tenant) =>

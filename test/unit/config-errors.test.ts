@@ -76,6 +76,12 @@ const INVALID: Record<string, [string, RegExp][]> = {
   DEFENDER_RATE_PER_HOUR: [[M, /DEFENDER_RATE_PER_HOUR: must be an integer from 1 to 1500 \(Defender's limit/]],
   DEFENDER_RATE_TIME_SCALE: [[M, /DEFENDER_RATE_TIME_SCALE: must be an integer from 1 to 10000/]],
   DEFENDER_TENANTS_FILE: [[missing, /DEFENDER_TENANTS_FILE: tenants file: no such file/]],
+  APPROVAL_VERIFICATION: [[M, /APPROVAL_VERIFICATION: .*"required"/]],
+  APPROVAL_ISSUER: [
+    [M, /APPROVAL_ISSUER: must be an https URL/],
+    [`https://${M}.example`, /APPROVAL_ISSUER and APPROVAL_KEYS_FILE go together/],
+  ],
+  APPROVAL_KEYS_FILE: [[missing, /APPROVAL_ISSUER and APPROVAL_KEYS_FILE go together/]],
   WORKER_MAX_CACHED_WORKFLOWS: [[M, /WORKER_MAX_CACHED_WORKFLOWS: must be an integer/]],
   WORKFLOW_BUNDLE_PATH: [[missing, /WORKFLOW_BUNDLE_PATH: no such file/]],
   METRICS_BIND_ADDRESS: [[M, /METRICS_BIND_ADDRESS: must be host:port/]],
@@ -95,6 +101,7 @@ const FREE_FORM = [
   'TEMPORAL_API_KEY',
   'DEFENDER_CLIENT_ID',
   'DEFENDER_CLIENT_SECRET',
+  'APPROVAL_IDENTITY_PROVIDERS',
 ];
 
 describe('configuration errors never echo a value', () => {

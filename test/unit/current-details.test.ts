@@ -45,6 +45,13 @@ describe('current details', () => {
     );
   });
 
+  it('named approvals (verification off) say loudly that the approver is not verified; verified ones do not', () => {
+    const named = currentDetails(status({ approval: { ...status().approval, verification: 'off' } }));
+    assert.match(named, /\n\n\*\*Named approvals: approver not verified\*\*/);
+    const verified = currentDetails(status({ approval: { ...status().approval, verification: 'required' } }));
+    assert.doesNotMatch(verified, /not verified/);
+  });
+
   it('several approvers are "one of" them (five named at most); none named is anyone but the requester', () => {
     const approvers = ['a@x', 'b@x', 'c@x', 'd@x', 'e@x', 'f@x', 'g@x'];
     const many = currentDetails(status({ approval: { ...status().approval, approvers } }));

@@ -1,27 +1,44 @@
 import * as wf from '@temporalio/workflow';
 import { ReleaseFailureType, type BulkApproveInput } from '../../contract/index.js';
 import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
-import { checkApprover, checkDecisionText, refuseApproval } from '../approval/rules.js';
+import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
+import { checkApprovalToken } from '../approval/verified.js';
 import type { Batch } from './batch.js';
 
 /**
  * The `approve`/`reject` validators of a batch. Unlike a single release, a batch takes a decision only once its targets
- * are resolved and shown (awaiting-approval): an approver decides on a list and its digest, never blind.
+ * are resolved and shown (awaiting-approval): an approver decides on a list and its digest, never blind. With the
+ * tenant's decisions verified, the token is read and checked here, and its signature by the handler.
  */
 export function checkBatchDecision(batch: Batch, input: Partial<BulkApproveInput & { reason: string }>, verb: Verb) {
-  const request = batch.validated;
-  if (batch.state !== 'awaiting-approval' || !request || request.approval.kind !== 'required' || batch.decision) {
-    throw refuseApproval(`batch ${batch.workflowId} is not awaiting approval (state: ${batch.state}); cannot ${verb}`);
+  const rules = batchRules(batch, verb);
+  const fields = input ?? {};
+  if (batch.verification === 'off') {
+    if (batch.tokens.verifying) throw refuseApproval(`another decision is being verified; cannot ${verb} now`);
+    checkApprover({ ...rules, approver: fields.approver, subject: 'batch', verb });
+    checkDecisionText(verb === 'approve' ? fields.comment : fields.reason, verb);
+  } else {
+    checkApprovalToken({ fields, verb, ledger: batch.tokens, rules, subject: 'batch' });
   }
-  const { approvers } = request.approval;
-  checkApprover({ approver: input?.approver, requestedBy: request.requestedBy, approvers, subject: 'batch', verb });
-  checkDecisionText(verb === 'approve' ? input.comment : input.reason, verb);
   // A decision taken on another batch's target list cannot be replayed onto this one.
-  if (verb === 'approve' && input.targetDigest !== undefined && input.targetDigest !== batch.digest) {
+  if (verb === 'approve' && fields.targetDigest !== undefined && fields.targetDigest !== batch.digest) {
     throw refuseApproval(
       `targetDigest does not match this batch (${batch.digest ?? 'unresolved'}): the approval was for other targets`,
     );
   }
+}
+
+/** The handlers' check after verifying a token: the batch still awaits a decision, and this approver may take it. */
+export function recheckBatchDecision(batch: Batch, verb: Verb, approver: unknown): void {
+  checkApprover({ ...batchRules(batch, verb), approver, subject: 'batch', verb });
+}
+
+function batchRules(batch: Batch, verb: Verb): DeciderRules {
+  const request = batch.validated;
+  if (batch.state !== 'awaiting-approval' || !request || request.approval.kind !== 'required' || batch.decision) {
+    throw refuseApproval(`batch ${batch.workflowId} is not awaiting approval (state: ${batch.state}); cannot ${verb}`);
+  }
+  return { requestedBy: request.requestedBy, approvers: request.approval.approvers };
 }
 
 export function recordBatchDecision(batch: Batch, decision: Decision) {

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type {
   ApprovalDecision,
+  ApprovalVerification,
   BulkProgress,
   BulkReport,
   BulkState,
@@ -8,6 +9,7 @@ import type {
   ReleaseFailureType,
   ValidatedBulkRequest,
 } from '../../contract/index.js';
+import { newTokenLedger, type TokenLedger } from '../approval/verified.js';
 import { validatedOrBug } from '../validated.js';
 
 /** What a batch carries from one run to the next (continue-as-new). */
@@ -35,6 +37,10 @@ export class Batch {
   readonly run: number;
   /** The request once validated (carried over by a later run). */
   validated: ValidatedBulkRequest | undefined;
+  /** The tenant's rule for decisions, as validation said (a later run takes none: its decision was taken). */
+  verification: ApprovalVerification | undefined;
+  /** Approval tokens tried, and whether one is being verified. */
+  readonly tokens: TokenLedger = newTokenLedger();
 
   constructor(resume: BulkResume | undefined) {
     this.state = resume ? 'releasing' : 'validating';

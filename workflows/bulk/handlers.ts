@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { bulkApproveUpdate, bulkRejectUpdate, progressQuery, releaseOutcomeSignal } from '../../contract/index.js';
 import { registerDecisionUpdates } from '../approval/decisions.js';
 import { ignoreUnknownSignals } from '../unknown-signals.js';
-import { checkBatchDecision, recordBatchDecision } from './approval.js';
+import { checkBatchDecision, recheckBatchDecision, recordBatchDecision } from './approval.js';
 import type { Batch } from './batch.js';
 import type { ReleaseWindow } from './window.js';
 
@@ -16,6 +16,10 @@ export function registerBatchHandlers(batch: Batch, window: ReleaseWindow): void
     {
       check: (input, verb) => checkBatchDecision(batch, input as never, verb),
       record: (decision) => recordBatchDecision(batch, decision),
+      verification: () => batch.verification,
+      recheck: (verb, approver) => recheckBatchDecision(batch, verb, approver),
+      tenant: () => batch.request.tenant,
+      ledger: batch.tokens,
     },
   );
 }

@@ -14,7 +14,10 @@ const PAGE_SIZE = 2_000;
 /** The request, held to the schema the client applies: an invalid one ends the batch before any Defender call. */
 export async function validateBatch(batch: Batch, input: BulkReleaseRequest): Promise<void> {
   try {
-    batch.validated = await local.validateBulkRequest({ request: input });
+    const { approvalVerification, ...validated } = await local.validateBulkRequest({ request: input });
+    batch.validated = validated;
+    // A batch validated by a worker that predates verified approvals took named approvals.
+    batch.verification = approvalVerification ?? 'off';
   } catch (err) {
     const cause = err instanceof wf.ActivityFailure ? err.cause : err;
     if (cause instanceof wf.ApplicationFailure && cause.type === ReleaseFailureType.InvalidInput) {

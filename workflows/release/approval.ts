@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { checkIdentity, ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
 import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
+import { checkApprovalToken, type DecisionFields } from '../approval/verified.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** States in which a decision is taken: before the check says one is needed (applied then), and while awaited. */
@@ -9,9 +10,30 @@ const DECIDING_STATES: ReadonlySet<string> = new Set(['validating', 'checking', 
 
 /**
  * The `approve`/`reject` validators: synchronous, so a refused decision leaves nothing in history. A decision may
- * arrive before the check (a playbook approving right after starting); it is held to the same rules.
+ * arrive before the check (a playbook approving right after starting); it is held to the same rules. With the
+ * tenant's decisions verified (or while validation has not said yet, for a decision that carries a token) the token is
+ * read and checked here, and its signature by the handler.
  */
 export function checkDecision(release: ReleaseTracker, input: unknown, verb: Verb): void {
+  const rules = decidingRules(release, verb);
+  const fields = (input ?? {}) as DecisionFields;
+  const mode = release.verification;
+  if (mode === 'required' || (mode === undefined && fields.token !== undefined)) {
+    checkApprovalToken({ fields, verb, ledger: release.tokens, rules, subject: 'release' });
+    return;
+  }
+  if (release.tokens.verifying) throw refuseApproval(`another decision is being verified; cannot ${verb} now`);
+  checkApprover({ ...rules, approver: fields.approver, subject: 'release', verb });
+  checkDecisionText(verb === 'approve' ? fields.comment : fields.reason, verb);
+}
+
+/** The handlers' check after verifying a token: the release still awaits a decision, and this approver may take it. */
+export function recheckDecision(release: ReleaseTracker, verb: Verb, approver: unknown): void {
+  checkApprover({ ...decidingRules(release, verb), approver, subject: 'release', verb });
+}
+
+/** The rules a decision is held to now, or a refusal when none is taken now. */
+function decidingRules(release: ReleaseTracker, verb: Verb): DeciderRules {
   const { workflowId, state, approval } = release.status;
   if (!DECIDING_STATES.has(state)) {
     throw refuseApproval(`release ${workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
@@ -20,9 +42,7 @@ export function checkDecision(release: ReleaseTracker, input: unknown, verb: Ver
   const rules = deciderRules(release);
   if (rules === 'pre-approved') throw refuseApproval(`release ${workflowId} was pre-approved; no decision is needed`);
   if (!rules) throw refuseApproval(`release ${workflowId} is not awaiting approval (state: ${state}); cannot ${verb}`);
-  const fields = (input ?? {}) as { approver?: unknown; comment?: unknown; reason?: unknown };
-  checkApprover({ ...rules, approver: fields.approver, subject: 'release', verb });
-  checkDecisionText(verb === 'approve' ? fields.comment : fields.reason, verb);
+  return rules;
 }
 
 /** The `approve`/`reject` handlers: the decision is recorded now and applied by the approval step. */

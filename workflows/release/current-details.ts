@@ -13,6 +13,9 @@ const MAX_ACTION_STATUS = 32;
  */
 export function currentDetails(s: ReleaseStatus): string {
   const paragraphs = [headline(s), subject(s)];
+  if (s.approval.verification === 'off' && s.approval.mode === 'required') {
+    paragraphs.push('**Named approvals: approver not verified** (approval verification is off for this tenant).');
+  }
   const decision = s.approval.decision;
   if (decision) {
     const verb = decision.source === 'pre-approved' ? 'Pre-approved' : capitalised(decision.decision);

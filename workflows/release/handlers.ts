@@ -7,7 +7,7 @@ import {
   statusQuery,
 } from '../../contract/index.js';
 import { registerDecisionUpdates } from '../approval/decisions.js';
-import { checkDecision, recordDecision } from './approval.js';
+import { checkDecision, recheckDecision, recordDecision } from './approval.js';
 import { checkCancellation, recordCancellation } from './cancel-request.js';
 import { ignoreUnknownSignals } from '../unknown-signals.js';
 import { noteFinalNudge } from './confirm.js';
@@ -26,6 +26,10 @@ export function registerReleaseHandlers(release: ReleaseTracker, steps: wf.Cance
     {
       check: (input, verb) => checkDecision(release, input, verb),
       record: (decision) => recordDecision(release, decision),
+      verification: () => release.verification,
+      recheck: (verb, approver) => recheckDecision(release, verb, approver),
+      tenant: () => release.request.tenant,
+      ledger: release.tokens,
     },
   );
   wf.setHandler(cancelReleaseUpdate, (input) => recordCancellation(release, steps, input), {

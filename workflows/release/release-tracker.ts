@@ -4,6 +4,7 @@ import {
   IncidentIdAttribute,
   isEndState,
   ReleaseStateAttribute,
+  type ApprovalVerification,
   type MachineActionSummary,
   type ReleaseFailureType,
   type ReleaseOutcome,
@@ -13,6 +14,7 @@ import {
   type ReleaseStatus,
   type ValidatedReleaseRequest,
 } from '../../contract/index.js';
+import { newTokenLedger, type TokenLedger } from '../approval/verified.js';
 import { validatedOrBug } from '../validated.js';
 import { currentDetails } from './current-details.js';
 
@@ -31,6 +33,10 @@ export class ReleaseTracker {
   finalNudges = 0;
   /** The request once validated. */
   validated: ValidatedReleaseRequest | undefined;
+  /** The tenant's rule for decisions, as validation said (never the input); undefined before. */
+  verification: ApprovalVerification | undefined;
+  /** Approval tokens tried, and whether one is being verified. */
+  readonly tokens: TokenLedger = newTokenLedger();
   // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
   readonly #ended = wf.metricMeter.createCounter(
     'defender_isolation_releases',
@@ -56,7 +62,7 @@ export class ReleaseTracker {
       incidentId: null,
       requestedBy: null,
       requestedAt: info.startTime.toISOString(),
-      approval: { mode: null, approvers: null, expiresAt: null, decision: null },
+      approval: { mode: null, approvers: null, expiresAt: null, decision: null, verification: 'required' },
       machineAction: null,
       cancelledIsolationActionId: null,
       lastError: null,
@@ -71,8 +77,10 @@ export class ReleaseTracker {
   }
 
   /** Records the validated request: in the status, the memo and the search attributes the starter left out. */
-  accept(request: ValidatedReleaseRequest): void {
+  accept(request: ValidatedReleaseRequest, verification: ApprovalVerification): void {
     this.validated = request;
+    this.verification = verification;
+    this.status.approval.verification = verification;
     Object.assign(this.status, {
       machineId: request.machineId,
       tenant: request.tenant,

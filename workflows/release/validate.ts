@@ -10,11 +10,12 @@ import type { ReleaseTracker } from './release-tracker.js';
 export async function validate(release: ReleaseTracker): Promise<ValidatedReleaseRequest> {
   try {
     const parent = wf.workflowInfo().parent;
-    const request = await validation.validateReleaseRequest({
+    const { approvalVerification, ...request } = await validation.validateReleaseRequest({
       request: release.input,
       parent: parent ? { workflowId: parent.workflowId, runId: parent.runId } : null,
     });
-    release.accept(request);
+    // A release validated by a worker that predates verified approvals took named approvals.
+    release.accept(request, approvalVerification ?? 'off');
     return request;
   } catch (err) {
     // Local activity failures may arrive wrapped in an ActivityFailure or as the ApplicationFailure itself.

@@ -1,0 +1,92 @@
+import * as wf from '@temporalio/workflow';
+import {
+  approvalTokenProblem,
+  peekApprovalToken,
+  type ApprovalTokenClaims,
+  type VerifiedApproval,
+} from '../../contract/index.js';
+import type { LocalActivities } from '../../activities/index.js';
+import { checkApprover, checkDecisionText, deciderName, refuseApproval, type DeciderRules } from './rules.js';
+
+/** Tokens a workflow has seen, so none is used twice, and whether one is being verified now. */
+export interface TokenLedger {
+  /** The `jti` of every token tried, newest last; bounded (a token outlives its expiry by 30 s at most anyway). */
+  used: string[];
+  verifying: boolean;
+}
+
+// Tokens expire within 5 minutes: refusals come first, and 200 tries that soon would be an attack on its own.
+const MAX_REMEMBERED = 200;
+
+export const newTokenLedger = (): TokenLedger => ({ used: [], verifying: false });
+
+/** One attempt, short: a bad token is answered `{ ok: false }`, so retries only cover the worker's own hiccups. */
+const tokenVerification = wf.proxyLocalActivities<LocalActivities>({
+  startToCloseTimeout: '10s',
+  retry: { maximumAttempts: 2 },
+});
+
+/** What the validators read from a decision's input. */
+export interface DecisionFields {
+  approver?: unknown;
+  comment?: unknown;
+  reason?: unknown;
+  token?: unknown;
+}
+
+/**
+ * The validator's checks of a verified decision, before any signature is checked: synchronous, so a token that cannot
+ * count (malformed, for another decision, workflow or run, expired, used, the requester's) leaves no history.
+ */
+export function checkApprovalToken(args: {
+  fields: DecisionFields;
+  verb: 'approve' | 'reject';
+  ledger: TokenLedger;
+  rules: DeciderRules;
+  subject: 'release' | 'batch';
+}): ApprovalTokenClaims {
+  const { fields, verb, ledger, rules, subject } = args;
+  if (ledger.verifying) throw refuseApproval(`another decision is being verified; cannot ${verb} now`);
+  if (fields.token === undefined) {
+    throw refuseApproval(`this ${subject}'s decisions are verified: ${verb} needs a signed approval token`);
+  }
+  const claims = peekApprovalToken(fields.token);
+  if (!claims) throw refuseApproval('the token is not a well-formed approval token');
+  const { workflowId, runId } = wf.workflowInfo();
+  const problem = approvalTokenProblem(claims, { verb, workflowId, runId, nowMs: Date.now() });
+  if (problem) throw refuseApproval(problem);
+  if (ledger.used.includes(claims.jti)) throw refuseApproval('the token was already used');
+  if (fields.approver !== undefined && fields.approver !== claims.upn) {
+    throw refuseApproval("approver does not match the token's signed-in user");
+  }
+  checkApprover({ ...rules, approver: claims.upn, subject, verb });
+  checkDecisionText(verb === 'approve' ? claims.txt || undefined : claims.txt, verb);
+  return claims;
+}
+
+/**
+ * The handler's part: the token's signature checked by the local activity with the tenant's trusted keys. Marks the
+ * token used and a decision in flight before its first await, so neither a replay nor a concurrent decision gets in.
+ * Throws an `ApprovalRefused` failure saying why (never the token) when the token does not verify.
+ */
+export async function verifyDecisionToken(args: {
+  token: string;
+  tenant: string | null;
+  ledger: TokenLedger;
+}): Promise<{ claims: ApprovalTokenClaims; verified: VerifiedApproval }> {
+  const { ledger } = args;
+  const peeked = peekApprovalToken(args.token);
+  if (peeked) ledger.used = [...ledger.used, peeked.jti].slice(-MAX_REMEMBERED);
+  ledger.verifying = true;
+  try {
+    const verdict = await tokenVerification.verifyApprovalToken({ tenant: args.tenant, token: args.token });
+    if (!verdict.ok) throw refuseApproval(`approval token refused: ${verdict.problem}`);
+    const { iss, sub, idp, jti } = verdict.claims;
+    return { claims: verdict.claims, verified: { iss, sub, idp, jti } };
+  } finally {
+    ledger.verifying = false;
+  }
+}
+
+/** The name a verified decision records: the identity provider's, in the form requesters' names are stored in. */
+export const verifiedName = (claims: ApprovalTokenClaims): string => deciderName(claims.upn);
