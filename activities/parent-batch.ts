@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { BULK_WORKFLOW_TYPE } from '../contract/index.js';
+import { BULK_WORKFLOW_TYPE, type ApprovalVerification } from '../contract/index.js';
 import { InvalidReleaseRequestError } from '../contract/schemas/index.js';
 
 export interface ParentExecution {
@@ -30,11 +30,36 @@ export async function checkParentBatch(args: {
   const field = precheck !== undefined ? 'precheck' : 'reportTo';
   const { parent } = args;
   if (!parent || (reportTo !== undefined && reportTo !== parent.workflowId)) throw refuse(field);
+  if (!(await isParentBatch(parent, args.taskQueue))) throw refuse(field);
+}
+
+/**
+ * A pre-approval skips the second person's decision. Where the tenant's decisions must be verified, only a bulk
+ * release (whose own approval was verified) may pre-approve the releases it starts: anyone else who can start a
+ * workflow could otherwise claim a decision nobody proved.
+ */
+export async function checkPreApproval(args: {
+  preApproved: boolean;
+  verification: ApprovalVerification;
+  parent: ParentExecution | null;
+  taskQueue: string;
+}): Promise<void> {
+  if (!args.preApproved || args.verification !== 'required') return;
+  if (args.parent && (await isParentBatch(args.parent, args.taskQueue))) return;
+  throw new InvalidReleaseRequestError(
+    'invalid release request: approval.preApprovedBy is taken only from a bulk release where this tenant requires ' +
+      'verified approvals; ask for an approval instead',
+    ['approval'],
+  );
+}
+
+/** Whether the parent is a bulkRelease on this task queue, by Temporal's record of it (not the request's word). */
+async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
   try {
     const batch = await Context.current().client.workflow.getHandle(parent.workflowId, parent.runId).describe();
-    if (batch.type !== BULK_WORKFLOW_TYPE || batch.taskQueue !== args.taskQueue) throw refuse(field);
+    return batch.type === BULK_WORKFLOW_TYPE && batch.taskQueue === taskQueue;
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw refuse(field);
+    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

@@ -15,7 +15,7 @@ import {
   parseReleaseRequest,
 } from '../contract/schemas/index.js';
 import { verificationOf, type TenantApproval } from './approval-tokens.js';
-import { checkParentBatch, type ParentExecution } from './parent-batch.js';
+import { checkParentBatch, checkPreApproval, type ParentExecution } from './parent-batch.js';
 
 /**
  * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
@@ -89,12 +89,16 @@ export function createValidation(directory?: TenantDirectory) {
         checkWorkflowId(callerWorkflowId(), 'release request');
         const valid = parseReleaseRequest(input.request);
         checkTenant(valid.tenant, directory);
-        await checkParentBatch({
-          request: input.request,
+        const taskQueue = activityInfo().taskQueue;
+        await checkParentBatch({ request: input.request, parent: input.parent ?? null, taskQueue });
+        const verified = withVerification(valid, directory);
+        await checkPreApproval({
+          preApproved: valid.approval.kind === 'pre-approved',
+          verification: verified.approvalVerification,
           parent: input.parent ?? null,
-          taskQueue: activityInfo().taskQueue,
+          taskQueue,
         });
-        return withVerification(valid, directory);
+        return verified;
       });
     },
 

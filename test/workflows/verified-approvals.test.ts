@@ -202,4 +202,16 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
     assert.equal(approved.approval.decision?.verified, undefined);
     assert.equal((await handle.result()).approvedBy, bob);
   });
+  it('a pre-approval that no bulk release gave is refused where decisions must be verified; a lab tenant takes it', async () => {
+    const preApproval = { preApprovedBy: bob, reason: 'change ticket CHG-1' };
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id, approval: preApproval });
+    tally.tried += 1;
+    const status = await h.reach(handle, 'invalid-input');
+    assert.match(status.lastError?.message ?? '', /preApprovedBy is taken only from a bulk release/);
+    assert.equal(h.fake.posts(machine.id), 0, 'nothing reached Defender');
+    const lab = h.fake.addMachine();
+    const labRelease = await h.start({ machineId: lab.id, tenant: 'lab', approval: preApproval });
+    assert.equal((await labRelease.result()).outcome, 'released');
+  });
 });
