@@ -22,7 +22,12 @@ import {
   type ReleaseStatus,
 } from '../contract/index.js';
 import type { releaseMachine } from '../workflows/release/release-machine.js';
-import { ReleaseTimeoutError, SearchAttributesMissingError, TaskQueueMismatchError } from './release-errors.js';
+import {
+  causeChain,
+  ReleaseTimeoutError,
+  SearchAttributesMissingError,
+  TaskQueueMismatchError,
+} from './release-errors.js';
 import { DEFAULT_ANSWER_TIMEOUT_MS, withinTimeout, type WaitOptions } from './release-waits.js';
 import { checkServed, releaseTaskQueue } from './task-queue.js';
 
@@ -116,12 +121,6 @@ function explainStartFailure(err: unknown, client: Client): unknown {
   );
 }
 
-function causeChain(err: unknown): Error[] {
-  const chain: Error[] = [];
-  for (let e = err; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e);
-  return chain;
-}
-
 /** `release-<id>` for a machine id, the value itself for anything else (a workflow id). */
 export function releaseTarget(machineOrWorkflowId: string): string {
   return isMachineId(machineOrWorkflowId) ? releaseWorkflowId(machineOrWorkflowId) : machineOrWorkflowId;
@@ -131,13 +130,17 @@ export class ReleaseUpdateRefusedError extends Error {
   override readonly name = 'ReleaseUpdateRefusedError';
 }
 
-/** Runs an approve/reject update; a refusal (validator, or a workflow that has ended) becomes ReleaseUpdateRefusedError. */
-export async function update<T>(workflowId: string, call: () => Promise<T>): Promise<T> {
+/** Runs an update; a refusal (validator, or a workflow that has ended) becomes ReleaseUpdateRefusedError. */
+export async function update<T>(
+  workflowId: string,
+  call: () => Promise<T>,
+  whenEnded = 'nothing to approve or reject',
+): Promise<T> {
   try {
     return await call();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError && /already completed/.test(err.message)) {
-      throw new ReleaseUpdateRefusedError(`release ${workflowId} has already ended; nothing to approve or reject`);
+      throw new ReleaseUpdateRefusedError(`release ${workflowId} has already ended; ${whenEnded}`);
     }
     // The workflow's validator refused it (four-eyes, not an approver, not awaiting approval): nothing was recorded.
     if (err instanceof WorkflowUpdateFailedError) {
@@ -235,18 +238,9 @@ export async function cancelRelease(
 ): Promise<ReleaseStatus> {
   const valid = parseCancelRelease(input);
   const handle = client.workflow.getHandle<typeof releaseMachine>(releaseTarget(target));
-  try {
-    return await withinTimeout(client, handle.workflowId, 'cancelling', timeoutOf(options), () =>
-      handle.executeUpdate(cancelReleaseUpdate, { args: [valid] }),
-    );
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError && /already completed/.test(err.message)) {
-      throw new ReleaseUpdateRefusedError(`release ${handle.workflowId} has already ended; nothing to cancel`);
-    }
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new ReleaseUpdateRefusedError(err.cause?.message ?? err.message);
-    throw err;
-  }
+  return withinTimeout(client, handle.workflowId, 'cancelling', timeoutOf(options), () =>
+    update(handle.workflowId, () => handle.executeUpdate(cancelReleaseUpdate, { args: [valid] }), 'nothing to cancel'),
+  );
 }
 
 /**

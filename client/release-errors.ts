@@ -29,3 +29,10 @@ export class SearchAttributesMissingError extends ReleaseClientError {
   override readonly name = 'SearchAttributesMissingError';
   readonly type = 'SearchAttributesMissing';
 }
+
+/** An error and its causes, outermost first (at most five): the client wraps the server's reason in its own errors. */
+export function causeChain(err: unknown): Error[] {
+  const chain: Error[] = [];
+  for (let e = err; e instanceof Error && chain.length < 5; e = e.cause) chain.push(e);
+  return chain;
+}

@@ -4,7 +4,7 @@ import {
   type Client,
   type WorkflowExecutionDescription,
 } from '@temporalio/client';
-import { ReleaseTimeoutError } from './release-errors.js';
+import { causeChain, ReleaseTimeoutError } from './release-errors.js';
 import { notServed, workflowPollers } from './task-queue.js';
 
 /** How long a helper waits for a running release to answer a query or an update, unless told otherwise. */
@@ -38,12 +38,7 @@ export async function withinTimeout<T>(
 /** A deadline hit, as the client reports it: itself, or as the cause of its ServiceError ("Failed to query"). */
 function ranOutOfTime(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  let e: unknown = err;
-  for (let depth = 0; e instanceof Error && depth < 3; depth++) {
-    if (isGrpcDeadlineError(e)) return true;
-    e = (e as Error).cause;
-  }
-  return false;
+  return causeChain(err).some((e) => isGrpcDeadlineError(e));
 }
 
 async function whyUnanswered(client: Client, workflowId: string): Promise<string> {

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { runCli } from '../../client/cli.js';
 
 export interface Captured {
@@ -12,4 +13,16 @@ export async function cli(...args: string[]): Promise<Captured> {
   const err: string[] = [];
   const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** Nothing listens there: a command that connected would fail with a connection error, not a usage error. */
+export function withUnreachableServer(): void {
+  const saved = process.env.TEMPORAL_ADDRESS;
+  before(() => {
+    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.TEMPORAL_ADDRESS;
+    else process.env.TEMPORAL_ADDRESS = saved;
+  });
 }

@@ -4,12 +4,13 @@
  * and rule, never the value. The validator refuses a release in any end state; the CLI shows who cancelled and why.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { EXIT, formatStatus, runCli } from '../../client/cli.js';
+import { describe, it } from 'node:test';
+import { EXIT, formatStatus } from '../../client/cli.js';
 import { parseCancelRequest, RELEASE_STATES, type ReleaseStatus } from '../../contract/index.js';
 import { InvalidReleaseRequestError, parseCancelRelease } from '../../contract/schemas/index.js';
 import { checkCancellation } from '../../workflows/release/cancel-request.js';
 import type { ReleaseTracker } from '../../workflows/release/release-tracker.js';
+import { cli, withUnreachableServer } from '../helpers/cli-capture.js';
 
 const INPUTS: [unknown, string | null][] = [
   [{ by: 'carol@contoso.com', reason: 'wrong machine' }, null],
@@ -125,19 +126,7 @@ describe('status after a cancellation', () => {
 });
 
 describe('CLI cancel: refused before connecting', () => {
-  const saved = process.env.TEMPORAL_ADDRESS;
-  before(() => {
-    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.TEMPORAL_ADDRESS;
-    else process.env.TEMPORAL_ADDRESS = saved;
-  });
-  const cli = async (...args: string[]) => {
-    const err: string[] = [];
-    const code = await runCli(args, { out: () => undefined, err: (l) => err.push(l) });
-    return { code, err: err.join('\n') };
-  };
+  withUnreachableServer();
 
   it('without --by or --reason: exit 2, naming both', async () => {
     for (const args of [['--by', 'carol'], ['--reason', 'r'], []]) {

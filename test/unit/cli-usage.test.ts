@@ -5,25 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { EXIT } from '../../client/cli.js';
 import { listedState } from '../../client/release-list.js';
 import { RELEASE_STATES } from '../../contract/index.js';
-import { cli } from '../helpers/cli-capture.js';
+import { cli, withUnreachableServer } from '../helpers/cli-capture.js';
 
 const MACHINE = 'a'.repeat(40);
-
-/** Nothing listens there: a command that connected would fail with a connection error, not a usage error. */
-function withUnreachableServer(): void {
-  const saved = process.env.TEMPORAL_ADDRESS;
-  before(() => {
-    process.env.TEMPORAL_ADDRESS = '127.0.0.1:1';
-  });
-  after(() => {
-    if (saved === undefined) delete process.env.TEMPORAL_ADDRESS;
-    else process.env.TEMPORAL_ADDRESS = saved;
-  });
-}
 
 describe('defender-isolation --version', () => {
   it("prints the package's version on stdout and exits 0", async () => {
