@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
+import type { JWK } from 'jose';
 import type { ApprovalsConfig } from './config.js';
 import { startLocalProvider, type LocalProvider } from './idp/local-provider.js';
 import { createApprovalsApp } from './page/app.js';
@@ -19,6 +20,8 @@ export interface ApprovalsPage {
   issuer: string;
   /** Whether people sign in at the local demo provider (no OIDC_ISSUER). */
   localProvider: boolean;
+  /** The public key the page signs approval tokens with: what a tenant that requires signed decisions trusts. */
+  publicKeys: { keys: [JWK] };
   close(): Promise<void>;
 }
 
@@ -57,6 +60,7 @@ export async function startApprovalsPage(args: {
       origin,
       issuer: provider.issuer.href.replace(/\/$/, ''),
       localProvider: local !== null,
+      publicKeys: { keys: [key.publicJwk] },
       close: async () => {
         server.closeAllConnections();
         await closeServer();
