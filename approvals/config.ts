@@ -10,7 +10,8 @@ export class ApprovalsConfigError extends Error {
 }
 
 export type IdentityProviderConfig =
-  { kind: 'local' } | { kind: 'external'; issuer: URL; clientId: string; clientSecret: string };
+  /** `host`: the local demo provider's bind address; its issuer always names 127.0.0.1, where browsers reach it. */
+  { kind: 'local'; host: string } | { kind: 'external'; issuer: URL; clientId: string; clientSecret: string };
 
 export interface ApprovalsConfig {
   identityProvider: IdentityProviderConfig;
@@ -48,6 +49,10 @@ const schema = z.object({
   APPROVALS_PAGE_URL: webOrigin.optional(),
   APPROVALS_BIND_ADDRESS: bindAddress.default('127.0.0.1:8091'),
   APPROVALS_SIGNING_KEY_FILE: z.string().optional(),
+  // In a container, 0.0.0.0 with the port published on the host's 127.0.0.1 only.
+  APPROVALS_LOCAL_IDP_HOST: z
+    .enum(['127.0.0.1', '0.0.0.0'], { message: "must be '127.0.0.1' or '0.0.0.0'" })
+    .default('127.0.0.1'),
 });
 
 const blankToUndefined = (env: NodeJS.ProcessEnv) =>
@@ -80,7 +85,7 @@ function identityProvider(vars: z.output<typeof schema>): IdentityProviderConfig
     if (stray.length > 0) {
       throw new ApprovalsConfigError(`invalid approvals page configuration:\n  ${stray.join(', ')}: needs OIDC_ISSUER`);
     }
-    return { kind: 'local' };
+    return { kind: 'local', host: vars.APPROVALS_LOCAL_IDP_HOST };
   }
   const missing = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'APPROVALS_PAGE_URL'] as const).filter(
     (key) => vars[key] === undefined,

@@ -2,8 +2,10 @@
  * Starts the approvals page: listens first (its origin is the redirect URI the provider must know), starts the local
  * demo provider when no OIDC_ISSUER is configured, discovers the provider, then serves the page.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
 import type { JWK } from 'jose';
@@ -12,7 +14,7 @@ import { startLocalProvider, type LocalProvider } from './idp/local-provider.js'
 import { createApprovalsApp } from './page/app.js';
 import { discoverProvider } from './page/oidc.js';
 import { SessionStore } from './page/session.js';
-import { loadSigningKey } from './page/tokens.js';
+import { loadSigningKey, type SigningKey } from './page/tokens.js';
 
 export interface ApprovalsPage {
   origin: string;
@@ -23,6 +25,18 @@ export interface ApprovalsPage {
   /** The public key the page signs approval tokens with: what a tenant that requires signed decisions trusts. */
   publicKeys: { keys: [JWK] };
   close(): Promise<void>;
+}
+
+/**
+ * The page's public keys as a JWKS file, the one a worker's APPROVAL_KEYS_FILE names to trust this page. It has a
+ * folder of its own, which a worker may mount without reading the private key beside it.
+ */
+export const PUBLIC_KEYS_FILE = path.join('public', 'approvals-public-keys.json');
+
+function writePublicKeys(dataDir: string, key: SigningKey): void {
+  const file = path.join(dataDir, PUBLIC_KEYS_FILE);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ keys: [key.publicJwk] }, null, 2)}\n`);
 }
 
 export async function startApprovalsPage(args: {
@@ -45,13 +59,18 @@ export async function startApprovalsPage(args: {
     const redirectUri = `${origin}/callback`;
     local =
       config.identityProvider.kind === 'local'
-        ? await startLocalProvider({ port: args.localProviderPort ?? 0, redirectUri })
+        ? await startLocalProvider({
+            port: args.localProviderPort ?? 0,
+            host: config.identityProvider.host,
+            redirectUri,
+          })
         : null;
     const provider = local
       ? { issuer: new URL(local.issuer), clientId: local.clientId, clientSecret: local.clientSecret }
       : (config.identityProvider as Exclude<ApprovalsConfig['identityProvider'], { kind: 'local' }>);
     const idp = await discoverProvider({ ...provider, redirectUri, approverGroup: config.approverGroup });
     const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: args.dataDir });
+    writePublicKeys(args.dataDir, key);
     const log = args.log ?? ((line: string) => console.log(line));
     const app = createApprovalsApp({ origin, idp, client: args.client, key, sessions: new SessionStore(), log });
     const listener = getRequestListener(app.fetch);

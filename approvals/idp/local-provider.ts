@@ -21,10 +21,17 @@ export interface LocalProvider {
   close(): Promise<void>;
 }
 
-/** Starts the provider on 127.0.0.1 for a page whose sign-in ends at `redirectUri`. */
-export async function startLocalProvider(options: { port?: number; redirectUri: string }): Promise<LocalProvider> {
+/**
+ * Starts the provider for a page whose sign-in ends at `redirectUri`, on 127.0.0.1 unless `host` says 0.0.0.0 (in a
+ * container, whose port is published on the host's loopback: the issuer names 127.0.0.1 either way).
+ */
+export async function startLocalProvider(options: {
+  port?: number;
+  host?: string;
+  redirectUri: string;
+}): Promise<LocalProvider> {
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const clientSecret = randomBytes(32).toString('base64url');
   const provider = new Provider(issuer, await providerConfiguration(options.redirectUri, clientSecret));

@@ -6,13 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { EXIT } from '../../client/cli.js';
+import { PUBLIC_KEYS_FILE } from '../../approvals/service.js';
+import { DATA_DIR } from '../../dev/paths.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
@@ -85,9 +87,12 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     if (main?.worker.exitCode === null) main.worker.kill('SIGKILL');
   });
 
-  it('announces demo mode, the demo machines and the approvals page it trusts', () => {
+  it('announces demo mode, the demo machines and the approvals page it trusts', async () => {
     assert.match(main.output, /DEMO MODE/);
     assert.match(main.output, new RegExp(`Decisions are verified: approve at ${approvalsOrigin(main.output)}`));
+    // The page's public keys, also as the file a worker elsewhere trusts it by (APPROVAL_KEYS_FILE).
+    const published = await (await fetch(`${approvalsOrigin(main.output)}/.well-known/jwks.json`)).json();
+    assert.deepEqual(JSON.parse(readFileSync(path.join(DATA_DIR, PUBLIC_KEYS_FILE), 'utf8')), published);
     assert.doesNotMatch(main.output, /prebuilt bundle/);
     for (const m of DEMO_MACHINES) assert.ok(main.output.includes(m.id));
   });

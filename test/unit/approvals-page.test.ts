@@ -35,7 +35,7 @@ function refusal(env: NodeJS.ProcessEnv): string {
 describe('approvals page configuration', () => {
   it('defaults: the local demo provider, 127.0.0.1:8091, a generated key, no approver group', () => {
     assert.deepEqual(loadApprovalsConfig({}), {
-      identityProvider: { kind: 'local' },
+      identityProvider: { kind: 'local', host: '127.0.0.1' },
       approverGroup: null,
       pageUrl: null,
       bind: { host: '127.0.0.1', port: 8091 },
@@ -67,12 +67,20 @@ describe('approvals page configuration', () => {
       [{ OIDC_CLIENT_SECRET: SECRET }, /OIDC_CLIENT_SECRET: needs OIDC_ISSUER/],
       [{ APPROVALS_BIND_ADDRESS: `${SECRET}` }, /APPROVALS_BIND_ADDRESS: must be host:port/],
       [{ APPROVALS_BIND_ADDRESS: '127.0.0.1:70000' }, /port must be at most 65535/],
+      [{ APPROVALS_LOCAL_IDP_HOST: SECRET }, /APPROVALS_LOCAL_IDP_HOST: must be '127.0.0.1' or '0.0.0.0'/],
     ];
     for (const [env, expected] of cases) {
       const message = refusal(env);
       assert.match(message, expected);
       assert.ok(!message.includes(SECRET), message);
     }
+  });
+
+  it('the local provider binds 0.0.0.0 only when told to (a container publishing its port on loopback)', () => {
+    assert.deepEqual(loadApprovalsConfig({ APPROVALS_LOCAL_IDP_HOST: '0.0.0.0' }).identityProvider, {
+      kind: 'local',
+      host: '0.0.0.0',
+    });
   });
 
   it('http is accepted for a loopback issuer and page only', () => {
