@@ -6,9 +6,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Client } from '@temporalio/client';
+import type { JWK } from 'jose';
 import type { ApprovalsConfig } from './config.js';
 import { startLocalProvider, type LocalProvider } from './idp/local-provider.js';
 import { createApprovalsApp } from './page/app.js';
+import { cliSignInFor } from './page/cli-id-token.js';
 import { discoverProvider } from './page/oidc.js';
 import { SessionStore } from './page/session.js';
 import { loadSigningKey } from './page/tokens.js';
@@ -19,6 +21,8 @@ export interface ApprovalsPage {
   issuer: string;
   /** Whether people sign in at the local demo provider (no OIDC_ISSUER). */
   localProvider: boolean;
+  /** The CLI's client id at the provider (device-code sign-in); null: the page takes no CLI decisions. */
+  cliClientId: string | null;
   close(): Promise<void>;
 }
 
@@ -28,6 +32,8 @@ export async function startApprovalsPage(args: {
   dataDir: string;
   /** The local demo provider's port (0: any free one). */
   localProviderPort?: number;
+  /** The local demo provider's ID token signing key (a private RS256 JWK): tests sign tokens of their own with it. */
+  localProviderKey?: JWK;
   log?: (line: string) => void;
 }): Promise<ApprovalsPage> {
   const { config } = args;
@@ -42,7 +48,11 @@ export async function startApprovalsPage(args: {
     const redirectUri = `${origin}/callback`;
     local =
       config.identityProvider.kind === 'local'
-        ? await startLocalProvider({ port: args.localProviderPort ?? 0, redirectUri })
+        ? await startLocalProvider({
+            port: args.localProviderPort ?? 0,
+            redirectUri,
+            ...(args.localProviderKey ? { signingKey: args.localProviderKey } : {}),
+          })
         : null;
     const provider = local
       ? { issuer: new URL(local.issuer), clientId: local.clientId, clientSecret: local.clientSecret }
@@ -50,13 +60,17 @@ export async function startApprovalsPage(args: {
     const idp = await discoverProvider({ ...provider, redirectUri, approverGroup: config.approverGroup });
     const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: args.dataDir });
     const log = args.log ?? ((line: string) => console.log(line));
-    const app = createApprovalsApp({ origin, idp, client: args.client, key, sessions: new SessionStore(), log });
+    const cliClientId = local ? local.cliClientId : config.cliClientId;
+    const cliSignIn = cliClientId ? cliSignInFor(idp, cliClientId) : null;
+    const sessions = new SessionStore();
+    const app = createApprovalsApp({ origin, idp, cliSignIn, client: args.client, key, sessions, log });
     const listener = getRequestListener(app.fetch);
     server.on('request', (req, res) => void listener(req, res));
     return {
       origin,
       issuer: provider.issuer.href.replace(/\/$/, ''),
       localProvider: local !== null,
+      cliClientId,
       close: async () => {
         server.closeAllConnections();
         await closeServer();
