@@ -46,14 +46,7 @@ export async function startApprovalsPage(args: {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const origin = config.pageUrl ?? `http://${host}:${address.port}`;
     const redirectUri = `${origin}/callback`;
-    local =
-      config.identityProvider.kind === 'local'
-        ? await startLocalProvider({
-            port: args.localProviderPort ?? 0,
-            redirectUri,
-            ...(args.localProviderKey ? { signingKey: args.localProviderKey } : {}),
-          })
-        : null;
+    local = config.identityProvider.kind === 'local' ? await startLocal(args, redirectUri) : null;
     const provider = local
       ? { issuer: new URL(local.issuer), clientId: local.clientId, clientSecret: local.clientSecret }
       : (config.identityProvider as Exclude<ApprovalsConfig['identityProvider'], { kind: 'local' }>);
@@ -82,4 +75,13 @@ export async function startApprovalsPage(args: {
     await local?.close();
     throw err;
   }
+}
+
+/** The local demo provider (no OIDC_ISSUER), for the page's sign-in at `redirectUri` and the CLI's device flow. */
+function startLocal(args: { localProviderPort?: number; localProviderKey?: JWK }, redirectUri: string) {
+  return startLocalProvider({
+    port: args.localProviderPort ?? 0,
+    redirectUri,
+    ...(args.localProviderKey ? { signingKey: args.localProviderKey } : {}),
+  });
 }
