@@ -15,6 +15,11 @@ export type IdentityProviderConfig =
 
 export interface ApprovalsConfig {
   identityProvider: IdentityProviderConfig;
+  /**
+   * The CLI's public client at the identity provider (device-code sign-in): the audience of the ID tokens the page's
+   * API accepts. Null with an external provider: the CLI cannot decide through this page. The local provider has its own.
+   */
+  cliClientId: string | null;
   /** A group claim value every approver must carry; null: anyone the identity provider signs in. */
   approverGroup: string | null;
   /** The page's public origin (https, or http on loopback); null: the address it listens on. */
@@ -45,6 +50,7 @@ const schema = z.object({
   OIDC_ISSUER: webOrigin.optional(),
   OIDC_CLIENT_ID: z.string().max(200, 'must be at most 200 characters').optional(),
   OIDC_CLIENT_SECRET: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  OIDC_CLI_CLIENT_ID: z.string().max(200, 'must be at most 200 characters').optional(),
   OIDC_APPROVER_GROUP: z.string().max(200, 'must be at most 200 characters').optional(),
   APPROVALS_PAGE_URL: webOrigin.optional(),
   APPROVALS_BIND_ADDRESS: bindAddress.default('127.0.0.1:8091'),
@@ -69,6 +75,7 @@ export function loadApprovalsConfig(env: NodeJS.ProcessEnv = process.env): Appro
   const separator = vars.APPROVALS_BIND_ADDRESS.lastIndexOf(':');
   return {
     identityProvider: identityProvider(vars),
+    cliClientId: vars.OIDC_CLI_CLIENT_ID ?? null,
     approverGroup: vars.OIDC_APPROVER_GROUP ?? null,
     pageUrl: vars.APPROVALS_PAGE_URL ? new URL(vars.APPROVALS_PAGE_URL).origin : null,
     bind: {
@@ -81,7 +88,9 @@ export function loadApprovalsConfig(env: NodeJS.ProcessEnv = process.env): Appro
 
 function identityProvider(vars: z.output<typeof schema>): IdentityProviderConfig {
   if (!vars.OIDC_ISSUER) {
-    const stray = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter((key) => vars[key] !== undefined);
+    const stray = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_CLI_CLIENT_ID'] as const).filter(
+      (key) => vars[key] !== undefined,
+    );
     if (stray.length > 0) {
       throw new ApprovalsConfigError(`invalid approvals page configuration:\n  ${stray.join(', ')}: needs OIDC_ISSUER`);
     }

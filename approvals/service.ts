@@ -12,6 +12,7 @@ import type { JWK } from 'jose';
 import type { ApprovalsConfig } from './config.js';
 import { startLocalProvider, type LocalProvider } from './idp/local-provider.js';
 import { createApprovalsApp } from './page/app.js';
+import { cliSignInFor } from './page/cli-id-token.js';
 import { discoverProvider } from './page/oidc.js';
 import { SessionStore } from './page/session.js';
 import { loadSigningKey, type SigningKey } from './page/tokens.js';
@@ -24,6 +25,8 @@ export interface ApprovalsPage {
   localProvider: boolean;
   /** The public key the page signs approval tokens with: what a tenant that requires signed decisions trusts. */
   publicKeys: { keys: [JWK] };
+  /** The CLI's client id at the provider (device-code sign-in); null: the page takes no CLI decisions. */
+  cliClientId: string | null;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,8 @@ export async function startApprovalsPage(args: {
   dataDir: string;
   /** The local demo provider's port (0: any free one). */
   localProviderPort?: number;
+  /** The local demo provider's ID token signing key (a private RS256 JWK): tests sign tokens of their own with it. */
+  localProviderKey?: JWK;
   log?: (line: string) => void;
 }): Promise<ApprovalsPage> {
   const { config } = args;
@@ -57,14 +62,7 @@ export async function startApprovalsPage(args: {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const origin = config.pageUrl ?? `http://${host}:${address.port}`;
     const redirectUri = `${origin}/callback`;
-    local =
-      config.identityProvider.kind === 'local'
-        ? await startLocalProvider({
-            port: args.localProviderPort ?? 0,
-            host: config.identityProvider.host,
-            redirectUri,
-          })
-        : null;
+    local = config.identityProvider.kind === 'local' ? await startLocal(args, redirectUri) : null;
     const provider = local
       ? { issuer: new URL(local.issuer), clientId: local.clientId, clientSecret: local.clientSecret }
       : (config.identityProvider as Exclude<ApprovalsConfig['identityProvider'], { kind: 'local' }>);
@@ -72,7 +70,10 @@ export async function startApprovalsPage(args: {
     const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: args.dataDir });
     writePublicKeys(args.dataDir, key);
     const log = args.log ?? ((line: string) => console.log(line));
-    const app = createApprovalsApp({ origin, idp, client: args.client, key, sessions: new SessionStore(), log });
+    const cliClientId = local ? local.cliClientId : config.cliClientId;
+    const cliSignIn = cliClientId ? cliSignInFor(idp, cliClientId) : null;
+    const sessions = new SessionStore();
+    const app = createApprovalsApp({ origin, idp, cliSignIn, client: args.client, key, sessions, log });
     const listener = getRequestListener(app.fetch);
     server.on('request', (req, res) => void listener(req, res));
     return {
@@ -80,6 +81,7 @@ export async function startApprovalsPage(args: {
       issuer: provider.issuer.href.replace(/\/$/, ''),
       localProvider: local !== null,
       publicKeys: { keys: [key.publicJwk] },
+      cliClientId,
       close: async () => {
         server.closeAllConnections();
         await closeServer();
@@ -91,4 +93,18 @@ export async function startApprovalsPage(args: {
     await local?.close();
     throw err;
   }
+}
+
+/** The local demo provider (no OIDC_ISSUER), for the page's sign-in at `redirectUri` and the CLI's device flow. */
+function startLocal(
+  args: { config: ApprovalsConfig; localProviderPort?: number; localProviderKey?: JWK },
+  redirectUri: string,
+) {
+  const { identityProvider } = args.config;
+  return startLocalProvider({
+    port: args.localProviderPort ?? 0,
+    host: identityProvider.kind === 'local' ? identityProvider.host : '127.0.0.1',
+    redirectUri,
+    ...(args.localProviderKey ? { signingKey: args.localProviderKey } : {}),
+  });
 }

@@ -142,8 +142,12 @@ async function startApprovals(
   cleanups.push(() => page.close());
   const demoUsers = `demo users ${DEMO_ACCOUNTS.map((a) => a.upn).join(', ')}, password ${DEMO_PASSWORD}`;
   console.log(
-    `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})\n`,
+    `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})`,
   );
+  if (page.cliClientId) {
+    console.log("  from the CLI: npm run cli -- approve <machineId> --sign-in --comment '…' (device-code sign-in)");
+  }
+  console.log('');
   return page;
 }
 
