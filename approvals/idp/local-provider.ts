@@ -102,12 +102,12 @@ function providerConfiguration(args: { redirectUri: string; clientSecret: string
       // The CLI's sign-in: the person opens /device in a browser, enters the code, then signs in with the same form.
       deviceFlow: { enabled: true, userCodeInputSource, userCodeConfirmSource, successSource },
     },
-    scopes: ['openid', 'profile', 'email', 'groups'],
+    scopes: ['openid', 'profile', 'email'],
     claims: {
       openid: ['sub'],
-      profile: ['name', 'preferred_username', 'oid'],
+      // `groups` comes with the profile, as Entra's comes from the app's token configuration, not from a scope.
+      profile: ['name', 'preferred_username', 'oid', 'groups'],
       email: ['email', 'email_verified'],
-      groups: ['groups'],
     },
     // The page reads who signed in from the ID token, as it does with Entra; not from userinfo.
     conformIdTokenClaims: false,
@@ -140,7 +140,7 @@ async function firstPartyGrant(ctx: KoaContextWithOIDC) {
   const grantId = oidc.result?.consent?.grantId ?? oidc.session!.grantIdFor(clientId);
   if (grantId) return oidc.provider.Grant.find(grantId);
   const grant = new oidc.provider.Grant({ clientId, accountId: oidc.session!.accountId! });
-  grant.addOIDCScope('openid profile email groups');
+  grant.addOIDCScope('openid profile email');
   await grant.save();
   return grant;
 }

@@ -6,7 +6,11 @@ import * as client from 'openid-client';
 import type { PendingSignIn, SignedInUser } from './session.js';
 import { SIGN_IN_TTL_MS } from './session.js';
 
-export const SCOPES = 'openid profile email groups';
+/**
+ * The standard scopes only: Entra refuses a `groups` scope and puts the `groups` claim in the ID token as the app's
+ * token configuration says; the local provider gives it with `profile`.
+ */
+export const SCOPES = 'openid profile email';
 
 /** Why a sign-in was refused; its message is shown to the person and logged, so it never holds a token or code. */
 export class SignInError extends Error {
