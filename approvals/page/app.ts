@@ -9,6 +9,7 @@ import { HTTPException } from 'hono/http-exception';
 import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import type { PageDeps } from './context.js';
+import { addBatchRoutes } from './batch-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addSignInRoutes } from './sign-in-routes.js';
 import { INLINE_STYLE, messageView } from './views.js';
@@ -38,6 +39,7 @@ export function createApprovalsApp(deps: PageDeps): Hono {
   app.get('/.well-known/jwks.json', (c) => c.json({ keys: [deps.key.publicJwk] }));
   addSignInRoutes(app, deps);
   addDecisionRoutes(app, deps);
+  addBatchRoutes(app, deps);
   app.onError((err, c) => {
     // The CSRF middleware's refusal (403) and the like: theirs to answer.
     if (err instanceof HTTPException) return err.getResponse();

@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { approveRelease, rejectRelease, ReleaseUpdateRefusedError } from '../../client/release-client.js';
 import { listAwaitingReleases, readRelease } from './awaiting.js';
+import { listAwaitingBatches } from './batches.js';
+import { batchCard } from './batch-views.js';
 import { sessionOf, type PageDeps } from './context.js';
-import { mayDecide } from './may-decide.js';
-import { csrfMatches, type Session } from './session.js';
+import { readDecisionForm } from './decision-form.js';
+import { mayDecide, mayDecideBatch } from './may-decide.js';
+import type { Session } from './session.js';
 import { mintApprovalToken } from './tokens.js';
 import { awaitingView, messageView, progressView, signInView } from './views.js';
 
@@ -20,9 +23,13 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
   app.get('/', async (c) => {
     const session = sessionOf(c, deps);
     if (!session) return c.html(signInView());
-    const releases = await listAwaitingReleases(deps.client);
+    const [releases, batches] = await Promise.all([
+      listAwaitingReleases(deps.client),
+      listAwaitingBatches(deps.client),
+    ]);
     const rows = releases.map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
-    return c.html(awaitingView(session.user, session.csrf, rows));
+    const batchCards = batches.map((b) => batchCard(b, mayDecideBatch(session.user.upn, b.progress), session.csrf));
+    return c.html(awaitingView(session.user, session.csrf, rows, batchCards));
   });
 
   app.get('/releases/:workflowId', async (c) => {
@@ -36,15 +43,9 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
   app.post('/decide', async (c) => {
     const session = sessionOf(c, deps);
     if (!session) return refuse(c, 401, 'Signed out', 'Sign in to decide.');
-    const form = await c.req.parseBody();
-    if (!csrfMatches(form.csrf, session)) return refuse(c, 403, 'Refused', 'The form was not this page’s; reload it.');
-    const decision = form.decision === 'approve' || form.decision === 'reject' ? form.decision : null;
-    const fields = [form.workflowId, form.runId, form.comment ?? ''];
-    if (!decision || !fields.every((f) => typeof f === 'string' && f.length <= 1000)) {
-      return refuse(c, 400, 'Refused', 'The form was incomplete.');
-    }
-    const [workflowId, runId, text] = (fields as string[]).map((f) => f.trim());
-    return decide(c, deps, session, { decision, workflowId: workflowId!, runId: runId!, text: text! });
+    const reading = readDecisionForm(await c.req.parseBody(), session);
+    if (!reading.ok) return refuse(c, reading.status, 'Refused', reading.message);
+    return decide(c, deps, session, reading.posted);
   });
 }
 
@@ -63,8 +64,6 @@ async function decide(
     deps.log(`approvals page: ${user.upn} refused to ${claims.decision} ${claims.workflowId}: ${may.why}`);
     return refuse(c, 403, 'Refused', `You cannot decide this release: ${may.why}.`);
   }
-  if (claims.decision === 'reject' && claims.text === '')
-    return refuse(c, 400, 'Refused', 'A rejection needs a reason.');
   const token = await mintApprovalToken(deps.key, deps.origin, user, claims);
   // The token's hash lets a log line be matched with the workflow's record; the token itself is never logged.
   const fingerprint = createHash('sha256').update(token).digest('hex').slice(0, 16);

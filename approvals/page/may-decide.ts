@@ -1,21 +1,54 @@
 /**
- * Whether the signed-in person may decide a release, by the rules the workflow's validator applies (four-eyes with
- * look-alikes folded, the approver list): the page hides the buttons and refuses a forced POST by the same answer.
+ * Whether the signed-in person may decide a release or a batch, by the rules the workflows' validators apply
+ * (four-eyes with look-alikes folded, the approver list): the page hides the buttons and refuses a forced POST by the
+ * same answer.
  */
-import { couldPassFor, sameIdentity, type ReleaseStatus } from '../../contract/index.js';
+import { couldPassFor, sameIdentity, type BulkProgress, type ReleaseStatus } from '../../contract/index.js';
 
 export type MayDecide = { ok: true } | { ok: false; why: string };
 
+/** What both workflows say about a decision: where they are, who asked, who may decide, whether it was taken. */
+interface Decidable {
+  kind: 'release' | 'batch';
+  state: string;
+  requestedBy: string | null;
+  approvers: string[] | null;
+  decided: boolean;
+}
+
 export function mayDecide(upn: string, status: ReleaseStatus | null): MayDecide {
   if (!status) return { ok: false, why: 'the release did not answer: its worker may be down' };
-  if (status.state !== 'awaiting-approval' || status.approval.decision) {
-    return { ok: false, why: `the release is not awaiting a decision (state: ${status.state})` };
+  const { state, requestedBy, approval } = status;
+  return mayDecideOn(upn, {
+    kind: 'release',
+    state,
+    requestedBy,
+    approvers: approval.approvers,
+    decided: approval.decision !== null,
+  });
+}
+
+export function mayDecideBatch(upn: string, progress: BulkProgress | null): MayDecide {
+  if (!progress) return { ok: false, why: 'the batch did not answer: its worker may be down' };
+  // A batch from a worker that predates the page's fields says no requester: nobody can be checked against it.
+  if (progress.requestedBy === undefined) return { ok: false, why: 'the batch does not say who requested it' };
+  return mayDecideOn(upn, {
+    kind: 'batch',
+    state: progress.state,
+    requestedBy: progress.requestedBy,
+    approvers: progress.approval.approvers ?? null,
+    decided: progress.approval.decision !== null,
+  });
+}
+
+function mayDecideOn(upn: string, subject: Decidable): MayDecide {
+  if (subject.state !== 'awaiting-approval' || subject.decided) {
+    return { ok: false, why: `the ${subject.kind} is not awaiting a decision (state: ${subject.state})` };
   }
-  if (status.requestedBy !== null && couldPassFor(upn, status.requestedBy)) {
-    return { ok: false, why: 'you requested this release: someone else must decide (four-eyes)' };
+  if (subject.requestedBy !== null && couldPassFor(upn, subject.requestedBy)) {
+    return { ok: false, why: `you requested this ${subject.kind}: someone else must decide (four-eyes)` };
   }
-  const approvers = status.approval.approvers;
-  if (approvers && !approvers.some((approver) => sameIdentity(approver, upn))) {
+  if (subject.approvers && !subject.approvers.some((approver) => sameIdentity(approver, upn))) {
     return { ok: false, why: 'you are not one of its approvers' };
   }
   return { ok: true };
