@@ -9,10 +9,12 @@ import type { SignedInUser } from './session.js';
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}
 dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{font-weight:600}
 section{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}.why{color:#8a4b00}
-textarea{width:100%;min-height:4rem}`;
+textarea{width:100%;min-height:4rem}table{border-collapse:collapse}td,th{padding:.1rem .6rem;text-align:left}`;
 
 /** The one inline style: the content security policy allows it by its hash (app.ts). */
 export const INLINE_STYLE = STYLE;
+// Built outside `html`, whose template prettier indents: the element's text must be exactly the hashed style.
+const STYLE_ELEMENT = new SafeHtml(`<style>${STYLE}</style>`);
 
 export function layout(title: string, body: SafeHtml, options: { refreshSeconds?: number } = {}): string {
   return html`<!doctype html>
@@ -21,9 +23,7 @@ export function layout(title: string, body: SafeHtml, options: { refreshSeconds?
         <meta charset="utf-8" />
         <title>${title} · Defender releases</title>
         ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}" />` : null}
-        <style>
-          ${new SafeHtml(STYLE)}
-        </style>
+        ${STYLE_ELEMENT}
       </head>
       <body>
         ${body}

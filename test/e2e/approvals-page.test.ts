@@ -15,6 +15,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadApprovalsConfig } from '../../approvals/config.js';
+import { getBulkProgress, startBulkRelease } from '../../client/bulk-client.js';
 import { accountByUpn, DEMO_PASSWORD } from '../../approvals/idp/demo-accounts.js';
 import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
@@ -69,9 +70,9 @@ describe('the approvals page', () => {
     return page;
   }
 
-  /** Reloads until the list shows the release (visibility is eventually consistent). */
-  async function releaseCard(page: Page, workflowId: string) {
-    const card = page.locator(`section.release[data-workflow-id="${workflowId}"]`);
+  /** Reloads until the list shows the release or batch (visibility is eventually consistent). */
+  async function releaseCard(page: Page, workflowId: string, kind: 'release' | 'batch' = 'release') {
+    const card = page.locator(`section.${kind}[data-workflow-id="${workflowId}"]`);
     for (let attempt = 0; attempt < 30; attempt++) {
       if ((await card.count()) > 0) return card;
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -81,7 +82,7 @@ describe('the approvals page', () => {
   }
 
   async function awaitingRelease(host: string, incidentId: string) {
-    const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host }).id;
+    const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host, healthStatus: 'Inactive' }).id;
     const started = await h.start({ machineId, incidentId, approval: {} });
     await h.waitForState(started.workflowId, 'awaiting-approval');
     const { runId } = await started.handle.describe();
@@ -98,6 +99,14 @@ describe('the approvals page', () => {
     assert.equal(await card.locator('.incident').textContent(), 'INC-PAGE-1');
     assert.equal(await card.locator('.comment').textContent(), 'Clean after re-imaging');
     assert.match((await card.locator('.expires').textContent()) ?? '', /^\d{4}-\d\d-\d\dT/);
+    // The evidence the release read at Defender: the simulator's Isolate (an hour ago, by the SOC) and the machine.
+    assert.match(
+      (await card.locator('.isolation').textContent()) ?? '',
+      /^\d{4}-\d\d-\d\dT\S+ \((\d+ h )?\d+ min ago\) by soc-analyst@contoso\.com$/,
+    );
+    assert.equal(await card.locator('.isolation-comment').textContent(), 'Isolated during incident response');
+    assert.match((await card.locator('.health').textContent()) ?? '', /^Inactive, last seen \d{4}-\d\d-\d\dT/);
+    assert.match((await card.locator('.verification').textContent()) ?? '', /^(verified|named approvals)/);
     await card.screenshot({ path: path.join(SCREENSHOTS, '1-bob-sees-alices-release.png') });
 
     await card.locator('textarea[name=comment]').fill('Checked with the owner');
@@ -115,6 +124,37 @@ describe('the approvals page', () => {
 
     const token = await approvalTokenIn(release.handle);
     await verifyApprovalToken(token, { ...release, upn: 'bob@contoso.com', text: 'Checked with the owner' });
+  });
+
+  it('bob sees alice’s batch with its targets, digest and dry run, approves it, and follows it to its end', async () => {
+    const machineIds = ['finance-21', 'finance-22', 'finance-23'].map(
+      (name) => h.sim.addMachine({ isolated: true, computerDnsName: `${name}.contoso.com` }).id,
+    );
+    const workflowId = `bulk-approvals-page-${h.taskQueue}`;
+    await startBulkRelease(
+      h.client,
+      { machineIds, comment: 'Outbreak contained', requestedBy: 'alice@contoso.com', incidentId: 'INC-PAGE-3' },
+      { workflowId, taskQueue: h.taskQueue },
+    );
+    const page = await signIn('bob@contoso.com');
+    const card = await releaseCard(page, workflowId, 'batch');
+    const { targetDigest } = await getBulkProgress(h.client, workflowId);
+    assert.deepEqual((await card.locator('.target').allTextContents()).sort(), [...machineIds].sort());
+    assert.equal(await card.locator('.digest').textContent(), targetDigest);
+    assert.equal(await card.locator('.dry-run').textContent(), 'would-release: 3');
+    assert.equal(await card.locator('.requester').textContent(), 'alice@contoso.com');
+    assert.equal(await card.locator('.incident').textContent(), 'INC-PAGE-3');
+    assert.equal(await card.locator('.comment').textContent(), 'Outbreak contained');
+    await card.screenshot({ path: path.join(SCREENSHOTS, '4-bob-sees-alices-batch.png') });
+
+    await card.locator('textarea[name=comment]').fill('Reviewed the three hosts');
+    await card.locator('button[value=approve]').click();
+    await page.waitForURL(`**/batches/${workflowId}`);
+    await page.locator('#state', { hasText: /^completed$/ }).waitFor({ timeout: 90_000 });
+    assert.equal(await page.textContent('#counts'), 'released: 3');
+    assert.match((await page.textContent('#decision')) ?? '', /^approved by bob@contoso\.com/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, '5-bob-follows-the-batch-to-its-end.png'), fullPage: true });
+    for (const id of machineIds) assert.equal(h.unisolatePosts(id), 1);
   });
 
   it('alice sees no approve button on her own release, and a forced POST is refused', async () => {

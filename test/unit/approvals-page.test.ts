@@ -11,7 +11,7 @@ import type { AwaitingBatch } from '../../approvals/page/batches.js';
 import { batchCard, batchProgressView } from '../../approvals/page/batch-views.js';
 import { escapeHtml, html } from '../../approvals/page/html.js';
 import { mayDecide, mayDecideBatch } from '../../approvals/page/may-decide.js';
-import { awaitingView, progressView } from '../../approvals/page/views.js';
+import { awaitingView, INLINE_STYLE, progressView } from '../../approvals/page/views.js';
 import type { BulkProgress, ReleaseStatus } from '../../contract/index.js';
 
 const SECRET = 'very-secret-value-123';
@@ -127,6 +127,7 @@ describe('approvals page HTML', () => {
     };
     const page = awaitingView(user, `csrf"<`, [{ release, may: { ok: true } }]);
     assert.ok(!page.includes('<script>'), page);
+    assert.ok(page.includes(`<style>${INLINE_STYLE}</style>`), 'the style is exactly what the policy hashes');
     assert.ok(page.includes('value="run&quot;&#39;&lt;"'), 'an attribute value stays inside its quotes');
     assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(page, /href="\/releases\/release-%22%3E%3Cscript%3Ex%3C%2Fscript%3E"/);
