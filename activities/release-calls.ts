@@ -18,7 +18,10 @@ import { deviceHealth, summarizeAction, summarizeMachine } from './summaries.js'
 
 type Deps = DefenderCallOptions & { defender: DefenderClient };
 
-/** The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. */
+/**
+ * The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. The one
+ * exception, the machine read for an approver's evidence, is in `listIsolationActions` (docs/architecture.md).
+ */
 export function createReleaseCalls(deps: Deps) {
   return {
     getMachine: (input: { machineId: string }) => getMachine(deps, input),
