@@ -50,7 +50,9 @@ export async function startApprovalsPage(args: {
     const idp = await discoverProvider({ ...provider, redirectUri, approverGroup: config.approverGroup });
     const key = await loadSigningKey({ file: config.signingKeyFile, dataDir: args.dataDir });
     const log = args.log ?? ((line: string) => console.log(line));
-    const app = createApprovalsApp({ origin, idp, client: args.client, key, sessions: new SessionStore(), log });
+    const sessions = new SessionStore();
+    const tenantGroups = config.tenantGroups;
+    const app = createApprovalsApp({ origin, idp, client: args.client, key, sessions, log, tenantGroups });
     const listener = getRequestListener(app.fetch);
     server.on('request', (req, res) => void listener(req, res));
     return {

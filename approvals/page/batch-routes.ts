@@ -13,6 +13,7 @@ import { sessionOf, type PageDeps } from './context.js';
 import { readDecisionForm, type PostedDecision } from './decision-form.js';
 import { mayDecideBatch } from './may-decide.js';
 import type { Session } from './session.js';
+import { decidesFor } from './tenant-access.js';
 import { mintApprovalToken } from './tokens.js';
 import { messageView } from './views.js';
 
@@ -24,7 +25,9 @@ export function addBatchRoutes(app: Hono, deps: PageDeps): void {
     const session = sessionOf(c, deps);
     if (!session) return c.redirect('/', 303);
     const batch = await readBatch(deps.client, c.req.param('workflowId'));
-    if (!batch) return refuse(c, 404, 'Not found', 'No such batch.');
+    if (!batch || !decidesFor(session.user, batch.progress?.tenant, deps.tenantGroups ?? null)) {
+      return refuse(c, 404, 'Not found', 'No such batch.');
+    }
     return c.html(batchProgressView(session.user, session.csrf, batch));
   });
 
@@ -42,7 +45,9 @@ async function decideBatch(c: Context, deps: PageDeps, session: Session, posted:
   const batch = await readBatch(deps.client, posted.workflowId);
   if (!batch) return refuse(c, 404, 'Not found', 'No such batch.');
   if (batch.runId !== posted.runId) return refuse(c, 409, 'Changed', 'The batch was restarted; reload the page.');
-  const may = mayDecideBatch(user.upn, batch.progress);
+  const may = decidesFor(user, batch.progress?.tenant, deps.tenantGroups ?? null)
+    ? mayDecideBatch(user.upn, batch.progress)
+    : { ok: false as const, why: 'you do not decide for its tenant' };
   if (!may.ok) {
     deps.log(`approvals page: ${user.upn} refused to ${posted.decision} ${posted.workflowId}: ${may.why}`);
     return refuse(c, 403, 'Refused', `You cannot decide this batch: ${may.why}.`);

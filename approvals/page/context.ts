@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { IdentityProvider } from './oidc.js';
 import type { Session, SessionStore } from './session.js';
+import type { TenantGroups } from './tenant-access.js';
 import type { SigningKey } from './tokens.js';
 
 export interface PageDeps {
@@ -15,6 +16,8 @@ export interface PageDeps {
   sessions: SessionStore;
   /** One line per sign-in and decision; never a token, code, cookie or secret. */
   log: (line: string) => void;
+  /** Who may see and decide which tenant's releases (APPROVALS_TENANT_GROUPS); absent or null: everyone. */
+  tenantGroups?: TenantGroups;
 }
 
 /**

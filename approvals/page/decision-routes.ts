@@ -13,6 +13,7 @@ import { sessionOf, type PageDeps } from './context.js';
 import { readDecisionForm } from './decision-form.js';
 import { mayDecide, mayDecideBatch } from './may-decide.js';
 import type { Session } from './session.js';
+import { decidesFor } from './tenant-access.js';
 import { mintApprovalToken } from './tokens.js';
 import { awaitingView, messageView, progressView, signInView } from './views.js';
 
@@ -27,8 +28,14 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
       listAwaitingReleases(deps.client),
       listAwaitingBatches(deps.client),
     ]);
-    const rows = releases.map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
-    const batchCards = batches.map((b) => batchCard(b, mayDecideBatch(session.user.upn, b.progress), session.csrf));
+    // Only the tenants this person decides for (APPROVALS_TENANT_GROUPS); a release that did not say is nobody's then.
+    const ours = (tenant: string | null | undefined) => decidesFor(session.user, tenant, deps.tenantGroups ?? null);
+    const rows = releases
+      .filter((release) => ours(release.status?.tenant))
+      .map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
+    const batchCards = batches
+      .filter((b) => ours(b.progress?.tenant))
+      .map((b) => batchCard(b, mayDecideBatch(session.user.upn, b.progress), session.csrf));
     return c.html(awaitingView(session.user, session.csrf, rows, batchCards));
   });
 
@@ -36,7 +43,9 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
     const session = sessionOf(c, deps);
     if (!session) return c.redirect('/', 303);
     const release = await readRelease(deps.client, c.req.param('workflowId'));
-    if (!release) return refuse(c, 404, 'Not found', 'No such release.');
+    if (!release || !decidesFor(session.user, release.status?.tenant, deps.tenantGroups ?? null)) {
+      return refuse(c, 404, 'Not found', 'No such release.');
+    }
     return c.html(progressView(session.user, session.csrf, release));
   });
 
@@ -59,7 +68,9 @@ async function decide(
   const release = await readRelease(deps.client, claims.workflowId);
   if (!release) return refuse(c, 404, 'Not found', 'No such release.');
   if (release.runId !== claims.runId) return refuse(c, 409, 'Changed', 'The release was restarted; reload the page.');
-  const may = mayDecide(user.upn, release.status);
+  const may = decidesFor(user, release.status?.tenant, deps.tenantGroups ?? null)
+    ? mayDecide(user.upn, release.status)
+    : { ok: false as const, why: 'you do not decide for its tenant' };
   if (!may.ok) {
     deps.log(`approvals page: ${user.upn} refused to ${claims.decision} ${claims.workflowId}: ${may.why}`);
     return refuse(c, 403, 'Refused', `You cannot decide this release: ${may.why}.`);

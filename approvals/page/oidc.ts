@@ -91,5 +91,7 @@ function userFrom(claims: client.IDToken | undefined, approverGroup: string | nu
     sub: typeof oid === 'string' && oid !== '' ? oid : claims.sub,
     upn,
     name: typeof claims.name === 'string' ? claims.name : null,
+    // Kept for the per-tenant check; an overage of groups is cut, never trusted to grow the session.
+    groups: groups.filter((g): g is string => typeof g === 'string' && g.length <= 200).slice(0, 200),
   };
 }

@@ -55,12 +55,12 @@ describe('the approvals page', () => {
   });
 
   /** A fresh browser profile signed in as `upn` at the local provider, on the list of releases. */
-  async function signIn(upn: string): Promise<Page> {
+  async function signIn(upn: string, at: ApprovalsPage = approvals): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    contexts.push(context);
+    if (at === approvals) contexts.push(context);
     const page = await context.newPage();
     page.on('request', (request) => visited.push(request.url()));
-    await page.goto(`${approvals.origin}/`);
+    await page.goto(`${at.origin}/`);
     await page.click('#sign-in');
     await page.fill('input[name=login]', upn);
     await page.fill('input[name=password]', DEMO_PASSWORD);
@@ -174,6 +174,45 @@ describe('the approvals page', () => {
     assert.match(await forced.text(), /four-eyes/);
     assert.equal((await post(form)).status(), 403, 'a POST without the CSRF token');
     assert.equal((await post({ ...form, csrf }, 'http://evil.example')).status(), 403, 'a cross-origin POST');
+    assert.equal((await h.waitForState(release.workflowId, 'awaiting-approval')).approval.decision, null);
+  });
+
+  it('with APPROVALS_TENANT_GROUPS, only the tenant’s group sees and decides its releases', async () => {
+    const release = await awaitingRelease('finance-13.contoso.com', 'INC-PAGE-4');
+    const grouped = await startApprovalsPage({
+      config: loadApprovalsConfig({
+        APPROVALS_BIND_ADDRESS: '127.0.0.1:0',
+        APPROVALS_TENANT_GROUPS: 'default=soc-approvers',
+      }),
+      client: h.client,
+      dataDir: path.join(RESULTS_DIR, 'approvals', 'data'),
+      log: (line) => logs.push(line),
+    });
+    try {
+      const bob = await signIn('bob@contoso.com', grouped);
+      const card = bob.locator(`section.release[data-workflow-id="${release.workflowId}"]`);
+      for (let attempt = 0; attempt < 30 && (await card.count()) === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await bob.goto(`${grouped.origin}/`);
+      }
+      assert.equal(await card.locator('button[value=approve]').count(), 1, 'bob is in soc-approvers');
+
+      const carol = await signIn('carol@contoso.com', grouped);
+      await carol.screenshot({ path: path.join(SCREENSHOTS, '6-carol-sees-no-tenant-of-hers.png'), fullPage: true });
+      assert.equal(await carol.locator(`section.release[data-workflow-id="${release.workflowId}"]`).count(), 0);
+      const csrf = await carol.locator('#who input[name=csrf]').inputValue();
+      const forced = await carol.context().request.post(`${grouped.origin}/decide`, {
+        form: { csrf, workflowId: release.workflowId, runId: release.runId, decision: 'approve', comment: 'x' },
+        headers: { origin: grouped.origin },
+        maxRedirects: 0,
+      });
+      assert.equal(forced.status(), 403);
+      assert.match(await forced.text(), /you do not decide for its tenant/);
+      await carol.context().close();
+      await bob.context().close();
+    } finally {
+      await grouped.close();
+    }
     assert.equal((await h.waitForState(release.workflowId, 'awaiting-approval')).approval.decision, null);
   });
 

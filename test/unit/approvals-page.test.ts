@@ -11,6 +11,7 @@ import type { AwaitingBatch } from '../../approvals/page/batches.js';
 import { batchCard, batchProgressView } from '../../approvals/page/batch-views.js';
 import { escapeHtml, html } from '../../approvals/page/html.js';
 import { mayDecide, mayDecideBatch } from '../../approvals/page/may-decide.js';
+import { decidesFor } from '../../approvals/page/tenant-access.js';
 import { awaitingView, INLINE_STYLE, progressView } from '../../approvals/page/views.js';
 import type { BulkProgress, ReleaseStatus } from '../../contract/index.js';
 
@@ -42,7 +43,18 @@ describe('approvals page configuration', () => {
       pageUrl: null,
       bind: { host: '127.0.0.1', port: 8091 },
       signingKeyFile: null,
+      tenantGroups: null,
     });
+  });
+
+  it('APPROVALS_TENANT_GROUPS: tenant=group pairs, each tenant once; a refusal names the rule, not the value', () => {
+    const config = loadApprovalsConfig({ APPROVALS_TENANT_GROUPS: ' default=soc-approvers, fabrikam = Fabrikam SOC ' });
+    assert.deepEqual(config.tenantGroups, { default: 'soc-approvers', fabrikam: 'Fabrikam SOC' });
+    for (const bad of [`Fabrikam=${SECRET}`, `a=b,a=c`, `a=${SECRET}=x`, 'a', `constructor=x,constructor=${SECRET}`]) {
+      const message = refusal({ APPROVALS_TENANT_GROUPS: bad });
+      assert.match(message, /APPROVALS_TENANT_GROUPS: must be tenant=group pairs/);
+      assert.ok(!message.includes(SECRET), message);
+    }
   });
 
   it('an external provider with its client, the page URL as an origin, the group and key file', () => {
@@ -244,5 +256,19 @@ describe('who may decide', () => {
     assert.equal(mayDecide('Carol@contoso.com', listed).ok, true);
     assert.equal(mayDecide('bob@contoso.com', status({ state: 'releasing' })).ok, false);
     assert.equal(mayDecide('bob@contoso.com', null).ok, false);
+  });
+});
+
+describe('who may decide for a tenant (APPROVALS_TENANT_GROUPS)', () => {
+  const groups = { default: 'soc-approvers', fabrikam: 'fabrikam-soc' };
+  const bob = { ...user, groups: ['soc-approvers'] };
+  it('only those in the tenant’s group; everyone when not configured; nobody for a tenant not named or not told', () => {
+    assert.equal(decidesFor(bob, null, groups), true, 'the default tenant');
+    assert.equal(decidesFor(bob, 'fabrikam', groups), false);
+    assert.equal(decidesFor({ ...user, groups: ['fabrikam-soc'] }, 'fabrikam', groups), true);
+    assert.equal(decidesFor(bob, 'contoso', groups), false, 'a tenant the setting does not name');
+    assert.equal(decidesFor(bob, 'constructor', groups), false);
+    assert.equal(decidesFor(bob, undefined, groups), false, 'a release that did not say its tenant');
+    assert.equal(decidesFor(user, 'fabrikam', null), true, 'not configured: every tenant, for everyone');
   });
 });
