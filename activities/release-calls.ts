@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   DefenderFailureType,
   type CancelOutcome,
+  type DeviceHealth,
   type IsolationState,
   type MachineActionSummary,
   type MachineSummary,
@@ -13,15 +14,18 @@ import { DefenderApiError } from './defender/errors.js';
 import { odata } from './defender/odata.js';
 import { isTerminalStatus } from './defender/schemas.js';
 import { isolationState } from './isolation-state.js';
-import { summarizeAction, summarizeMachine } from './summaries.js';
+import { deviceHealth, summarizeAction, summarizeMachine } from './summaries.js';
 
 type Deps = DefenderCallOptions & { defender: DefenderClient };
 
-/** The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. */
+/**
+ * The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. The one
+ * exception, the machine read for an approver's evidence, is in `listIsolationActions` (docs/architecture.md).
+ */
 export function createReleaseCalls(deps: Deps) {
   return {
     getMachine: (input: { machineId: string }) => getMachine(deps, input),
-    listIsolationActions: (input: { machineId: string; correlationTag?: string }) => listIsolationActions(deps, input),
+    listIsolationActions: (input: IsolationListInput) => listIsolationActions(deps, input),
     postUnisolate: (input: { machineId: string; comment: string }) => postUnisolate(deps, input),
     cancelMachineAction: (input: { actionId: string; comment: string }) => cancelMachineAction(deps, input),
   };
@@ -36,23 +40,54 @@ async function getMachine({ defender, ...options }: Deps, input: { machineId: st
   );
 }
 
-/** One list call: the machine's Isolate/Unisolate actions reduced to what a release decides on. */
+export interface IsolationListInput {
+  machineId: string;
+  correlationTag?: string;
+  /** Also GET the machine for its health and last seen: the evidence of a release that will await a decision. */
+  withDevice?: boolean;
+}
+
+/**
+ * One list call: the machine's Isolate/Unisolate actions reduced to what a release decides on; with `withDevice`, the
+ * machine too, read alongside in the same activity so that the evidence costs the release no history event.
+ */
 async function listIsolationActions(
   { defender, ...options }: Deps,
-  input: { machineId: string; correlationTag?: string },
+  input: IsolationListInput,
 ): Promise<IsolationState> {
   return callDefender(
     'isolation history',
     async (signal) => {
-      const actions = await defender.listMachineActions({
-        filter: odata.and(odata.eq('machineId', input.machineId), odata.anyOf('type', ['Isolate', 'Unisolate'])),
-        top: MAX_PAGE_SIZE,
-        signal,
-      });
-      return isolationState(actions, input.correlationTag);
+      const [actions, device] = await Promise.all([
+        defender.listMachineActions({
+          filter: odata.and(odata.eq('machineId', input.machineId), odata.anyOf('type', ['Isolate', 'Unisolate'])),
+          top: MAX_PAGE_SIZE,
+          signal,
+        }),
+        input.withDevice ? readDevice(defender, input.machineId, signal) : undefined,
+      ]);
+      const state = isolationState(actions, input.correlationTag);
+      return device === undefined ? state : { ...state, device };
     },
     options,
   );
+}
+
+/**
+ * The device's health and last seen, for a person to weigh. Any failure (404, throttling, an odd answer) reads as
+ * "not known" rather than failing or retrying the isolation history, which is what the release decides on.
+ */
+async function readDevice(
+  defender: DefenderClient,
+  machineId: string,
+  signal: AbortSignal,
+): Promise<DeviceHealth | null> {
+  try {
+    return deviceHealth(summarizeMachine(await defender.getMachine(machineId, { signal })));
+  } catch (err) {
+    log.info('Device health not read: shown as unknown', { machineId, error: (err as Error).name });
+    return null;
+  }
 }
 
 /**

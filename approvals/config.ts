@@ -4,6 +4,7 @@
  * the variable and the rule, never the value: OIDC_CLIENT_SECRET must not reach a log.
  */
 import { z } from 'zod';
+import { TENANT_NAME } from '../contract/index.js';
 
 export class ApprovalsConfigError extends Error {
   override readonly name = 'ApprovalsConfigError';
@@ -27,6 +28,11 @@ export interface ApprovalsConfig {
   bind: { host: string; port: number };
   /** A private Ed25519 JWK; null: one generated once and kept in .data/. */
   signingKeyFile: string | null;
+  /**
+   * Tenant name (`default`: the worker's default tenant) → the group claim value a person needs to see and decide
+   * that tenant's releases and batches; null: everyone signed in, for every tenant.
+   */
+  tenantGroups: Readonly<Record<string, string>> | null;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -46,6 +52,23 @@ const bindAddress = z
   .regex(/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/, 'must be host:port')
   .refine((value) => Number(value.slice(value.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535');
 
+const TENANT_GROUP = /^([^=,\s]+)\s*=\s*([^=,]{1,200})$/;
+
+/** `tenant=group,tenant=group`: each tenant once, named as the worker names it. */
+const tenantGroups = z.string().transform((value, ctx) => {
+  const pairs: Record<string, string> = {};
+  for (const pair of value.split(',').map((p) => p.trim())) {
+    const match = TENANT_GROUP.exec(pair);
+    const tenant = match?.[1];
+    if (!match || !tenant || !TENANT_NAME.test(tenant) || Object.hasOwn(pairs, tenant) || !match[2]!.trim()) {
+      ctx.addIssue({ code: 'custom', message: 'must be tenant=group pairs separated by commas, each tenant once' });
+      return z.NEVER;
+    }
+    pairs[tenant] = match[2]!.trim();
+  }
+  return pairs;
+});
+
 const schema = z.object({
   OIDC_ISSUER: webOrigin.optional(),
   OIDC_CLIENT_ID: z.string().max(200, 'must be at most 200 characters').optional(),
@@ -59,6 +82,7 @@ const schema = z.object({
   APPROVALS_LOCAL_IDP_HOST: z
     .enum(['127.0.0.1', '0.0.0.0'], { message: "must be '127.0.0.1' or '0.0.0.0'" })
     .default('127.0.0.1'),
+  APPROVALS_TENANT_GROUPS: tenantGroups.optional(),
 });
 
 const blankToUndefined = (env: NodeJS.ProcessEnv) =>
@@ -83,6 +107,7 @@ export function loadApprovalsConfig(env: NodeJS.ProcessEnv = process.env): Appro
       port: Number(vars.APPROVALS_BIND_ADDRESS.slice(separator + 1)),
     },
     signingKeyFile: vars.APPROVALS_SIGNING_KEY_FILE ?? null,
+    tenantGroups: vars.APPROVALS_TENANT_GROUPS ?? null,
   };
 }
 

@@ -73,7 +73,8 @@ export async function startApprovalsPage(args: {
     const cliClientId = local ? local.cliClientId : config.cliClientId;
     const cliSignIn = cliClientId ? cliSignInFor(idp, cliClientId) : null;
     const sessions = new SessionStore();
-    const app = createApprovalsApp({ origin, idp, cliSignIn, client: args.client, key, sessions, log });
+    const tenantGroups = config.tenantGroups;
+    const app = createApprovalsApp({ origin, idp, cliSignIn, client: args.client, key, sessions, log, tenantGroups });
     const listener = getRequestListener(app.fetch);
     server.on('request', (req, res) => void listener(req, res));
     return {

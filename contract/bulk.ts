@@ -1,5 +1,7 @@
 /** The bulk release workflow's contract: input, progress, report and messages. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApprovalVerification } from './approval-token.js';
+import type { DeviceHealth } from './machine-actions.js';
 import type {
   ApprovalDecision,
   ApprovalRequest,
@@ -90,10 +92,43 @@ export interface BulkProgress {
   /** Machines per outcome so far; `pending` for those not finished. */
   counts: Record<string, number>;
   failed: { machineId: string; type: string }[];
-  approval: { mode: 'required' | 'pre-approved' | null; expiresAt: string | null; decision: ApprovalDecision | null };
+  approval: {
+    mode: 'required' | 'pre-approved' | null;
+    expiresAt: string | null;
+    decision: ApprovalDecision | null;
+    /** Who may decide (null: anyone but the requester); absent before validation. */
+    approvers?: string[] | null;
+    /** The tenant's rule for decisions, once validated. */
+    verification?: ApprovalVerification;
+  };
   /** How many runs of this batch (continue-as-new) so far. */
   run: number;
+  /** From the validated request; absent before validation. */
+  requestedBy?: string;
+  incidentId?: string | null;
+  /** Null for the default tenant. */
+  tenant?: string | null;
+  /** What an approver reviews, once the targets are resolved (first run only: a later run carries the decision). */
+  review?: BatchReview;
 }
+
+/** The batch's own dry run of its targets: what would happen to each, from the batch's read of them. */
+export interface BatchReview {
+  /** The first targets (at most BATCH_REVIEW_SHOWN), in target order; `total` says how many there are. */
+  shown: BatchReviewTarget[];
+  /** Targets per would-be outcome (`would-release`, `already-released`, `not-found`), over all targets. */
+  wouldBe: Record<string, number>;
+}
+
+export interface BatchReviewTarget {
+  machineId: string;
+  computerDnsName: string | null;
+  wouldBe: MachineOutcome;
+  device: DeviceHealth | null;
+}
+
+/** How many targets a batch's review lists; the progress query's answer stays small whatever the batch's size. */
+export const BATCH_REVIEW_SHOWN = 50;
 
 export interface BulkReport {
   workflowId: string;

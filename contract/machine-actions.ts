@@ -18,6 +18,17 @@ export interface MachineSummary {
   computerDnsName: string | null;
   healthStatus: string | null;
   osPlatform: string | null;
+  /** Defender's last full device report (an ISO time); absent from summaries recorded before it was read. */
+  lastSeen?: string | null;
+}
+
+/**
+ * The device as Defender last saw it, shown to an approver: `healthStatus` is an open enum (Active, Inactive,
+ * ImpairedCommunication, NoSensorData, …, or a value Defender adds later), bounded; null when Defender did not say.
+ */
+export interface DeviceHealth {
+  healthStatus: string | null;
+  lastSeen: string | null;
 }
 
 /** What a machine's Isolate/Unisolate history says about it right now. */
@@ -30,6 +41,11 @@ export interface IsolationState {
   inFlightIsolate: MachineActionSummary | null;
   /** The newest Unisolate carrying the release's correlation tag, when one was asked for. */
   ours: MachineActionSummary | null;
+  /**
+   * The device's health and last seen, read in the same activity when the release will await a decision (absent
+   * otherwise, and null when Defender did not answer: evidence for a person, never a reason to fail).
+   */
+  device?: DeviceHealth | null;
 }
 
 /** A machine the release checked: the machine, and its isolation state. */

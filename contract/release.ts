@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { ApprovalVerification, VerifiedApproval } from './approval-token.js';
-import type { MachineCheck } from './machine-actions.js';
+import type { DeviceHealth, MachineCheck } from './machine-actions.js';
 
 export const RELEASE_WORKFLOW_TYPE = 'releaseMachine';
 export const DEFAULT_TASK_QUEUE = 'defender-isolation';
@@ -150,6 +150,13 @@ export interface ReleaseStatus {
   } | null;
   /** An Isolate that was still in flight and cancelled before the release, so it cannot complete after it. */
   cancelledIsolationActionId: string | null;
+  /**
+   * What isolated the machine: its newest succeeded Isolate, as the check read it. Null when the check found the
+   * machine not isolated; absent before the check and in runs recorded before releases carried it.
+   */
+  isolation?: IsolationEvidence | null;
+  /** The device's health and last seen when the release awaits a decision; absent when not read. */
+  device?: DeviceHealth | null;
   lastError: { type: string; message: string } | null;
   result: ReleaseResult | null;
   /**
@@ -157,6 +164,17 @@ export interface ReleaseStatus {
    * cancellation (the UI's button, `temporal workflow cancel`), which carries neither.
    */
   cancellation: ReleaseCancellation | null;
+}
+
+/** The isolating action, as an approver weighs it: since when, by whom, and why (Defender's words, bounded). */
+export interface IsolationEvidence {
+  actionId: string;
+  /** When the Isolate succeeded (its last update), else when it was requested. */
+  isolatedAt: string;
+  /** The action's `requestor`: a person's UPN, or an app's name or client id. */
+  isolatedBy: string | null;
+  /** The action's `requestorComment`, cut to 1000 characters. */
+  comment: string | null;
 }
 
 /** A cancellation as recorded by the `cancelRelease` update. */

@@ -66,6 +66,7 @@ export const machineSchema = z
     id: z.string().min(1),
     computerDnsName: optionalString,
     healthStatus: optionalString,
+    lastSeen: optionalString,
     osPlatform: optionalString,
     rbacGroupName: optionalString,
   })
@@ -73,6 +74,7 @@ export const machineSchema = z
     id: machine.id,
     computerDnsName: machine.computerDnsName ?? null,
     healthStatus: machine.healthStatus ?? null,
+    lastSeen: machine.lastSeen ?? null,
     osPlatform: machine.osPlatform ?? null,
     rbacGroupName: machine.rbacGroupName ?? null,
   }));

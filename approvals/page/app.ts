@@ -10,6 +10,7 @@ import { csrf } from 'hono/csrf';
 import { secureHeaders } from 'hono/secure-headers';
 import type { PageDeps } from './context.js';
 import { addApiRoutes } from './api-routes.js';
+import { addBatchRoutes } from './batch-routes.js';
 import { addDecisionRoutes } from './decision-routes.js';
 import { addSignInRoutes } from './sign-in-routes.js';
 import { INLINE_STYLE, messageView } from './views.js';
@@ -46,6 +47,7 @@ export function createApprovalsApp(deps: PageDeps): Hono {
   addSignInRoutes(app, deps);
   addDecisionRoutes(app, deps);
   addApiRoutes(app, deps);
+  addBatchRoutes(app, deps);
   app.onError((err, c) => {
     // The CSRF middleware's refusal (403) and the like: theirs to answer.
     if (err instanceof HTTPException) return err.getResponse();

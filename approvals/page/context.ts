@@ -5,6 +5,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { CliSignIn } from './cli-id-token.js';
 import type { IdentityProvider } from './oidc.js';
 import type { Session, SessionStore } from './session.js';
+import type { TenantGroups } from './tenant-access.js';
 import type { SigningKey } from './tokens.js';
 
 export interface PageDeps {
@@ -18,6 +19,8 @@ export interface PageDeps {
   sessions: SessionStore;
   /** One line per sign-in and decision; never a token, code, cookie or secret. */
   log: (line: string) => void;
+  /** Who may see and decide which tenant's releases (APPROVALS_TENANT_GROUPS); absent or null: everyone. */
+  tenantGroups?: TenantGroups;
 }
 
 /**

@@ -4,10 +4,13 @@
  */
 import type { Context, Hono } from 'hono';
 import { listAwaitingReleases, readRelease } from './awaiting.js';
+import { listAwaitingBatches } from './batches.js';
+import { batchCard } from './batch-views.js';
 import { sessionOf, type PageDeps } from './context.js';
 import { applyDecision, type DecisionRefusal, type DecisionRequest } from './decision.js';
-import { mayDecide } from './may-decide.js';
+import { mayDecide, mayDecideBatch } from './may-decide.js';
 import { csrfMatches } from './session.js';
+import { decidesFor } from './tenant-access.js';
 import { awaitingView, messageView, progressView, signInView } from './views.js';
 
 const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 502 | 503, title: string, message: string) =>
@@ -17,16 +20,28 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
   app.get('/', async (c) => {
     const session = sessionOf(c, deps);
     if (!session) return c.html(signInView());
-    const releases = await listAwaitingReleases(deps.client);
-    const rows = releases.map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
-    return c.html(awaitingView(session.user, session.csrf, rows));
+    const [releases, batches] = await Promise.all([
+      listAwaitingReleases(deps.client),
+      listAwaitingBatches(deps.client),
+    ]);
+    // Only the tenants this person decides for (APPROVALS_TENANT_GROUPS); a release that did not say is nobody's then.
+    const ours = (tenant: string | null | undefined) => decidesFor(session.user, tenant, deps.tenantGroups ?? null);
+    const rows = releases
+      .filter((release) => ours(release.status?.tenant))
+      .map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
+    const batchCards = batches
+      .filter((b) => ours(b.progress?.tenant))
+      .map((b) => batchCard(b, mayDecideBatch(session.user.upn, b.progress), session.csrf));
+    return c.html(awaitingView(session.user, session.csrf, rows, batchCards));
   });
 
   app.get('/releases/:workflowId', async (c) => {
     const session = sessionOf(c, deps);
     if (!session) return c.redirect('/', 303);
     const release = await readRelease(deps.client, c.req.param('workflowId'));
-    if (!release) return refuse(c, 404, 'Not found', 'No such release.');
+    if (!release || !decidesFor(session.user, release.status?.tenant, deps.tenantGroups ?? null)) {
+      return refuse(c, 404, 'Not found', 'No such release.');
+    }
     return c.html(progressView(session.user, session.csrf, release));
   });
 

@@ -10,6 +10,7 @@ import { readRelease } from './awaiting.js';
 import type { PageDeps } from './context.js';
 import { mayDecide, type MayNotDecide } from './may-decide.js';
 import type { SignedInUser } from './session.js';
+import { decidesFor } from './tenant-access.js';
 import { mintApprovalToken } from './tokens.js';
 
 /** Stable refusal types: the API answers them as `error.type`, the page as its titles. */
@@ -53,7 +54,10 @@ export async function applyDecision(deps: PageDeps, request: DecisionRequest): P
   if (request.runId !== undefined && release.runId !== request.runId) {
     return { ok: false, type: 'RunChanged', httpStatus: 409, message: 'The release was restarted; reload the page.' };
   }
-  const may = mayDecide(user.upn, release.status);
+  // APPROVALS_TENANT_GROUPS: a person outside the tenant's group is refused as one who may not decide.
+  const may = decidesFor(user, release.status?.tenant, deps.tenantGroups ?? null)
+    ? mayDecide(user.upn, release.status)
+    : ({ ok: false, code: 'not-approver', why: 'you do not decide for its tenant' } as const);
   if (!may.ok) {
     deps.log(`approvals page: ${user.upn} refused to ${decision} ${workflowId}: ${may.why}`);
     return { ok: false, ...MAY_NOT[may.code], message: `You cannot decide this release: ${may.why}.` };

@@ -109,5 +109,7 @@ export function signedInUserFrom(
     sub: typeof oid === 'string' && oid !== '' ? oid : claims.sub,
     upn,
     name: typeof claims.name === 'string' ? claims.name : null,
+    // Kept for the per-tenant check; an overage of groups is cut, never trusted to grow the session.
+    groups: groups.filter((g): g is string => typeof g === 'string' && g.length <= 200).slice(0, 200),
   };
 }

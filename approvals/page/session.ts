@@ -12,6 +12,8 @@ export interface SignedInUser {
   /** `preferred_username`: the name approvals are recorded under and four-eyes compares. */
   upn: string;
   name: string | null;
+  /** The ID token's `groups` (bounded): what APPROVALS_TENANT_GROUPS is checked against; absent: none given. */
+  groups?: string[];
 }
 
 export interface Session {

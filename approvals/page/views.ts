@@ -1,6 +1,7 @@
 /** The page's HTML, server-rendered; every value is escaped by `html`. No script: forms and a meta refresh. */
 import { isEndState, type ReleaseStatus } from '../../contract/index.js';
 import type { AwaitingRelease } from './awaiting.js';
+import { deviceFact, verificationFact, withAge } from './facts.js';
 import { html, SafeHtml } from './html.js';
 import type { MayDecide } from './may-decide.js';
 import type { SignedInUser } from './session.js';
@@ -8,10 +9,12 @@ import type { SignedInUser } from './session.js';
 const STYLE = `body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}
 dl{display:grid;grid-template-columns:14rem 1fr;gap:.2rem 1rem}dt{font-weight:600}
 section{border:1px solid #ccc;border-radius:6px;padding:1rem;margin:1rem 0}.why{color:#8a4b00}
-textarea{width:100%;min-height:4rem}`;
+textarea{width:100%;min-height:4rem}table{border-collapse:collapse}td,th{padding:.1rem .6rem;text-align:left}`;
 
 /** The one inline style: the content security policy allows it by its hash (app.ts). */
 export const INLINE_STYLE = STYLE;
+// Built outside `html`, whose template prettier indents: the element's text must be exactly the hashed style.
+const STYLE_ELEMENT = new SafeHtml(`<style>${STYLE}</style>`);
 
 export function layout(title: string, body: SafeHtml, options: { refreshSeconds?: number } = {}): string {
   return html`<!doctype html>
@@ -20,9 +23,7 @@ export function layout(title: string, body: SafeHtml, options: { refreshSeconds?
         <meta charset="utf-8" />
         <title>${title} · Defender releases</title>
         ${options.refreshSeconds ? html`<meta http-equiv="refresh" content="${options.refreshSeconds}" />` : null}
-        <style>
-          ${new SafeHtml(STYLE)}
-        </style>
+        ${STYLE_ELEMENT}
       </head>
       <body>
         ${body}
@@ -39,7 +40,7 @@ export function signInView(): string {
   );
 }
 
-function whoAmI(user: SignedInUser, csrf: string): SafeHtml {
+export function whoAmI(user: SignedInUser, csrf: string): SafeHtml {
   return html`<form method="post" action="/logout" id="who">
     Signed in as <strong id="upn">${user.upn}</strong>
     ${user.name ? html`(${user.name})` : null}
@@ -51,13 +52,17 @@ export function awaitingView(
   user: SignedInUser,
   csrf: string,
   releases: { release: AwaitingRelease; may: MayDecide }[],
+  /** The batches' cards (batch-views.ts), rendered by the caller. */
+  batchCards: SafeHtml[] = [],
 ): string {
   const cards = releases.map(({ release, may }) => releaseCard(release, may, csrf));
   return layout(
     'Awaiting a decision',
     html`${whoAmI(user, csrf)}
       <h1>Releases awaiting a decision</h1>
-      ${cards.length === 0 ? html`<p id="none">Nothing awaits a decision.</p>` : cards}`,
+      ${cards.length === 0 ? html`<p id="none">Nothing awaits a decision.</p>` : cards}
+      <h1>Batches awaiting a decision</h1>
+      ${batchCards.length === 0 ? html`<p id="no-batches">No batch awaits a decision.</p>` : batchCards}`,
   );
 }
 
@@ -82,18 +87,42 @@ function evidence(release: AwaitingRelease): SafeHtml {
     <dd class="approvers">${s?.approval.approvers?.join(', ') ?? 'anyone but the requester'}</dd>
     <dt>Decision due by</dt>
     <dd class="expires">${s?.approval.expiresAt ?? 'unknown'}</dd>
-    <dt>Isolated since, by whom</dt>
-    <dd class="isolation">not shown: the release's status does not carry it yet</dd>
+    <dt>Decisions</dt>
+    <dd class="verification">${verificationFact(s?.approval.verification)}</dd>
+    ${isolationFacts(s)}
     <dt>Device health, last seen</dt>
-    <dd class="health">not shown: the release's status does not carry it yet</dd>
+    <dd class="health">${s ? deviceFact(s.device) : 'unknown'}</dd>
   </dl>`;
 }
 
-function decisionForm(release: AwaitingRelease, csrf: string): SafeHtml {
-  return html`<form method="post" action="/decide" class="decide">
+/** The isolating action: since when, by whom, and its comment (Defender's words, as untrusted as the requester's). */
+function isolationFacts(s: ReleaseStatus | null): SafeHtml {
+  const isolation = s?.isolation;
+  const since =
+    isolation === undefined
+      ? 'not recorded by this release'
+      : isolation === null
+        ? 'not isolated as far as Defender knows'
+        : `${withAge(isolation.isolatedAt)} by ${isolation.isolatedBy ?? 'unknown'}`;
+  return html`<dt>Isolated since, by whom</dt>
+    <dd class="isolation">${since}</dd>
+    <dt>Isolating comment</dt>
+    <dd class="isolation-comment">${isolation?.comment ?? 'none'}</dd>
+    <dt>Isolating action</dt>
+    <dd class="isolation-action">${isolation?.actionId ?? 'none'}</dd>`;
+}
+
+/** Approve or reject one run; a batch's form also carries the digest of the targets shown, which its approval names. */
+export function decisionForm(
+  target: { workflowId: string; runId: string },
+  csrf: string,
+  options: { action?: string; targetDigest?: string | null } = {},
+): SafeHtml {
+  return html`<form method="post" action="${options.action ?? '/decide'}" class="decide">
     <input type="hidden" name="csrf" value="${csrf}" />
-    <input type="hidden" name="workflowId" value="${release.workflowId}" />
-    <input type="hidden" name="runId" value="${release.runId}" />
+    <input type="hidden" name="workflowId" value="${target.workflowId}" />
+    <input type="hidden" name="runId" value="${target.runId}" />
+    ${options.targetDigest ? html`<input type="hidden" name="targetDigest" value="${options.targetDigest}" />` : null}
     <label>Comment (a reason is required to reject) <textarea name="comment" maxlength="1000"></textarea></label>
     <button type="submit" name="decision" value="approve">Approve</button>
     <button type="submit" name="decision" value="reject">Reject</button>

@@ -77,11 +77,17 @@ const actionSummarySchema = z
   })
   .nullable();
 
+/** The device's health as the batch read it: evidence only, bounded as the activities bound Defender's text. */
+const deviceSchema = z
+  .strictObject({ healthStatus: z.string().max(50).nullable(), lastSeen: z.string().max(40).nullable() })
+  .nullable();
+
 const precheckSchema = z.strictObject({
   computerDnsName: z.string().nullable(),
   newestSucceeded: actionSummarySchema,
   inFlightUnisolate: actionSummarySchema,
   inFlightIsolate: actionSummarySchema,
+  device: deviceSchema.optional(),
 });
 
 export const tenantSchema = z

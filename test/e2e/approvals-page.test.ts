@@ -15,6 +15,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { loadApprovalsConfig } from '../../approvals/config.js';
+import { getBulkProgress, startBulkRelease } from '../../client/bulk-client.js';
 import { accountByUpn, DEMO_PASSWORD } from '../../approvals/idp/demo-accounts.js';
 import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
@@ -54,12 +55,12 @@ describe('the approvals page', () => {
   });
 
   /** A fresh browser profile signed in as `upn` at the local provider, on the list of releases. */
-  async function signIn(upn: string): Promise<Page> {
+  async function signIn(upn: string, at: ApprovalsPage = approvals): Promise<Page> {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    contexts.push(context);
+    if (at === approvals) contexts.push(context);
     const page = await context.newPage();
     page.on('request', (request) => visited.push(request.url()));
-    await page.goto(`${approvals.origin}/`);
+    await page.goto(`${at.origin}/`);
     await page.click('#sign-in');
     await page.fill('input[name=login]', upn);
     await page.fill('input[name=password]', DEMO_PASSWORD);
@@ -69,9 +70,9 @@ describe('the approvals page', () => {
     return page;
   }
 
-  /** Reloads until the list shows the release (visibility is eventually consistent). */
-  async function releaseCard(page: Page, workflowId: string) {
-    const card = page.locator(`section.release[data-workflow-id="${workflowId}"]`);
+  /** Reloads until the list shows the release or batch (visibility is eventually consistent). */
+  async function releaseCard(page: Page, workflowId: string, kind: 'release' | 'batch' = 'release') {
+    const card = page.locator(`section.${kind}[data-workflow-id="${workflowId}"]`);
     for (let attempt = 0; attempt < 30; attempt++) {
       if ((await card.count()) > 0) return card;
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -81,7 +82,7 @@ describe('the approvals page', () => {
   }
 
   async function awaitingRelease(host: string, incidentId: string) {
-    const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host }).id;
+    const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host, healthStatus: 'Inactive' }).id;
     const started = await h.start({ machineId, incidentId, approval: {} });
     await h.waitForState(started.workflowId, 'awaiting-approval');
     const { runId } = await started.handle.describe();
@@ -98,6 +99,14 @@ describe('the approvals page', () => {
     assert.equal(await card.locator('.incident').textContent(), 'INC-PAGE-1');
     assert.equal(await card.locator('.comment').textContent(), 'Clean after re-imaging');
     assert.match((await card.locator('.expires').textContent()) ?? '', /^\d{4}-\d\d-\d\dT/);
+    // The evidence the release read at Defender: the simulator's Isolate (an hour ago, by the SOC) and the machine.
+    assert.match(
+      (await card.locator('.isolation').textContent()) ?? '',
+      /^\d{4}-\d\d-\d\dT\S+ \((\d+ h )?\d+ min ago\) by soc-analyst@contoso\.com$/,
+    );
+    assert.equal(await card.locator('.isolation-comment').textContent(), 'Isolated during incident response');
+    assert.match((await card.locator('.health').textContent()) ?? '', /^Inactive, last seen \d{4}-\d\d-\d\dT/);
+    assert.match((await card.locator('.verification').textContent()) ?? '', /^(verified|named approvals)/);
     await card.screenshot({ path: path.join(SCREENSHOTS, '1-bob-sees-alices-release.png') });
 
     await card.locator('textarea[name=comment]').fill('Checked with the owner');
@@ -117,6 +126,37 @@ describe('the approvals page', () => {
     await verifyApprovalToken(token, { ...release, upn: 'bob@contoso.com', text: 'Checked with the owner' });
   });
 
+  it('bob sees alice’s batch with its targets, digest and dry run, approves it, and follows it to its end', async () => {
+    const machineIds = ['finance-21', 'finance-22', 'finance-23'].map(
+      (name) => h.sim.addMachine({ isolated: true, computerDnsName: `${name}.contoso.com` }).id,
+    );
+    const workflowId = `bulk-approvals-page-${h.taskQueue}`;
+    await startBulkRelease(
+      h.client,
+      { machineIds, comment: 'Outbreak contained', requestedBy: 'alice@contoso.com', incidentId: 'INC-PAGE-3' },
+      { workflowId, taskQueue: h.taskQueue },
+    );
+    const page = await signIn('bob@contoso.com');
+    const card = await releaseCard(page, workflowId, 'batch');
+    const { targetDigest } = await getBulkProgress(h.client, workflowId);
+    assert.deepEqual((await card.locator('.target').allTextContents()).sort(), [...machineIds].sort());
+    assert.equal(await card.locator('.digest').textContent(), targetDigest);
+    assert.equal(await card.locator('.dry-run').textContent(), 'would-release: 3');
+    assert.equal(await card.locator('.requester').textContent(), 'alice@contoso.com');
+    assert.equal(await card.locator('.incident').textContent(), 'INC-PAGE-3');
+    assert.equal(await card.locator('.comment').textContent(), 'Outbreak contained');
+    await card.screenshot({ path: path.join(SCREENSHOTS, '4-bob-sees-alices-batch.png') });
+
+    await card.locator('textarea[name=comment]').fill('Reviewed the three hosts');
+    await card.locator('button[value=approve]').click();
+    await page.waitForURL(`**/batches/${workflowId}`);
+    await page.locator('#state', { hasText: /^completed$/ }).waitFor({ timeout: 90_000 });
+    assert.equal(await page.textContent('#counts'), 'released: 3');
+    assert.match((await page.textContent('#decision')) ?? '', /^approved by bob@contoso\.com/);
+    await page.screenshot({ path: path.join(SCREENSHOTS, '5-bob-follows-the-batch-to-its-end.png'), fullPage: true });
+    for (const id of machineIds) assert.equal(h.unisolatePosts(id), 1);
+  });
+
   it('alice sees no approve button on her own release, and a forced POST is refused', async () => {
     const release = await awaitingRelease('finance-12.contoso.com', 'INC-PAGE-2');
     const page = await signIn('alice@contoso.com');
@@ -134,6 +174,45 @@ describe('the approvals page', () => {
     assert.match(await forced.text(), /four-eyes/);
     assert.equal((await post(form)).status(), 403, 'a POST without the CSRF token');
     assert.equal((await post({ ...form, csrf }, 'http://evil.example')).status(), 403, 'a cross-origin POST');
+    assert.equal((await h.waitForState(release.workflowId, 'awaiting-approval')).approval.decision, null);
+  });
+
+  it('with APPROVALS_TENANT_GROUPS, only the tenant’s group sees and decides its releases', async () => {
+    const release = await awaitingRelease('finance-13.contoso.com', 'INC-PAGE-4');
+    const grouped = await startApprovalsPage({
+      config: loadApprovalsConfig({
+        APPROVALS_BIND_ADDRESS: '127.0.0.1:0',
+        APPROVALS_TENANT_GROUPS: 'default=soc-approvers',
+      }),
+      client: h.client,
+      dataDir: path.join(RESULTS_DIR, 'approvals', 'data'),
+      log: (line) => logs.push(line),
+    });
+    try {
+      const bob = await signIn('bob@contoso.com', grouped);
+      const card = bob.locator(`section.release[data-workflow-id="${release.workflowId}"]`);
+      for (let attempt = 0; attempt < 30 && (await card.count()) === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await bob.goto(`${grouped.origin}/`);
+      }
+      assert.equal(await card.locator('button[value=approve]').count(), 1, 'bob is in soc-approvers');
+
+      const carol = await signIn('carol@contoso.com', grouped);
+      await carol.screenshot({ path: path.join(SCREENSHOTS, '6-carol-sees-no-tenant-of-hers.png'), fullPage: true });
+      assert.equal(await carol.locator(`section.release[data-workflow-id="${release.workflowId}"]`).count(), 0);
+      const csrf = await carol.locator('#who input[name=csrf]').inputValue();
+      const forced = await carol.context().request.post(`${grouped.origin}/decide`, {
+        form: { csrf, workflowId: release.workflowId, runId: release.runId, decision: 'approve', comment: 'x' },
+        headers: { origin: grouped.origin },
+        maxRedirects: 0,
+      });
+      assert.equal(forced.status(), 403);
+      assert.match(await forced.text(), /you do not decide for its tenant/);
+      await carol.context().close();
+      await bob.context().close();
+    } finally {
+      await grouped.close();
+    }
     assert.equal((await h.waitForState(release.workflowId, 'awaiting-approval')).approval.decision, null);
   });
 

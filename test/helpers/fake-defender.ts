@@ -31,6 +31,9 @@ interface FakeAction {
 export interface FakeMachine {
   id: string;
   computerDnsName: string;
+  /** As Defender spells it (an open enum); Defender's last full device report. */
+  healthStatus: string;
+  lastSeen: string;
   /** How the machine's next Unisolate ends, after how many watcher looks. */
   unisolate: { outcome: Exclude<Final, 'Cancelled'>; looks: number };
 }
@@ -63,11 +66,16 @@ export class FakeDefender {
   /** Machines whose next POST is answered 201 with the Unisolate already pending (a duplicate, as Defender can). */
   readonly #answerWithPending = new Set<string>();
 
-  addMachine(options: { isolated?: boolean; computerDnsName?: string; neverIsolated?: boolean } = {}): FakeMachine {
+  addMachine(
+    options: { isolated?: boolean; computerDnsName?: string; neverIsolated?: boolean; healthStatus?: string } = {},
+  ): FakeMachine {
     const id = randomBytes(20).toString('hex');
     const machine: FakeMachine = {
       id,
       computerDnsName: options.computerDnsName ?? `host-${id.slice(0, 6)}.contoso.com`,
+      healthStatus: options.healthStatus ?? 'Active',
+      // Defender's timestamps carry 7 fractional digits.
+      lastSeen: '2026-12-01T07:42:13.2011911Z',
       unisolate: { outcome: 'Succeeded', looks: 1 },
     };
     this.machines.set(id, machine);
@@ -152,8 +160,17 @@ export class FakeDefender {
     return {
       getMachine: async ({ machineId }) =>
         this.#call('getMachine', machineId, () => this.#machineSummary(this.#machine(machineId))),
-      listIsolationActions: async ({ machineId, correlationTag }) =>
-        this.#call('listIsolationActions', machineId, () => isolationState(this.#of(machineId), correlationTag)),
+      listIsolationActions: async ({ machineId, correlationTag, withDevice }) =>
+        this.#call('listIsolationActions', machineId, () => {
+          const state = isolationState(this.#of(machineId), correlationTag);
+          if (!withDevice) return state;
+          // As the real activity: a machine Defender does not know leaves the device unknown, not the call failed.
+          const machine = this.machines.get(machineId);
+          return {
+            ...state,
+            device: machine ? { healthStatus: machine.healthStatus, lastSeen: machine.lastSeen } : null,
+          };
+        }),
       postUnisolate: async ({ machineId, comment }) => {
         // As the real activity: a retried attempt never posts blind (the previous one may have reached Defender).
         if (activityInfo().attempt > 1) throw failureOf(DefenderFailureType.PreviousAttemptUnknown, true);
@@ -253,8 +270,9 @@ export class FakeDefender {
     return {
       id: machine.id,
       computerDnsName: machine.computerDnsName,
-      healthStatus: 'Active',
+      healthStatus: machine.healthStatus,
       osPlatform: 'Windows11',
+      lastSeen: machine.lastSeen,
     };
   }
 

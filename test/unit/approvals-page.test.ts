@@ -7,10 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApprovalsConfigError, loadApprovalsConfig } from '../../approvals/config.js';
 import type { AwaitingRelease } from '../../approvals/page/awaiting.js';
+import type { AwaitingBatch } from '../../approvals/page/batches.js';
+import { batchCard, batchProgressView } from '../../approvals/page/batch-views.js';
 import { escapeHtml, html } from '../../approvals/page/html.js';
-import { mayDecide } from '../../approvals/page/may-decide.js';
-import { awaitingView, progressView } from '../../approvals/page/views.js';
-import type { ReleaseStatus } from '../../contract/index.js';
+import { mayDecide, mayDecideBatch } from '../../approvals/page/may-decide.js';
+import { decidesFor } from '../../approvals/page/tenant-access.js';
+import { awaitingView, INLINE_STYLE, progressView } from '../../approvals/page/views.js';
+import type { BulkProgress, ReleaseStatus } from '../../contract/index.js';
 
 const SECRET = 'very-secret-value-123';
 
@@ -41,7 +44,18 @@ describe('approvals page configuration', () => {
       pageUrl: null,
       bind: { host: '127.0.0.1', port: 8091 },
       signingKeyFile: null,
+      tenantGroups: null,
     });
+  });
+
+  it('APPROVALS_TENANT_GROUPS: tenant=group pairs, each tenant once; a refusal names the rule, not the value', () => {
+    const config = loadApprovalsConfig({ APPROVALS_TENANT_GROUPS: ' default=soc-approvers, fabrikam = Fabrikam SOC ' });
+    assert.deepEqual(config.tenantGroups, { default: 'soc-approvers', fabrikam: 'Fabrikam SOC' });
+    for (const bad of [`Fabrikam=${SECRET}`, `a=b,a=c`, `a=${SECRET}=x`, 'a', `constructor=x,constructor=${SECRET}`]) {
+      const message = refusal({ APPROVALS_TENANT_GROUPS: bad });
+      assert.match(message, /APPROVALS_TENANT_GROUPS: must be tenant=group pairs/);
+      assert.ok(!message.includes(SECRET), message);
+    }
   });
 
   it('an external provider with its client, the page URL as an origin, the group and key file', () => {
@@ -137,6 +151,7 @@ describe('approvals page HTML', () => {
     };
     const page = awaitingView(user, `csrf"<`, [{ release, may: { ok: true } }]);
     assert.ok(!page.includes('<script>'), page);
+    assert.ok(page.includes(`<style>${INLINE_STYLE}</style>`), 'the style is exactly what the policy hashes');
     assert.ok(page.includes('value="run&quot;&#39;&lt;"'), 'an attribute value stays inside its quotes');
     assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(page, /href="\/releases\/release-%22%3E%3Cscript%3Ex%3C%2Fscript%3E"/);
@@ -145,6 +160,96 @@ describe('approvals page HTML', () => {
     assert.ok(!progress.includes('http-equiv="refresh"'), 'an ended release is not refreshed');
     const running = progressView(user, 'csrf', { ...release, status: status({ state: 'releasing' }) });
     assert.ok(running.includes('http-equiv="refresh"'));
+  });
+});
+
+function batchProgress(overrides: Partial<BulkProgress> = {}): BulkProgress {
+  const shown = Array.from({ length: 50 }, (_, i) => ({
+    machineId: i.toString(16).padStart(40, '0'),
+    computerDnsName: i === 0 ? hostile : `pc-${i}.contoso.com`,
+    wouldBe: 'would-release' as const,
+    device: i === 0 ? { healthStatus: hostile, lastSeen: null } : null,
+  }));
+  return {
+    workflowId: 'bulk-1',
+    state: 'awaiting-approval',
+    dryRun: false,
+    total: 120,
+    targetDigest: 'f'.repeat(64),
+    counts: { pending: 120 },
+    failed: [],
+    approval: { mode: 'required', expiresAt: '2026-12-03T10:00:00.000Z', decision: null, approvers: null },
+    run: 1,
+    requestedBy: 'alice@contoso.com',
+    incidentId: hostile,
+    tenant: null,
+    review: { shown, wouldBe: { 'would-release': 118, 'not-found': 2 } },
+    ...overrides,
+  };
+}
+
+describe('approvals page: evidence and batches', () => {
+  it("a release shows its isolating action, who isolated it and why, the device's health, the rule for decisions", () => {
+    const release: AwaitingRelease = {
+      workflowId: 'release-2',
+      runId: 'run',
+      startedAt: '2026-12-02T10:00:00.000Z',
+      comment: 'clean',
+      status: status({
+        isolation: {
+          actionId: '11111111-1111-1111-1111-111111111111',
+          isolatedAt: '2026-12-01T08:00:01.2011911Z',
+          isolatedBy: hostile,
+          comment: `ransomware ${hostile}`,
+        },
+        device: { healthStatus: 'ImpairedCommunication', lastSeen: '2026-12-01T07:42:13.2011911Z' },
+        approval: { ...status().approval, verification: 'off' },
+      }),
+    };
+    const page = awaitingView(user, 'csrf', [{ release, may: { ok: true } }]);
+    assert.ok(!page.includes('<script>'), page);
+    assert.match(page, /class="isolation">2026-12-01T08:00:01\.2011911Z \(\d+ d \d+ h ago\) by &lt;script&gt;/);
+    assert.match(page, /class="isolation-comment">ransomware &lt;script&gt;/);
+    assert.match(page, /class="health">ImpairedCommunication, last seen 2026-12-01T07:42:13\.2011911Z/);
+    assert.match(page, /class="verification">named approvals: the approver is not verified/);
+    const older = awaitingView(user, 'csrf', [{ release: { ...release, status: status() }, may: { ok: true } }]);
+    assert.match(older, /class="isolation">not recorded by this release/);
+    assert.match(older, /class="health">not read/);
+  });
+
+  it('a batch lists its first 50 targets and the count of the rest, its digest and dry run, all escaped', () => {
+    const batch: AwaitingBatch = {
+      workflowId: `bulk-"><script>x</script>`,
+      runId: 'run',
+      startedAt: '2026-12-02T10:00:00.000Z',
+      comment: hostile,
+      progress: batchProgress(),
+      closedAs: null,
+    };
+    const card = batchCard(batch, { ok: true }, 'csrf').value;
+    assert.ok(!card.includes('<script>'), card);
+    assert.equal(card.match(/class="target"/g)?.length, 50);
+    assert.match(card, /and 70 more targets \(the digest covers all 120\)/);
+    assert.match(card, new RegExp(`class="digest">${'f'.repeat(64)}<`));
+    assert.match(card, /class="dry-run">would-release: 118, not-found: 2</);
+    assert.match(card, new RegExp(`name="targetDigest" value="${'f'.repeat(64)}"`));
+    assert.match(card, /action="\/batches\/decide"/);
+    const done = batchProgressView(user, 'csrf', { ...batch, progress: batchProgress({ state: 'completed' }) });
+    assert.ok(!done.includes('<script>') && !done.includes('http-equiv="refresh"'));
+    assert.ok(batchProgressView(user, 'csrf', { ...batch, progress: null }).includes('http-equiv="refresh"'));
+    const closed = batchProgressView(user, 'csrf', { ...batch, progress: null, closedAs: 'FAILED' });
+    assert.ok(!closed.includes('http-equiv="refresh"') && closed.includes('FAILED'));
+  });
+
+  it('a batch is decided by the same rules: not its requester, one of its approvers, only while it awaits', () => {
+    assert.equal(mayDecideBatch('bob@contoso.com', batchProgress()).ok, true);
+    assert.equal(mayDecideBatch('аlice@contoso.com', batchProgress()).ok, false); // Cyrillic а
+    const listed = batchProgress({ approval: { ...batchProgress().approval, approvers: ['carol@contoso.com'] } });
+    assert.equal(mayDecideBatch('bob@contoso.com', listed).ok, false);
+    assert.equal(mayDecideBatch('carol@contoso.com', listed).ok, true);
+    assert.equal(mayDecideBatch('bob@contoso.com', batchProgress({ state: 'releasing' })).ok, false);
+    assert.equal(mayDecideBatch('bob@contoso.com', batchProgress({ requestedBy: undefined })).ok, false);
+    assert.equal(mayDecideBatch('bob@contoso.com', null).ok, false);
   });
 });
 
@@ -167,5 +272,19 @@ describe('who may decide', () => {
     assert.equal(mayDecide('Carol@contoso.com', listed).ok, true);
     assert.equal(mayDecide('bob@contoso.com', status({ state: 'releasing' })).ok, false);
     assert.equal(mayDecide('bob@contoso.com', null).ok, false);
+  });
+});
+
+describe('who may decide for a tenant (APPROVALS_TENANT_GROUPS)', () => {
+  const groups = { default: 'soc-approvers', fabrikam: 'fabrikam-soc' };
+  const bob = { ...user, groups: ['soc-approvers'] };
+  it('only those in the tenant’s group; everyone when not configured; nobody for a tenant not named or not told', () => {
+    assert.equal(decidesFor(bob, null, groups), true, 'the default tenant');
+    assert.equal(decidesFor(bob, 'fabrikam', groups), false);
+    assert.equal(decidesFor({ ...user, groups: ['fabrikam-soc'] }, 'fabrikam', groups), true);
+    assert.equal(decidesFor(bob, 'contoso', groups), false, 'a tenant the setting does not name');
+    assert.equal(decidesFor(bob, 'constructor', groups), false);
+    assert.equal(decidesFor(bob, undefined, groups), false, 'a release that did not say its tenant');
+    assert.equal(decidesFor(user, 'fabrikam', null), true, 'not configured: every tenant, for everyone');
   });
 });

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { machineSchema } from '../../activities/defender/schemas.js';
 import { summarizeAction, summarizeMachine } from '../../activities/summaries.js';
 
 describe('summaries of Defender answers', () => {
@@ -35,5 +36,17 @@ describe('summaries of Defender answers', () => {
     } as never);
     assert.ok(action.requestor!.length <= 257 && !action.requestor!.includes('\u001b'));
     assert.equal(action.requestorComment, 'Bearer [redacted] released');
+  });
+
+  it("a device's health is an open enum, bounded; a last seen that is no timestamp, or missing, reads as unknown", () => {
+    const read = (answer: object) => summarizeMachine(machineSchema.parse({ id: 'c'.repeat(40), ...answer }));
+    const odd = read({ healthStatus: `FutureState${'z'.repeat(500)}`, lastSeen: '<img src=x onerror=alert(1)>' });
+    assert.ok(odd.healthStatus!.startsWith('FutureState') && odd.healthStatus!.length <= 51);
+    assert.equal(odd.lastSeen, null);
+    const real = read({ healthStatus: 'ImpairedCommunication', lastSeen: '2018-12-04T12:43:57.2011911Z' });
+    assert.deepEqual([real.healthStatus, real.lastSeen], ['ImpairedCommunication', '2018-12-04T12:43:57.2011911Z']);
+    const drifted = read({ healthStatus: 7, lastSeen: null });
+    assert.deepEqual([drifted.healthStatus, drifted.lastSeen], [null, null]);
+    assert.deepEqual([read({}).healthStatus, read({}).lastSeen], [null, null]);
   });
 });

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type {
   ApprovalDecision,
   ApprovalVerification,
+  BatchReview,
   BulkProgress,
   BulkReport,
   BulkState,
@@ -33,6 +34,8 @@ export class Batch {
   digest: string | null;
   decision: ApprovalDecision | null;
   expiresAt: string | null = null;
+  /** What the approver reviews: set once the targets are resolved (not carried to a later run). */
+  review: BatchReview | undefined;
   readonly outcomes: Record<string, MachineOutcome>;
   readonly run: number;
   /** The request once validated (carried over by a later run). */
@@ -81,9 +84,29 @@ export class Batch {
       targetDigest: this.digest,
       counts,
       failed,
-      approval: { mode: this.validated?.approval.kind ?? null, expiresAt: this.expiresAt, decision: this.decision },
+      approval: this.approvalProgress(),
       run: this.run,
+      ...this.requestProgress(),
+      ...(this.review ? { review: this.review } : {}),
     };
+  }
+
+  private approvalProgress(): BulkProgress['approval'] {
+    const approval = this.validated?.approval;
+    return {
+      mode: approval?.kind ?? null,
+      expiresAt: this.expiresAt,
+      decision: this.decision,
+      ...(approval ? { approvers: approval.kind === 'required' ? approval.approvers : null } : {}),
+      ...(this.verification ? { verification: this.verification } : {}),
+    };
+  }
+
+  /** Who asked, for which incident and tenant: what the approvals page shows and four-eyes compares. */
+  private requestProgress(): Pick<BulkProgress, 'requestedBy' | 'incidentId' | 'tenant'> {
+    const request = this.validated;
+    if (!request) return {};
+    return { requestedBy: request.requestedBy, incidentId: request.incidentId, tenant: request.tenant };
   }
 
   report(): BulkReport {

@@ -60,6 +60,8 @@ function childRequest(batch: Batch, machineId: string, read: MachineRead): Relea
       newestSucceeded: state.newestSucceeded,
       inFlightUnisolate: state.inFlightUnisolate,
       inFlightIsolate: state.inFlightIsolate,
+      // The batch's list call returned the device's health: handed over, so the release records it without a call.
+      device: { healthStatus: read.machine!.healthStatus, lastSeen: read.machine!.lastSeen ?? null },
     },
   };
 }

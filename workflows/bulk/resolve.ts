@@ -7,7 +7,8 @@ import {
 } from '../../contract/index.js';
 import { batchCalls, local } from './activities.js';
 import type { Batch } from './batch.js';
-import { isolated, needsRelease, readMachines, type MachineRead } from './check.js';
+import { isolated, readMachines, type MachineRead } from './check.js';
+import { batchReview, wouldBe } from './review.js';
 
 const PAGE_SIZE = 2_000;
 
@@ -43,16 +44,14 @@ export async function resolveTargets(batch: Batch): Promise<Map<string, MachineR
   const reads = await readMachines(batch, candidates);
   batch.targets = request.machineIds ? candidates : candidates.filter((id) => isTarget(request, reads.get(id)!));
   batch.digest = await local.digestTargets({ machineIds: batch.targets });
+  batch.review = batchReview(batch.targets, reads);
   wf.log.info('Bulk release targets resolved', { count: batch.targets.length, digest: batch.digest });
   return reads;
 }
 
 /** A dry run's report: what would happen to each target. */
 export function reportDryRun(batch: Batch, reads: Map<string, MachineRead>): void {
-  for (const id of batch.targets) {
-    const read = reads.get(id)!;
-    batch.outcomes[id] = !read.machine ? 'not-found' : needsRelease(read) ? 'would-release' : 'already-released';
-  }
+  for (const id of batch.targets) batch.outcomes[id] = wouldBe(reads.get(id));
   batch.state = 'dry-run';
 }
 

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { correlationTag, type IsolationState, type MachineCheck } from '../../contract/index.js';
 import { defenderCalls } from './activities.js';
 import { endOnDefenderFailure } from './defender-failures.js';
+import { needsEvidence, recordEvidence } from './evidence.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** The device is isolated as far as Defender knows: its newest succeeded isolation action is an Isolate. */
@@ -13,15 +14,18 @@ export async function checkMachine(release: ReleaseTracker): Promise<MachineChec
   const request = release.request;
   const check = request.precheck ?? (await readMachine(release));
   release.status.computerDnsName = check.computerDnsName;
+  recordEvidence(release, check);
   return check;
 }
 
 /**
- * One list call. Any isolation action proves the machine exists and names it; with none, only the machine itself can
- * tell an unknown id (404: machine-not-found) from a machine that was never isolated.
+ * One list call (with the device's health when a person will decide: same activity, no extra history). Any isolation
+ * action proves the machine exists and names it; with none, only the machine itself can tell an unknown id (404:
+ * machine-not-found) from a machine that was never isolated.
  */
 async function readMachine(release: ReleaseTracker): Promise<MachineCheck> {
-  const { ours: _ours, ...state } = await listIsolation(release, 'checking the machine');
+  const withDevice = needsEvidence(release.request);
+  const { ours: _ours, ...state } = await listIsolation(release, 'checking the machine', { withDevice });
   const any = state.newestSucceeded ?? state.inFlightUnisolate ?? state.inFlightIsolate;
   if (any) return { computerDnsName: any.computerDnsName, ...state };
   const { machineId } = release.request;
@@ -37,7 +41,11 @@ async function readMachine(release: ReleaseTracker): Promise<MachineCheck> {
 }
 
 /** One list call: the machine's isolation actions, and the Unisolate this run created, if any. */
-export async function listIsolation(release: ReleaseTracker, step: string): Promise<IsolationState> {
+export async function listIsolation(
+  release: ReleaseTracker,
+  step: string,
+  options: { withDevice?: boolean } = {},
+): Promise<IsolationState> {
   const request = release.request;
   const info = wf.workflowInfo();
   try {
@@ -46,6 +54,7 @@ export async function listIsolation(release: ReleaseTracker, step: string): Prom
     }).listIsolationActions({
       machineId: request.machineId,
       correlationTag: correlationTag(info.workflowId, info.runId),
+      ...(options.withDevice ? { withDevice: true } : {}),
     });
   } catch (err) {
     endOnDefenderFailure(release, err, step);
