@@ -68,6 +68,7 @@ async function createWorkers(
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     ...(config.otlpEndpoint ? { tracing: await createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
     tenants: tenantsFromConfig(config, defaultCredentials),
+    nudge: { ratePerSecond: config.nudge.ratePerSecond, pageUrl: config.nudge.pageUrl },
   });
 }
 
