@@ -3,12 +3,31 @@
  * with its Adaptive Card, Slack's incoming-webhook blocks, the generic JSON), and can be told to answer a status (500,
  * 429, 404…) the next N times. The channel is the first path segment: `/<channel>/<anything>`.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import type { NudgeChannel } from '../../contract/index.js';
 import { ADAPTIVE_CARD } from '../../activities/nudge/teams.js';
 import { WEBHOOK_KIND } from '../../activities/nudge/webhook.js';
+
+/**
+ * The secret-looking key every receiver URL carries in its path, as Teams and Slack put theirs: the run's secret scan
+ * (test/final) looks for it in every history and log, and the nudge tests in the histories they make.
+ */
+export const NUDGE_TOKEN_PREFIX = 'nudge-sig-';
+export const NUDGE_URL_TOKEN = `${NUDGE_TOKEN_PREFIX}${randomBytes(12).toString('hex')}`;
+
+const urlsHandedOut = new Set<string>();
+// Written when the process exits, like the simulator's client secrets (test/helpers/simulator.ts).
+process.once('exit', () => {
+  if (urlsHandedOut.size === 0) return;
+  const dir = path.join(process.env.TEST_RESULTS_DIR ?? path.resolve('test-results'), 'secrets');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, `nudge-urls-${process.pid}.txt`), `${[NUDGE_URL_TOKEN, ...urlsHandedOut].join('\n')}\n`);
+});
 
 const block = (types: [string, ...string[]]) => z.looseObject({ type: z.enum(types) });
 
@@ -94,9 +113,11 @@ export class NudgeReceiver {
     await new Promise((resolve) => this.#server?.close(resolve));
   }
 
-  /** The URL of a channel at this receiver, with `token` in its path (as Teams and Slack put their keys). */
-  url(channel: NudgeChannel, token = 'hook'): string {
-    return `http://127.0.0.1:${this.#port}/${channel}/${token}`;
+  /** The URL of a channel at this receiver, with the secret token in its path (as Teams and Slack put their keys). */
+  url(channel: NudgeChannel): string {
+    const url = `http://127.0.0.1:${this.#port}/${channel}/${NUDGE_URL_TOKEN}`;
+    urlsHandedOut.add(url);
+    return url;
   }
 
   /** Answers `status` to the channel's next `times` requests (then 200 again). */
