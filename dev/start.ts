@@ -17,6 +17,7 @@ import type { DefenderCredentials } from '../worker/defender.js';
 import { installWorkerRuntime } from '../worker/runtime.js';
 import { connectionOptions, runWorker } from '../worker/run-worker.js';
 import { startDevServer } from './dev-server.js';
+import { startDemoNudges } from './nudge-receiver.js';
 import { DATA_DIR } from './paths.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
       throw new ConfigError('invalid configuration: Defender credentials are required (DEMO_MODE=false)');
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
+    cleanups.push(await startDemoNudges(config, defaultCredentials !== undefined));
     if (dev.APPROVALS_PAGE === 'on') await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups);
     await runWorker({
       config,
@@ -113,6 +115,8 @@ async function startApprovals(config: WorkerConfig, address: string, idpPort: nu
     localProviderPort: idpPort,
   });
   cleanups.push(() => page.close());
+  // Nudges link to this page unless APPROVALS_PAGE_URL says where the worker's approvers reach it.
+  config.nudge.pageUrl ??= page.origin;
   const demoUsers = `demo users ${DEMO_ACCOUNTS.map((a) => a.upn).join(', ')}, password ${DEMO_PASSWORD}`;
   console.log(
     `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})\n`,
