@@ -44,7 +44,15 @@ export function answerFailure(
  * the error code survives. An abort (the activity cancelled) becomes the CancelledFailure Temporal expects.
  */
 export function transportFailure(channel: NudgeChannel, err: unknown): unknown {
-  if (!(err instanceof RequestError)) return err;
+  if (err instanceof ApplicationFailure || err instanceof CancelledFailure) return err;
+  if (!(err instanceof RequestError)) {
+    // Not got's (a bug, something unforeseen): its message could still hold the URL, so only its name is kept.
+    return ApplicationFailure.create({
+      message: `${channel} webhook post failed (${err instanceof Error ? err.name : typeof err})`,
+      type: NudgeFailureType.NetworkError,
+      details: [{ channel }],
+    });
+  }
   if (err.code === 'ERR_ABORTED' || err.name === 'AbortError')
     return new CancelledFailure(`${channel} nudge cancelled`);
   const timeout = err.name === 'TimeoutError' || err.code === 'ETIMEDOUT';
