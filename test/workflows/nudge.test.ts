@@ -162,4 +162,26 @@ describe('nudges', () => {
     assert.equal(report.counts.released, 2);
     assert.equal(of(handle.workflowId).length, 3, 'once for the batch, none for its releases');
   });
+
+  it('a batch that continues as new (over 500 targets) does not nudge again for the same wait', async () => {
+    const ids = Array.from({ length: 501 }, () => h.fake.addMachine().id);
+    const total = received.length;
+    const handle = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-${h.taskQueue}-nudge-continued`,
+      args: [{ machineIds: ids, comment: 'Outbreak contained', requestedBy: 'alice@contoso.com', concurrency: 200 }],
+    });
+    let progress = await handle.query(progressQuery);
+    for (let i = 0; i < 1500 && progress.state !== 'awaiting-approval'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      progress = await handle.query(progressQuery);
+    }
+    await until(() => of(handle.workflowId).length === 3, 'three nudges');
+    await handle.executeUpdate(bulkApproveUpdate, { args: [{ ...bob, targetDigest: progress.targetDigest! }] });
+    const report = await handle.result();
+    assert.equal(report.counts.released, 501);
+    const firstRun = await eventKinds(h.env.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId));
+    assert.equal(firstRun.at(-1), 'workflowExecutionContinuedAsNew');
+    assert.equal(received.length - total, 3, 'the later run nudged nobody');
+  });
 });
