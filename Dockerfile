@@ -20,6 +20,15 @@ COPY simulator ./simulator
 COPY approvals ./approvals
 RUN npm run build && node dist/worker/bundle-workflows.js /app/.cache/workflow-bundle.js
 
+# The approvals page (docs/approvals.md), compose's `approvals` service: the build stage's full install holds its web
+# framework and OpenID libraries, which the worker's image leaves out. Its key and public keys live in volumes.
+FROM build AS approvals
+ENV NODE_ENV=production
+RUN mkdir -p /app/.data/public && chown -R node:node /app/.data
+USER node
+EXPOSE 8090 8091
+CMD ["node", "dist/approvals/main.js"]
+
 FROM node:24.19-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production

@@ -10,10 +10,16 @@ export class ApprovalsConfigError extends Error {
 }
 
 export type IdentityProviderConfig =
-  { kind: 'local' } | { kind: 'external'; issuer: URL; clientId: string; clientSecret: string };
+  /** `host`: the local demo provider's bind address; its issuer always names 127.0.0.1, where browsers reach it. */
+  { kind: 'local'; host: string } | { kind: 'external'; issuer: URL; clientId: string; clientSecret: string };
 
 export interface ApprovalsConfig {
   identityProvider: IdentityProviderConfig;
+  /**
+   * The CLI's public client at the identity provider (device-code sign-in): the audience of the ID tokens the page's
+   * API accepts. Null with an external provider: the CLI cannot decide through this page. The local provider has its own.
+   */
+  cliClientId: string | null;
   /** A group claim value every approver must carry; null: anyone the identity provider signs in. */
   approverGroup: string | null;
   /** The page's public origin (https, or http on loopback); null: the address it listens on. */
@@ -44,10 +50,15 @@ const schema = z.object({
   OIDC_ISSUER: webOrigin.optional(),
   OIDC_CLIENT_ID: z.string().max(200, 'must be at most 200 characters').optional(),
   OIDC_CLIENT_SECRET: z.string().max(1000, 'must be at most 1000 characters').optional(),
+  OIDC_CLI_CLIENT_ID: z.string().max(200, 'must be at most 200 characters').optional(),
   OIDC_APPROVER_GROUP: z.string().max(200, 'must be at most 200 characters').optional(),
   APPROVALS_PAGE_URL: webOrigin.optional(),
   APPROVALS_BIND_ADDRESS: bindAddress.default('127.0.0.1:8091'),
   APPROVALS_SIGNING_KEY_FILE: z.string().optional(),
+  // In a container, 0.0.0.0 with the port published on the host's 127.0.0.1 only.
+  APPROVALS_LOCAL_IDP_HOST: z
+    .enum(['127.0.0.1', '0.0.0.0'], { message: "must be '127.0.0.1' or '0.0.0.0'" })
+    .default('127.0.0.1'),
 });
 
 const blankToUndefined = (env: NodeJS.ProcessEnv) =>
@@ -64,6 +75,7 @@ export function loadApprovalsConfig(env: NodeJS.ProcessEnv = process.env): Appro
   const separator = vars.APPROVALS_BIND_ADDRESS.lastIndexOf(':');
   return {
     identityProvider: identityProvider(vars),
+    cliClientId: vars.OIDC_CLI_CLIENT_ID ?? null,
     approverGroup: vars.OIDC_APPROVER_GROUP ?? null,
     pageUrl: vars.APPROVALS_PAGE_URL ? new URL(vars.APPROVALS_PAGE_URL).origin : null,
     bind: {
@@ -76,11 +88,13 @@ export function loadApprovalsConfig(env: NodeJS.ProcessEnv = process.env): Appro
 
 function identityProvider(vars: z.output<typeof schema>): IdentityProviderConfig {
   if (!vars.OIDC_ISSUER) {
-    const stray = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET'] as const).filter((key) => vars[key] !== undefined);
+    const stray = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'OIDC_CLI_CLIENT_ID'] as const).filter(
+      (key) => vars[key] !== undefined,
+    );
     if (stray.length > 0) {
       throw new ApprovalsConfigError(`invalid approvals page configuration:\n  ${stray.join(', ')}: needs OIDC_ISSUER`);
     }
-    return { kind: 'local' };
+    return { kind: 'local', host: vars.APPROVALS_LOCAL_IDP_HOST };
   }
   const missing = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'APPROVALS_PAGE_URL'] as const).filter(
     (key) => vars[key] === undefined,

@@ -25,7 +25,8 @@ async function main(): Promise<void> {
       localProviderPort: idpPort,
     });
     console.log(
-      `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? ', local demo' : ''})`,
+      `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? ', local demo' : ''}; ` +
+        `${page.cliClientId ? `CLI sign-in as client ${page.cliClientId}` : 'no CLI sign-in: OIDC_CLI_CLIENT_ID unset'})`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);

@@ -3,6 +3,7 @@ import { TemporalConnectionError, TemporalNamespaceError } from './cli-connectio
 import { CliUsageError, EXIT, safe, safeJson, type Io } from './cli-output.js';
 import { InvalidReleaseRequestError, ReleaseUpdateRefusedError } from './release-client.js';
 import { ReleaseClientError } from './release-errors.js';
+import { VerifiedDecisionError } from './approvals-page-api.js';
 
 /**
  * Every error of every command, mapped once to an exit code and a message. Errors go to stderr always (a JSON error
@@ -21,6 +22,8 @@ export function reportError(err: unknown, io: Io, json: boolean, help?: string):
   }
   if (err instanceof InvalidReleaseRequestError) return report(EXIT.usage, 'InvalidInput', err.message);
   if (err instanceof ReleaseUpdateRefusedError) return report(EXIT.refused, 'Refused', err.message);
+  // A verified decision's refusal, by the approvals page (its type) or before it (sign-in, unreachable).
+  if (err instanceof VerifiedDecisionError) return report(err.exit, err.type, err.message);
   if (err instanceof WorkflowNotFoundError)
     return report(EXIT.notFound, 'NotFound', `no release ${err.workflowId ?? ''}`.trim());
   // No worker on the task queue, a join on another queue, missing search attributes, no answer in time: named.

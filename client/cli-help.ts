@@ -1,12 +1,23 @@
 /** What `--help` prints: the CLI's usage, and each release command's. (bulk and schedule have theirs in cli-bulk.ts.) */
 
+/** The verified decision's options, shared by approve and reject. */
+const VERIFIED_HELP = `
+  --by <who>                  a named decision, sent to the release as it is (tenants that verify refuse it)
+  --sign-in                   a verified decision: sign in at the identity provider (device code: open the URL
+                              printed on stderr, enter the code), then the approvals page decides as you
+  --id-token-file <file>      the same with an ID token the identity provider issued to the CLI (automation);
+                              read from the file, never from the command line
+  --approvals-url <url>       the approvals page            APPROVALS_PAGE_URL (default http://127.0.0.1:8091)`;
+
 export const HELP: Record<string, string> = {
   main: `Usage: defender-isolation <command> [options]
 
 Commands:
   release <machineId>          start (or join) the release of a machine from isolation
   approve <machineId|workflowId> --by <who> [--comment <text>]
+  approve <machineId|workflowId> (--sign-in | --id-token-file <file>) [--comment <text>]   verified, via the page
   reject  <machineId|workflowId> --by <who> --reason <text>
+  reject  <machineId|workflowId> (--sign-in | --id-token-file <file>) --reason <text>
   status  <machineId|workflowId>
   list    [--state <state>] [--machine <id>] [--incident <id>] [--limit <n>]   releases as a table
   cancel  <machineId|workflowId> --by <who> --reason <text>
@@ -43,8 +54,14 @@ Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release
   --workflow-id <id>          override the default release-<machineId>
   --wait                      print progress (stderr) until the release ends; exit 3 if it failed
   --json                      print JSON`,
-  approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]`,
-  reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]`,
+  approve: `Usage: defender-isolation approve <machineId|workflowId> --by <who> [--comment <text>] [--json]
+       defender-isolation approve <machineId|workflowId> (--sign-in | --id-token-file <file>) [--comment <text>]
+         [--approvals-url <url>] [--json]
+${VERIFIED_HELP}`,
+  reject: `Usage: defender-isolation reject <machineId|workflowId> --by <who> --reason <text> [--json]
+       defender-isolation reject <machineId|workflowId> (--sign-in | --id-token-file <file>) --reason <text>
+         [--approvals-url <url>] [--json]
+${VERIFIED_HELP}`,
   status: `Usage: defender-isolation status <machineId|workflowId> [--json]`,
   cancel: `Usage: defender-isolation cancel <machineId|workflowId> --by <who> --reason <text> [--json]
   Cancels the release (and a pending Defender action), recording who and why in its history and status.

@@ -28,6 +28,10 @@ export const RELEASE_COMMAND_OPTIONS = {
   state: { type: 'string' },
   machine: { type: 'string' },
   limit: { type: 'string' },
+  // Verified decisions through the approvals page (cli-verified-decision.ts).
+  'sign-in': { type: 'boolean' },
+  'id-token-file': { type: 'string' },
+  'approvals-url': { type: 'string' },
 } as const;
 
 export type CommandValues = ReturnType<typeof parseArgs<{ options: typeof RELEASE_COMMAND_OPTIONS }>>['values'];

@@ -9,6 +9,7 @@ import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract
 import { approvalFrom } from './cli-approval.js';
 import { BULK_HELP, bulkRequestFrom, parseBulkArgs, runBulk, runSchedule, SCHEDULE_HELP } from './cli-bulk.js';
 import { CONNECTION_OPTIONS, temporalTarget, withTemporal } from './cli-connection.js';
+import { isVerifiedDecision, runVerifiedDecision } from './cli-verified-decision.js';
 import { reportError } from './cli-errors.js';
 import { HELP } from './cli-help.js';
 import { CliUsageError, EXIT, progressLine, safeJson, type Io } from './cli-output.js';
@@ -50,10 +51,14 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       return EXIT.ok;
     }
     const target = targetOf(command, positionals);
+    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
+    if (isVerifiedDecision(command, values)) {
+      const verb = command as 'approve' | 'reject';
+      return await runVerifiedDecision({ command: verb, target, values, print, io });
+    }
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
     const checked = await checkBeforeConnecting(command, target, values);
     const temporal = temporalTarget(values);
-    const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
     return await withTemporal(temporal, (client) =>
       run({ client, target, values, print, io, taskQueue: temporal.taskQueue, ...checked }),
     );
@@ -117,7 +122,9 @@ async function checkBeforeConnecting(
     if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
   }
   if ((command === 'approve' || command === 'reject') && !values.by) {
-    throw new CliUsageError(`${command} needs --by <who>`);
+    throw new CliUsageError(
+      `${command} needs --by <who> (a named decision), or --sign-in or --id-token-file <file> (a verified one)`,
+    );
   }
   if (command === 'reject' && !values.reason) throw new CliUsageError('reject needs --reason <text>');
   if (command === 'cancel') {

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { Client, Connection } from '@temporalio/client';
 import { ApprovalsConfigError, loadApprovalsConfig } from '../approvals/config.js';
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from '../approvals/idp/demo-accounts.js';
+import type { ApprovalsPage } from '../approvals/service.js';
 import { SEARCH_ATTRIBUTES } from '../contract/index.js';
 import { DEFAULT_APP, DefenderSimulator, DEMO_MACHINES, seedDemoMachines } from '../simulator/index.js';
 import { ConfigError, loadConfig, type WorkerConfig } from '../worker/config.js';
@@ -60,15 +61,16 @@ async function main(): Promise<void> {
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
     cleanups.push(await startDemoNudges(config, defaultCredentials !== undefined));
-    if (dev.APPROVALS_PAGE === 'on') await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups);
+    const page =
+      dev.APPROVALS_PAGE === 'on'
+        ? await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups)
+        : null;
     await runWorker({
-      config,
+      config: page ? trustingThePage(config, page) : config,
       // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
       connection: config.temporal.address ? connectionOptions(config, address) : { address },
       ...(defaultCredentials ? { defaultCredentials } : {}),
-      hint:
-        "Try: npm run cli -- release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 --comment 'Clean after re-imaging' " +
-        '--requested-by alice@contoso.com',
+      hint: walkthroughHint(page),
     });
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => console.error(err));
@@ -97,8 +99,33 @@ async function startEmbeddedServer(
   return server.address;
 }
 
+/**
+ * With no approval settings of its own, the default tenant trusts the page started here, so decisions are signed in
+ * at the page as in production; APPROVAL_VERIFICATION=off keeps named approvals for a lab.
+ */
+function trustingThePage(config: WorkerConfig, page: ApprovalsPage): WorkerConfig {
+  if (config.approval) return config;
+  console.log(`Decisions are verified: approve at ${page.origin} (named approvals: APPROVAL_VERIFICATION=off)\n`);
+  return {
+    ...config,
+    approval: { verification: 'required', issuers: [{ issuer: page.origin, keys: page.publicKeys }] },
+  };
+}
+
+function walkthroughHint(page: ApprovalsPage | null): string {
+  const release =
+    "npm run cli -- release 1e5bc9d7e413ddd7902c2932e418702b84d0cc07 --comment 'Clean after re-imaging' " +
+    '--requested-by alice@contoso.com';
+  return page ? `Try: ${release}, then open ${page.origin} and approve as bob@contoso.com` : `Try: ${release}`;
+}
+
 /** The approvals page beside the worker; without OIDC_ISSUER, with the local demo provider and its demo users. */
-async function startApprovals(config: WorkerConfig, address: string, idpPort: number, cleanups: Cleanup[]) {
+async function startApprovals(
+  config: WorkerConfig,
+  address: string,
+  idpPort: number,
+  cleanups: Cleanup[],
+): Promise<ApprovalsPage> {
   const approvalsConfig = loadApprovalsConfig();
   // Loaded only when served: its web framework and OpenID libraries are development dependencies, which the image's
   // demo (APPROVALS_PAGE=off) does not install.
@@ -119,8 +146,13 @@ async function startApprovals(config: WorkerConfig, address: string, idpPort: nu
   config.nudge.pageUrl ??= page.origin;
   const demoUsers = `demo users ${DEMO_ACCOUNTS.map((a) => a.upn).join(', ')}, password ${DEMO_PASSWORD}`;
   console.log(
-    `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})\n`,
+    `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})`,
   );
+  if (page.cliClientId) {
+    console.log("  from the CLI: npm run cli -- approve <machineId> --sign-in --comment '…' (device-code sign-in)");
+  }
+  console.log('');
+  return page;
 }
 
 async function startDemoSimulator(port: number, cleanups: Cleanup[]): Promise<DefenderCredentials> {

@@ -2,6 +2,7 @@
 import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { CliSignIn } from './cli-id-token.js';
 import type { IdentityProvider } from './oidc.js';
 import type { Session, SessionStore } from './session.js';
 import type { SigningKey } from './tokens.js';
@@ -10,6 +11,8 @@ export interface PageDeps {
   /** The page's public origin: the tokens' issuer, the redirect URI's, the origin form posts must come from. */
   origin: string;
   idp: IdentityProvider;
+  /** The CLI's ID tokens the API accepts; null: the page takes no CLI decisions. */
+  cliSignIn: CliSignIn | null;
   client: Client;
   key: SigningKey;
   sessions: SessionStore;

@@ -1,19 +1,16 @@
 /**
- * The releases awaiting a decision, the decision itself, and a release's progress. A decision is checked here as the
- * workflow checks it (a forced POST by the requester is refused before anything is signed), then sent as the
- * `approve`/`reject` update with the page's signed approval token.
+ * The releases awaiting a decision, the decision form, and a release's progress. The decision itself is decision.ts's,
+ * shared with the API the CLI uses.
  */
-import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
-import { approveRelease, rejectRelease, ReleaseUpdateRefusedError } from '../../client/release-client.js';
 import { listAwaitingReleases, readRelease } from './awaiting.js';
 import { sessionOf, type PageDeps } from './context.js';
+import { applyDecision, type DecisionRefusal, type DecisionRequest } from './decision.js';
 import { mayDecide } from './may-decide.js';
-import { csrfMatches, type Session } from './session.js';
-import { mintApprovalToken } from './tokens.js';
+import { csrfMatches } from './session.js';
 import { awaitingView, messageView, progressView, signInView } from './views.js';
 
-const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 502, title: string, message: string) =>
+const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 502 | 503, title: string, message: string) =>
   c.html(messageView(title, message), status);
 
 export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
@@ -44,41 +41,24 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
       return refuse(c, 400, 'Refused', 'The form was incomplete.');
     }
     const [workflowId, runId, text] = (fields as string[]).map((f) => f.trim());
-    return decide(c, deps, session, { decision, workflowId: workflowId!, runId: runId!, text: text! });
+    return decide(c, deps, { user: session.user, decision, workflowId: workflowId!, runId: runId!, text: text! });
   });
 }
 
-async function decide(
-  c: Context,
-  deps: PageDeps,
-  session: Session,
-  claims: { decision: 'approve' | 'reject'; workflowId: string; runId: string; text: string },
-) {
-  const { user } = session;
-  const release = await readRelease(deps.client, claims.workflowId);
-  if (!release) return refuse(c, 404, 'Not found', 'No such release.');
-  if (release.runId !== claims.runId) return refuse(c, 409, 'Changed', 'The release was restarted; reload the page.');
-  const may = mayDecide(user.upn, release.status);
-  if (!may.ok) {
-    deps.log(`approvals page: ${user.upn} refused to ${claims.decision} ${claims.workflowId}: ${may.why}`);
-    return refuse(c, 403, 'Refused', `You cannot decide this release: ${may.why}.`);
-  }
-  if (claims.decision === 'reject' && claims.text === '')
-    return refuse(c, 400, 'Refused', 'A rejection needs a reason.');
-  const token = await mintApprovalToken(deps.key, deps.origin, user, claims);
-  // The token's hash lets a log line be matched with the workflow's record; the token itself is never logged.
-  const fingerprint = createHash('sha256').update(token).digest('hex').slice(0, 16);
-  deps.log(`approvals page: ${user.upn} ${claims.decision}s ${claims.workflowId} (token sha256 ${fingerprint}…)`);
-  try {
-    if (claims.decision === 'approve') {
-      await approveRelease(deps.client, claims.workflowId, { approver: user.upn, comment: claims.text, token });
-    } else {
-      await rejectRelease(deps.client, claims.workflowId, { approver: user.upn, reason: claims.text, token });
-    }
-  } catch (err) {
-    if (err instanceof ReleaseUpdateRefusedError) return refuse(c, 409, 'Refused by the release', err.message);
-    deps.log(`approvals page: ${claims.decision} of ${claims.workflowId} failed: ${(err as Error).name}`);
-    return refuse(c, 502, 'Not sent', 'The release could not be reached; try again.');
-  }
-  return c.redirect(`/releases/${encodeURIComponent(claims.workflowId)}`, 303);
+/** The page's titles for the decision's refusals. */
+const TITLES: Record<DecisionRefusal, string> = {
+  NotFound: 'Not found',
+  RunChanged: 'Changed',
+  WorkerNotAnswering: 'Refused',
+  NotAwaiting: 'Refused',
+  MayNotDecide: 'Refused',
+  ReasonRequired: 'Refused',
+  RefusedByRelease: 'Refused by the release',
+  Unreachable: 'Not sent',
+};
+
+async function decide(c: Context, deps: PageDeps, request: Omit<DecisionRequest, 'via'>) {
+  const result = await applyDecision(deps, { ...request, via: 'page' });
+  if (!result.ok) return refuse(c, result.httpStatus, TITLES[result.type], result.message);
+  return c.redirect(`/releases/${encodeURIComponent(request.workflowId)}`, 303);
 }

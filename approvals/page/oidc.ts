@@ -6,11 +6,22 @@ import * as client from 'openid-client';
 import type { PendingSignIn, SignedInUser } from './session.js';
 import { SIGN_IN_TTL_MS } from './session.js';
 
-export const SCOPES = 'openid profile email groups';
+/**
+ * The standard scopes only: Entra refuses a `groups` scope and puts the `groups` claim in the ID token as the app's
+ * token configuration says; the local provider gives it with `profile`.
+ */
+export const SCOPES = 'openid profile email';
 
 /** Why a sign-in was refused; its message is shown to the person and logged, so it never holds a token or code. */
 export class SignInError extends Error {
   override readonly name = 'SignInError';
+  /** `NotAnApprover`: signed in, but not in the approver group; `SignInFailed`: no usable identity. */
+  constructor(
+    message: string,
+    readonly type: 'SignInFailed' | 'NotAnApprover' = 'SignInFailed',
+  ) {
+    super(message);
+  }
 }
 
 export interface IdentityProvider {
@@ -74,17 +85,24 @@ export async function finishSignIn(idp: IdentityProvider, callbackUrl: URL, pend
     const code = (err as { code?: unknown }).code;
     throw new SignInError(`sign-in failed${typeof code === 'string' ? ` (${code})` : ''}`);
   }
-  return userFrom(claims, idp.approverGroup);
+  if (!claims) throw new SignInError('sign-in failed (no ID token)');
+  return signedInUserFrom(claims, idp.approverGroup);
 }
 
-function userFrom(claims: client.IDToken | undefined, approverGroup: string | null): SignedInUser {
-  if (!claims) throw new SignInError('sign-in failed (no ID token)');
+/**
+ * Who signed in, from a verified ID token's claims: the browser's sign-in and the CLI's ID token read it alike.
+ * SignInError when the token names nobody usable or the person is not in the approver group.
+ */
+export function signedInUserFrom(
+  claims: { iss: string; sub: string; [claim: string]: unknown },
+  approverGroup: string | null,
+): SignedInUser {
   const upn = claims.preferred_username;
   const oid = claims.oid;
   if (typeof upn !== 'string' || upn.trim() === '') throw new SignInError('the ID token has no preferred_username');
   const groups = Array.isArray(claims.groups) ? claims.groups : [];
   if (approverGroup !== null && !groups.includes(approverGroup)) {
-    throw new SignInError('you are not in the approvers group');
+    throw new SignInError('you are not in the approvers group', 'NotAnApprover');
   }
   return {
     idp: claims.iss,

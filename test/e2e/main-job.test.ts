@@ -1,17 +1,20 @@
 /**
  * The main job as a user runs it: `npm start`'s entry point in demo mode (its own simulator) against the run's Temporal
- * server, driven by the CLI through the README's walkthrough; then a clean shutdown on SIGTERM. Then the shipped
- * worker compiled, with a build-time workflow bundle and the Dockerfile's environment, as the Docker image runs it.
+ * server, through the README's walkthrough (the CLI starts the release, bob approves it at the approvals page in
+ * Chromium); then a clean shutdown on SIGTERM. Then the shipped worker compiled, with a build-time workflow bundle and
+ * the Dockerfile's environment, as the Docker image runs it.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { EXIT } from '../../client/cli.js';
+import { PUBLIC_KEYS_FILE } from '../../approvals/service.js';
+import { DATA_DIR } from '../../dev/paths.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
 import { DEMO_MACHINES } from '../../simulator/index.js';
 import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
@@ -19,6 +22,7 @@ import { credentialsFor } from '../helpers/release-harness.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
 import { cli, type Captured } from '../helpers/cli-capture.js';
+import { launchChromium, releaseCardOn, signInAt } from '../helpers/approvals-browser.js';
 
 /**
  * `npm start`'s entry point (dev/start.ts) in demo mode against the run's server, started and ready to poll; or
@@ -39,6 +43,8 @@ async function startMainWorker(
       DEFENDER_TENANT_ID: '',
       DEFENDER_CLIENT_ID: '',
       DEFENDER_CLIENT_SECRET: '',
+      APPROVALS_BIND_ADDRESS: '127.0.0.1:0',
+      APPROVALS_LOCAL_IDP_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -59,6 +65,13 @@ async function startMainWorker(
   return started;
 }
 
+/** The approvals page's address, as npm start announces it. */
+function approvalsOrigin(output: string): string {
+  const origin = /^Approvals page: (http:\/\/127\.0\.0\.1:\d+) /m.exec(output)?.[1];
+  assert.ok(origin, `npm start announced no approvals page:\n${output}`);
+  return origin;
+}
+
 describe('npm start (demo mode) + CLI walkthrough', () => {
   let main: Awaited<ReturnType<typeof startMainWorker>>;
   const taskQueue = uniqueTaskQueue('main-job');
@@ -74,8 +87,12 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     if (main?.worker.exitCode === null) main.worker.kill('SIGKILL');
   });
 
-  it('announces demo mode and the demo machines', () => {
+  it('announces demo mode, the demo machines and the approvals page it trusts', async () => {
     assert.match(main.output, /DEMO MODE/);
+    assert.match(main.output, new RegExp(`Decisions are verified: approve at ${approvalsOrigin(main.output)}`));
+    // The page's public keys, also as the file a worker elsewhere trusts it by (APPROVAL_KEYS_FILE).
+    const published = await (await fetch(`${approvalsOrigin(main.output)}/.well-known/jwks.json`)).json();
+    assert.deepEqual(JSON.parse(readFileSync(path.join(DATA_DIR, PUBLIC_KEYS_FILE), 'utf8')), published);
     assert.doesNotMatch(main.output, /prebuilt bundle/);
     for (const m of DEMO_MACHINES) assert.ok(main.output.includes(m.id));
   });
@@ -110,12 +127,22 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
     assert.ok(main.output.includes(nudge), `the nudge arrives at the demo receiver:\n${main.output}`);
     assert.equal(main.output.split(nudge).length, 2, 'once');
 
-    const refused = await cli('approve', machine, '--by', 'alice@contoso.com');
-    assert.equal(refused.code, EXIT.refused);
-    assert.match(refused.err, /four-eyes/);
+    // The demo's decisions are verified: a name typed on the command line is no proof of who decided.
+    const named = await cli('approve', machine, '--by', 'bob@contoso.com', '--comment', 'EDR scan clean');
+    assert.equal(named.code, EXIT.refused);
+    assert.match(named.err, /signed approval token/);
 
-    const approved = await cli('approve', machine, '--by', 'bob@contoso.com', '--comment', 'EDR scan clean');
-    assert.equal(approved.code, EXIT.ok, approved.err);
+    // Bob signs in at the approvals page npm start serves, and approves there.
+    const browser = await launchChromium();
+    try {
+      const page = await signInAt(browser, approvalsOrigin(main.output), 'bob@contoso.com');
+      const card = await releaseCardOn(page, approvalsOrigin(main.output), `release-${machine}`);
+      await card.locator('textarea[name=comment]').fill('EDR scan clean');
+      await card.locator('button[value=approve]').click();
+      await page.waitForURL(`**/releases/release-${machine}`);
+    } finally {
+      await browser.close();
+    }
 
     // Joining the running release and waiting for its end, as a playbook would.
     const waited = await cli(

@@ -35,7 +35,8 @@ function refusal(env: NodeJS.ProcessEnv): string {
 describe('approvals page configuration', () => {
   it('defaults: the local demo provider, 127.0.0.1:8091, a generated key, no approver group', () => {
     assert.deepEqual(loadApprovalsConfig({}), {
-      identityProvider: { kind: 'local' },
+      identityProvider: { kind: 'local', host: '127.0.0.1' },
+      cliClientId: null,
       approverGroup: null,
       pageUrl: null,
       bind: { host: '127.0.0.1', port: 8091 },
@@ -49,8 +50,10 @@ describe('approvals page configuration', () => {
       OIDC_APPROVER_GROUP: 'soc-approvers',
       APPROVALS_BIND_ADDRESS: '[::]:443',
       APPROVALS_SIGNING_KEY_FILE: '/run/secrets/approvals.jwk',
+      OIDC_CLI_CLIENT_ID: '5f0c1b2a-cli',
     });
     assert.equal(config.identityProvider.kind, 'external');
+    assert.equal(config.cliClientId, '5f0c1b2a-cli');
     assert.equal(config.pageUrl, 'https://approvals.contoso.com');
     assert.deepEqual(config.bind, { host: '::', port: 443 });
     assert.equal(config.approverGroup, 'soc-approvers');
@@ -65,14 +68,23 @@ describe('approvals page configuration', () => {
       [{ ...external, APPROVALS_PAGE_URL: `https://u:${SECRET}@x.contoso.com` }, /must not carry credentials/],
       [{ ...external, APPROVALS_PAGE_URL: `https://x.contoso.com/?k=${SECRET}` }, /must have no query or fragment/],
       [{ OIDC_CLIENT_SECRET: SECRET }, /OIDC_CLIENT_SECRET: needs OIDC_ISSUER/],
+      [{ OIDC_CLI_CLIENT_ID: 'cli' }, /OIDC_CLI_CLIENT_ID: needs OIDC_ISSUER/],
       [{ APPROVALS_BIND_ADDRESS: `${SECRET}` }, /APPROVALS_BIND_ADDRESS: must be host:port/],
       [{ APPROVALS_BIND_ADDRESS: '127.0.0.1:70000' }, /port must be at most 65535/],
+      [{ APPROVALS_LOCAL_IDP_HOST: SECRET }, /APPROVALS_LOCAL_IDP_HOST: must be '127.0.0.1' or '0.0.0.0'/],
     ];
     for (const [env, expected] of cases) {
       const message = refusal(env);
       assert.match(message, expected);
       assert.ok(!message.includes(SECRET), message);
     }
+  });
+
+  it('the local provider binds 0.0.0.0 only when told to (a container publishing its port on loopback)', () => {
+    assert.deepEqual(loadApprovalsConfig({ APPROVALS_LOCAL_IDP_HOST: '0.0.0.0' }).identityProvider, {
+      kind: 'local',
+      host: '0.0.0.0',
+    });
   });
 
   it('http is accepted for a loopback issuer and page only', () => {
@@ -147,7 +159,11 @@ describe('who may decide', () => {
     const listed = status({
       approval: { mode: 'required', approvers: ['carol@contoso.com'], expiresAt: null, decision: null },
     });
-    assert.deepEqual(mayDecide('bob@contoso.com', listed), { ok: false, why: 'you are not one of its approvers' });
+    assert.deepEqual(mayDecide('bob@contoso.com', listed), {
+      ok: false,
+      code: 'not-approver',
+      why: 'you are not one of its approvers',
+    });
     assert.equal(mayDecide('Carol@contoso.com', listed).ok, true);
     assert.equal(mayDecide('bob@contoso.com', status({ state: 'releasing' })).ok, false);
     assert.equal(mayDecide('bob@contoso.com', null).ok, false);

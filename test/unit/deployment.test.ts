@@ -17,6 +17,7 @@ import { WORKER_ENV_VARIABLES } from '../../worker/config.js';
 import { EXACT_TASK_QUEUE_RATES } from '../../dev/dev-server.js';
 import { cliVersion, resolveTemporalCli } from '../../dev/temporal-cli.js';
 import { PROJECT_ROOT } from '../../worker/paths.js';
+import { PUBLIC_KEYS_FILE } from '../../approvals/service.js';
 import { composeConfig, envExample, interpolatedVariables } from '../helpers/compose.js';
 import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 
@@ -180,7 +181,8 @@ describe('docker-compose.yml', () => {
     const worker = services.worker!;
     assert.ok(worker.build, 'the worker is built, not pulled');
     const dockerfile = readDockerfile();
-    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map(([, image]) => image!);
+    const stages = new Set([...dockerfile.matchAll(/^FROM \S+ AS (\S+)/gm)].map(([, stage]) => stage!));
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map(([, image]) => image!).filter((b) => !stages.has(b));
     assert.ok(bases.length > 0);
     for (const base of bases) {
       const match = /^node:(\d+)\.\d+-bookworm-slim(?:$|\s)/.exec(base);
@@ -274,6 +276,27 @@ describe('docker-compose.yml', () => {
     for (const secret of ['DEFENDER_CLIENT_SECRET', 'TEMPORAL_API_KEY']) {
       assert.doesNotMatch(compose, new RegExp(`^\\s*${secret}:\\s*(?!\\$\\{${secret}:-\\})\\S`, 'm'), secret);
     }
+  });
+
+  it("serves the approvals page on the host's loopback; the demo worker trusts its public keys, never reads its key", () => {
+    const approvals = withDemo.approvals!;
+    assert.deepEqual(approvals.build, { context: PROJECT_ROOT, target: 'approvals' });
+    assert.match(readDockerfile(), /^FROM build AS approvals\n(?:.*\n)*?CMD \["node", "dist\/approvals\/main\.js"\]$/m);
+    assert.deepEqual(approvals.ports, ['127.0.0.1:8091:8091/tcp', '127.0.0.1:8090:8090/tcp']);
+    // The page keeps its data in /app/.data (WORKDIR /app): the signing key, and its public keys in a folder of their own.
+    const volumes = approvals.volumes as string[];
+    assert.ok(volumes.includes('approvals-data:/app/.data:rw'), volumes.join());
+    assert.ok(volumes.includes(`approvals-public:/app/.data/${path.dirname(PUBLIC_KEYS_FILE)}:rw`), volumes.join());
+    const demo = withDemo['worker-demo']!;
+    assert.equal(demo.environment!.APPROVAL_ISSUER, approvals.environment!.APPROVALS_PAGE_URL);
+    assert.equal(demo.environment!.APPROVAL_KEYS_FILE, `/approvals/${path.basename(PUBLIC_KEYS_FILE)}`);
+    const demoVolumes = demo.volumes as string[];
+    assert.ok(demoVolumes.includes('approvals-public:/approvals:ro'), demoVolumes.join());
+    assert.ok(
+      !demoVolumes.some((v) => v.startsWith('approvals-data:')),
+      'the demo worker never mounts the private key',
+    );
+    assert.equal(demo.depends_on!.approvals!.condition, 'service_healthy');
   });
 
   it('keeps the simulator demo behind the opt-in "demo" profile', () => {

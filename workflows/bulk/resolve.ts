@@ -17,8 +17,7 @@ export async function validateBatch(batch: Batch, input: BulkReleaseRequest): Pr
     const { approvalVerification, nudgeChannels, ...validated } = await local.validateBulkRequest({ request: input });
     batch.validated = validated;
     batch.nudgeChannels = nudgeChannels ?? [];
-    // A batch validated by a worker that predates verified approvals took named approvals.
-    batch.verification = approvalVerification ?? 'off';
+    batch.verification = approvalVerification;
   } catch (err) {
     const cause = err instanceof wf.ActivityFailure ? err.cause : err;
     if (cause instanceof wf.ApplicationFailure && cause.type === ReleaseFailureType.InvalidInput) {

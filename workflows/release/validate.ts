@@ -14,8 +14,7 @@ export async function validate(release: ReleaseTracker): Promise<ValidatedReleas
       request: release.input,
       parent: parent ? { workflowId: parent.workflowId, runId: parent.runId } : null,
     });
-    // A release validated by a worker that predates verified approvals took named approvals.
-    release.accept(request, approvalVerification ?? 'off');
+    release.accept(request, approvalVerification);
     release.nudgeChannels = nudgeChannels ?? [];
     return request;
   } catch (err) {
