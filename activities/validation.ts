@@ -4,6 +4,7 @@ import {
   DEFAULT_TENANT,
   ReleaseFailureType,
   type ApprovalVerification,
+  type NudgeChannel,
   type ValidatedBulkRequest,
   type ValidatedReleaseRequest,
 } from '../contract/index.js';
@@ -28,16 +29,28 @@ export interface TenantDirectory {
   watchFloorMs?: Readonly<Record<string, number>>;
   /** Per tenant, how its decisions are proven (verified approval tokens or named approvals); absent: named. */
   approval?: Readonly<Record<string, TenantApproval>>;
+  /** Per tenant, the names of its nudge channels (never their URLs, which only the nudge activity holds). */
+  nudge?: Readonly<Record<string, readonly NudgeChannel[]>>;
 }
 
-/** A validated request and the rule its tenant's decisions meet, which the workflow learns from here, not its input. */
-export type WithVerification<T> = T & { approvalVerification: ApprovalVerification };
+/**
+ * A validated request, the rule its tenant's decisions meet and the channels that nudge its approvers: the workflow
+ * learns both from here, not from its input. No channel: the field is left out, so the result (recorded in history)
+ * is the same as before nudges existed.
+ */
+export type WithVerification<T> = T & { approvalVerification: ApprovalVerification; nudgeChannels?: NudgeChannel[] };
 
 function withVerification<T extends { tenant: string | null }>(
   valid: T,
   directory: TenantDirectory | undefined,
 ): WithVerification<T> {
-  return { ...valid, approvalVerification: verificationOf(directory?.approval?.[valid.tenant ?? DEFAULT_TENANT]) };
+  const tenant = valid.tenant ?? DEFAULT_TENANT;
+  const channels = directory?.nudge && Object.hasOwn(directory.nudge, tenant) ? directory.nudge[tenant] : undefined;
+  return {
+    ...valid,
+    approvalVerification: verificationOf(directory?.approval?.[tenant]),
+    ...(channels && channels.length > 0 ? { nudgeChannels: [...channels] } : {}),
+  };
 }
 
 /** Runs a parser; its InvalidReleaseRequestError becomes the non-retryable `InvalidInput` failure workflows end with. */

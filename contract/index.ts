@@ -15,3 +15,4 @@ export * from './text.js';
 export * from './search-attributes.js';
 export * from './messages.js';
 export * from './approval-token.js';
+export * from './nudge.js';

@@ -18,6 +18,7 @@ import type { DefenderCredentials } from '../worker/defender.js';
 import { installWorkerRuntime } from '../worker/runtime.js';
 import { connectionOptions, runWorker } from '../worker/run-worker.js';
 import { startDevServer } from './dev-server.js';
+import { startDemoNudges } from './nudge-receiver.js';
 import { DATA_DIR } from './paths.js';
 import { resolveTemporalCli } from './temporal-cli.js';
 
@@ -59,6 +60,7 @@ async function main(): Promise<void> {
       throw new ConfigError('invalid configuration: Defender credentials are required (DEMO_MODE=false)');
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
+    cleanups.push(await startDemoNudges(config, defaultCredentials !== undefined));
     const page =
       dev.APPROVALS_PAGE === 'on'
         ? await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups)
@@ -140,6 +142,8 @@ async function startApprovals(
     localProviderPort: idpPort,
   });
   cleanups.push(() => page.close());
+  // Nudges link to this page unless APPROVALS_PAGE_URL says where the worker's approvers reach it.
+  config.nudge.pageUrl ??= page.origin;
   const demoUsers = `demo users ${DEMO_ACCOUNTS.map((a) => a.upn).join(', ')}, password ${DEMO_PASSWORD}`;
   console.log(
     `Approvals page: ${page.origin} (sign-in at ${page.issuer}${page.localProvider ? `: ${demoUsers}` : ''})`,

@@ -14,6 +14,7 @@ import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
 import { loadTenantsFile, type TenantSettings } from './tenants.js';
 import { approvalFromEnv, isApprovalIssuer, ISSUER_RULE } from './approval-config.js';
 import type { TenantApproval } from '../activities/index.js';
+import { isNudgeUrl, NUDGE_URL_RULE, type NudgeChannelUrls } from './nudge-config.js';
 
 export { ConfigError } from './config-error.js';
 
@@ -85,6 +86,20 @@ const envSchema = z.object({
   APPROVAL_KEYS_FILE: optional,
   /** Comma-separated identity provider issuers whose sign-ins count; unset: any the approvals service vouches for. */
   APPROVAL_IDENTITY_PROVIDERS: optional,
+  /** The default tenant's nudge channels (docs/nudges.md): webhook URLs, secrets. */
+  NUDGE_TEAMS_URL: nudgeUrlVariable(),
+  NUDGE_SLACK_URL: nudgeUrlVariable(),
+  NUDGE_WEBHOOK_URL: nudgeUrlVariable(),
+  /** The nudge task queue's budget, every tenant together: nudges posted per second at most. */
+  NUDGE_RATE_PER_SECOND: optional.pipe(
+    z.union([z.undefined(), z.coerce.number<string>().min(0.01).max(100)], {
+      error: 'must be a number from 0.01 to 100',
+    }),
+  ),
+  /** The approvals page's public origin: nudges link to a release's view there. */
+  APPROVALS_PAGE_URL: optional.refine((v) => v === undefined || isPageUrl(v), {
+    message: 'must be an https URL (http only on loopback) without user, password, query or fragment',
+  }),
   WORKER_MAX_CACHED_WORKFLOWS: integer(0, 1_000_000),
   WORKFLOW_BUNDLE_PATH: optional,
   METRICS_BIND_ADDRESS: optional.refine(
@@ -99,6 +114,16 @@ const envSchema = z.object({
     message: 'must be an http or https URL, e.g. http://otel-collector:4317',
   }),
 });
+
+function nudgeUrlVariable() {
+  return optional.refine((v) => v === undefined || isNudgeUrl(v), { message: NUDGE_URL_RULE });
+}
+
+function isPageUrl(value: string): boolean {
+  if (!isNudgeUrl(value)) return false;
+  const url = new URL(value);
+  return !url.search && !url.hash;
+}
 
 function urlProtocol(value: string): string {
   try {
@@ -131,6 +156,11 @@ export interface WorkerConfig {
   requestTimeoutMs: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
   rateBudget: { perMinute: number; perHour: number; timeScale: number };
+  /**
+   * Nudges (docs/nudges.md): the default tenant's channels (`NUDGE_*_URL`, secrets; a named tenant's are in the
+   * tenants file), the nudge queue's rate, and the approvals page the nudges link to.
+   */
+  nudge: { urls: NudgeChannelUrls; ratePerSecond: number; pageUrl: string | undefined };
   /** Named MSSP tenants (DEFENDER_TENANTS_FILE), besides the default one of the DEFENDER_* variables. */
   tenants: Record<string, TenantSettings>;
   /**
@@ -146,6 +176,9 @@ export interface WorkerConfig {
   otlpEndpoint: string | undefined;
   log: { format: 'json' | 'text'; level: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' };
 }
+
+/** Nudges posted per second at most, all tenants together: a burst of releases must not flood a channel. */
+export const DEFAULT_NUDGE_RATE_PER_SECOND = 1;
 
 /** The Worker Deployment of a versioned worker when TEMPORAL_DEPLOYMENT_NAME is not set. */
 export const DEFAULT_DEPLOYMENT_NAME = 'defender-isolation';
@@ -183,6 +216,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       perMinute: e.DEFENDER_RATE_PER_MINUTE ?? DEFENDER_RATE_LIMIT.perMinute,
       perHour: e.DEFENDER_RATE_PER_HOUR ?? DEFENDER_RATE_LIMIT.perHour,
       timeScale,
+    },
+    nudge: {
+      urls: {
+        ...(e.NUDGE_TEAMS_URL ? { teams: e.NUDGE_TEAMS_URL } : {}),
+        ...(e.NUDGE_SLACK_URL ? { slack: e.NUDGE_SLACK_URL } : {}),
+        ...(e.NUDGE_WEBHOOK_URL ? { webhook: e.NUDGE_WEBHOOK_URL } : {}),
+      },
+      ratePerSecond: e.NUDGE_RATE_PER_SECOND ?? DEFAULT_NUDGE_RATE_PER_SECOND,
+      pageUrl: e.APPROVALS_PAGE_URL ? new URL(e.APPROVALS_PAGE_URL).origin : undefined,
     },
     tenants,
     metricsBindAddress: e.METRICS_BIND_ADDRESS,

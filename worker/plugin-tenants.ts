@@ -2,6 +2,7 @@ import type { WorkerConfig } from './config.js';
 import type { DefenderClient } from '../activities/defender/client.js';
 import type { TenantApproval } from '../activities/index.js';
 import type { DefenderCredentials, RateBudget } from './defender.js';
+import type { NudgeChannelUrls } from './nudge-config.js';
 
 export interface DefenderTenantOptions {
   /** The plugin builds the client (with its metrics hook)… */
@@ -17,6 +18,12 @@ export interface DefenderTenantOptions {
    * service) counts only signed approval tokens; `off` (the default without issuers) takes named approvals.
    */
   approval?: TenantApproval;
+  /**
+   * Webhooks that nudge this tenant's approvers when a release or batch awaits a decision (docs/nudges.md), by
+   * channel: `teams` (a Teams Workflows webhook), `slack` (an incoming webhook), `webhook` (generic JSON). Secrets:
+   * only the nudge activity reads them.
+   */
+  nudge?: NudgeChannelUrls;
 }
 
 /**
@@ -30,7 +37,14 @@ export function tenantsFromConfig(
   const budget = config.rateBudget;
   return {
     ...(defaultCredentials
-      ? { default: { credentials: defaultCredentials, rateBudget: budget, approval: config.approval } }
+      ? {
+          default: {
+            credentials: defaultCredentials,
+            rateBudget: budget,
+            approval: config.approval,
+            ...(Object.keys(config.nudge.urls).length > 0 ? { nudge: config.nudge.urls } : {}),
+          },
+        }
       : {}),
     ...Object.fromEntries(
       Object.entries(config.tenants).map(([name, t]) => [
@@ -43,6 +57,7 @@ export function tenantsFromConfig(
             timeScale: budget.timeScale,
           },
           approval: t.approval,
+          ...(t.nudge ? { nudge: t.nudge } : {}),
         },
       ]),
     ),

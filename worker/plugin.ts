@@ -2,7 +2,8 @@ import { SimplePlugin } from '@temporalio/plugin';
 import { Worker, type BundleOptions, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createApiActivities, createLocalActivities, type TenantApproval } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
-import { apiTaskQueue } from '../contract/index.js';
+import { createNudgeActivities, nudgeChannelsOf, type NudgeUrls } from '../activities/nudge/index.js';
+import { apiTaskQueue, nudgeTaskQueue, type NudgeChannel } from '../contract/index.js';
 import {
   activitiesPerSecond,
   watchFloor,
@@ -11,7 +12,8 @@ import {
   type RateBudget,
 } from './defender.js';
 import { resolveFromOurPackage, withOurWorkflows } from './combined-workflows.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, DEFAULT_NUDGE_RATE_PER_SECOND, loadConfig } from './config.js';
+import { isNudgeUrl, NUDGE_URL_RULE } from './nudge-config.js';
 import { tenantsFromConfig, type DefenderTenantOptions } from './plugin-tenants.js';
 
 export type { DefenderTenantOptions } from './plugin-tenants.js';
@@ -35,6 +37,11 @@ export interface DefenderIsolationPluginOptions {
   apiWorkers?: 'alongside' | 'none';
   /** More options for the API workers (e.g. `maxConcurrentActivityTaskExecutions`). */
   apiWorkerOptions?: Partial<Omit<WorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'activities'>>;
+  /**
+   * Nudges (tenants' `nudge` channels): posted at most `ratePerSecond` (default 1) by the worker on
+   * `<taskQueue>-nudge`, with a link to the approvals page at `pageUrl` when given.
+   */
+  nudge?: { ratePerSecond?: number; pageUrl?: string | undefined; requestTimeoutMs?: number };
 }
 
 interface Tenant {
@@ -57,6 +64,9 @@ export class DefenderIsolationPlugin extends SimplePlugin {
   readonly tenants: readonly Tenant[];
   readonly #apiWorkers: 'alongside' | 'none';
   readonly #apiWorkerOptions: DefenderIsolationPluginOptions['apiWorkerOptions'];
+  /** Webhook URLs by tenant and channel: secrets, handed to the nudge activity only. */
+  readonly #nudgeUrls: NudgeUrls;
+  readonly #nudge: NonNullable<DefenderIsolationPluginOptions['nudge']>;
 
   /** The tenants of the worker's environment (`DEFENDER_*`, `DEFENDER_TENANTS_FILE`), validated like the worker's. */
   static fromEnvironment(env: NodeJS.ProcessEnv = process.env): DefenderIsolationPlugin {
@@ -67,7 +77,11 @@ export class DefenderIsolationPlugin extends SimplePlugin {
         'invalid configuration: DEFENDER_TENANT_ID, DEFENDER_CLIENT_ID and DEFENDER_CLIENT_SECRET (or DEFENDER_TENANTS_FILE) are required',
       );
     }
-    return new DefenderIsolationPlugin({ tenants, requestTimeoutMs: config.requestTimeoutMs });
+    return new DefenderIsolationPlugin({
+      tenants,
+      requestTimeoutMs: config.requestTimeoutMs,
+      nudge: { ratePerSecond: config.nudge.ratePerSecond, pageUrl: config.nudge.pageUrl },
+    });
   }
 
   constructor(options: DefenderIsolationPluginOptions = { tenants: { default: {} } }) {
@@ -82,6 +96,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       rateLimitFallbackMs: t.rateLimitFallbackMs,
     }));
     if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
+    const nudgeUrls = nudgeUrlsOf(options.tenants);
     super({
       name: PLUGIN_NAME,
       workflowsPath: (existing) => withOurWorkflows(existing),
@@ -90,8 +105,11 @@ export class DefenderIsolationPlugin extends SimplePlugin {
         names: tenants.map((t) => t.name),
         watchFloorMs: Object.fromEntries(tenants.map((t) => [t.name, watchFloor(t.rateBudget)])),
         approval: approvalsOf(options.tenants),
+        nudge: Object.fromEntries(tenants.map((t) => [t.name, nudgeChannelsOf(nudgeUrls, t.name)])),
       }),
     });
+    this.#nudgeUrls = nudgeUrls;
+    this.#nudge = options.nudge ?? {};
     this.tenants = tenants;
     this.#apiWorkers = options.apiWorkers ?? 'alongside';
     this.#apiWorkerOptions = options.apiWorkerOptions;
@@ -138,8 +156,9 @@ export class DefenderIsolationPlugin extends SimplePlugin {
   }
 
   /**
-   * One worker per tenant on its API task queue, rate-limited to the tenant's budget. With Worker Versioning, they
-   * belong to the workflow worker's version: a pinned release's activities run the code of the build it runs on.
+   * One worker per tenant on its API task queue, rate-limited to the tenant's budget, and, when a tenant has nudge
+   * channels, one on `<taskQueue>-nudge`, rate-limited to the nudge budget. With Worker Versioning, they belong to the
+   * workflow worker's version: a pinned release's activities run the code of the build it runs on.
    */
   async createApiWorkers(options: {
     connection: NativeConnection;
@@ -147,9 +166,10 @@ export class DefenderIsolationPlugin extends SimplePlugin {
     taskQueue: string;
     workerDeploymentOptions?: WorkerOptions['workerDeploymentOptions'];
   }): Promise<Worker[]> {
-    return Promise.all(
+    const nudges = Object.keys(this.#nudgeUrls).length > 0 ? [this.#createNudgeWorker(options)] : [];
+    return Promise.all([
       // Every tenant is checked before any worker polls: one without a client would take releases it cannot serve.
-      this.tenants.map(clientOf).map(({ tenant, client }) =>
+      ...this.tenants.map(clientOf).map(({ tenant, client }) =>
         Worker.create({
           ...this.#apiWorkerOptions,
           ...(options.workerDeploymentOptions ? { workerDeploymentOptions: options.workerDeploymentOptions } : {}),
@@ -164,8 +184,42 @@ export class DefenderIsolationPlugin extends SimplePlugin {
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),
       ),
-    );
+      ...nudges,
+    ]);
   }
+
+  #createNudgeWorker(options: Parameters<DefenderIsolationPlugin['createApiWorkers']>[0]): Promise<Worker> {
+    return Worker.create({
+      ...this.#apiWorkerOptions,
+      ...(options.workerDeploymentOptions ? { workerDeploymentOptions: options.workerDeploymentOptions } : {}),
+      connection: options.connection,
+      namespace: options.namespace,
+      taskQueue: nudgeTaskQueue(options.taskQueue),
+      activities: createNudgeActivities({
+        urls: this.#nudgeUrls,
+        pageUrl: this.#nudge.pageUrl,
+        requestTimeoutMs: this.#nudge.requestTimeoutMs,
+      }),
+      maxTaskQueueActivitiesPerSecond: this.#nudge.ratePerSecond ?? DEFAULT_NUDGE_RATE_PER_SECOND,
+    });
+  }
+}
+
+/** The tenants' webhook URLs, checked now and never printed: a URL that is not https would send its key in clear. */
+function nudgeUrlsOf(tenants: Record<string, DefenderTenantOptions>): NudgeUrls {
+  const urls = Object.create(null) as Record<string, Partial<Record<NudgeChannel, string>>>;
+  for (const [name, t] of Object.entries(tenants)) {
+    const configured = Object.entries(t.nudge ?? {}).filter(([, url]) => url !== undefined && url !== '');
+    for (const [channel, url] of configured) {
+      if (channel !== 'teams' && channel !== 'slack' && channel !== 'webhook') {
+        throw new TypeError(`defender-isolation plugin: tenant "${name}": nudge channels are teams, slack and webhook`);
+      }
+      if (!isNudgeUrl(url))
+        throw new TypeError(`defender-isolation plugin: tenant "${name}": nudge.${channel} ${NUDGE_URL_RULE}`);
+    }
+    if (configured.length > 0) urls[name] = Object.fromEntries(configured);
+  }
+  return urls;
 }
 
 /** The tenants' approval settings, checked now: a typo in a mode must not quietly mean named approvals. */

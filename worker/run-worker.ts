@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import { apiTaskQueue } from '../contract/index.js';
+import { apiTaskQueue, nudgeTaskQueue } from '../contract/index.js';
 import type { WorkerConfig } from './config.js';
 import { activitiesPerSecond, type DefenderCredentials } from './defender.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -68,6 +68,7 @@ async function createWorkers(
     ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
     ...(config.otlpEndpoint ? { tracing: await createTracingPlugin({ otlpEndpoint: config.otlpEndpoint }) } : {}),
     tenants: tenantsFromConfig(config, defaultCredentials),
+    nudge: { ratePerSecond: config.nudge.ratePerSecond, pageUrl: config.nudge.pageUrl },
   });
 }
 
@@ -85,7 +86,23 @@ function describeWorkers(config: WorkerConfig, workers: ReleaseWorkers): string 
       : '') +
     `Worker polling task queue "${tq}" in namespace "${config.temporal.namespace}"; Defender calls of tenant ` +
     tenants +
+    describeNudges(
+      config,
+      workers.plugin.tenants.map((t) => t.name),
+    ) +
     (config.metricsBindAddress ? `. Metrics: http://${config.metricsBindAddress}/metrics` : '') +
     '. Ctrl-C to stop.'
   );
+}
+
+/** Which tenants nudge on which channels (names only: the URLs are secrets), and at what pace. */
+function describeNudges(config: WorkerConfig, served: string[]): string {
+  const tenants = [
+    ['default', config.nudge.urls] as const,
+    ...Object.entries(config.tenants).map(([name, t]) => [name, t.nudge ?? {}] as const),
+  ]
+    .filter(([name, urls]) => served.includes(name) && Object.keys(urls).length > 0)
+    .map(([name, urls]) => `"${name}" to ${Object.keys(urls).join(', ')}`);
+  if (tenants.length === 0) return '';
+  return `. Nudges of tenant ${tenants.join(', ')} on "${nudgeTaskQueue(config.temporal.taskQueue)}" at most ${config.nudge.ratePerSecond}/s`;
 }

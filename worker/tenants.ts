@@ -6,6 +6,7 @@ import { DEFENDER_RATE_LIMIT, type DefenderCredentials } from './defender.js';
 import type { TenantApproval } from '../activities/index.js';
 import { approvalSettings } from './approval-config.js';
 import { checkTenantNames, readTenantsFile, refuseSharedSecrets, TenantConfigError } from './tenants-file.js';
+import { holdsNudgeUrl, nudgeSettings, nudgeUrlsOf, type NudgeChannelUrls } from './nudge-config.js';
 
 export { TenantConfigError } from './tenants-file.js';
 
@@ -17,7 +18,8 @@ export { TenantConfigError } from './tenants-file.js';
  *   { "tenants": { "contoso": { "tenantId": "…", "clientId": "…", "clientSecretEnv": "CONTOSO_SECRET",
  *                                "cloud": "eu", "ratePerMinute": 100, "ratePerHour": 1500,
  *                                "approval": { "issuers": [{ "issuer": "https://approvals.contoso.com",
- *                                                            "keys": { "keys": [<Ed25519 public JWK>] } }] } } } }
+ *                                                            "keys": { "keys": [<Ed25519 public JWK>] } }] },
+ *                                "nudge": { "teamsUrlEnv": "CONTOSO_TEAMS_URL", "webhookUrlEnv": "CONTOSO_SOAR_URL" } } } }
  */
 
 const baseUrl = z.string().superRefine((value, ctx) => {
@@ -53,6 +55,8 @@ const tenantEntry = z
     ratePerMinute: rate(DEFENDER_RATE_LIMIT.perMinute).optional(),
     ratePerHour: rate(DEFENDER_RATE_LIMIT.perHour).optional(),
     approval: approvalSettings.optional(),
+    /** Webhooks that nudge the tenant's approvers (docs/nudges.md): secrets, best given as variable names. */
+    nudge: nudgeSettings.optional(),
   })
   .refine((t) => (t.clientSecret === undefined) !== (t.clientSecretEnv === undefined), {
     message: 'give exactly one of clientSecret and clientSecretEnv',
@@ -67,6 +71,8 @@ export interface TenantSettings {
   rate?: { perMinute?: number; perHour?: number };
   /** How the tenant's decisions are proven; absent: named approvals. */
   approval?: TenantApproval;
+  /** The webhook URL of each channel that nudges the tenant's approvers (secrets). */
+  nudge?: NudgeChannelUrls;
 }
 
 /**
@@ -81,7 +87,7 @@ export function loadTenantsFile(file: string, env: NodeJS.ProcessEnv = process.e
     throw new TenantConfigError(`invalid tenants file:\n${describeConfigIssues(parsed.error.issues)}`);
   const tenants = Object.entries(parsed.data.tenants);
   refuseSharedSecrets(
-    tenants.filter(([, t]) => t.clientSecret !== undefined).map(([name]) => name),
+    tenants.filter(([, t]) => t.clientSecret !== undefined || holdsNudgeUrl(t.nudge)).map(([name]) => name),
     mode,
   );
   const result = Object.create(null) as Record<string, TenantSettings>;
@@ -102,7 +108,12 @@ export function loadTenantsFile(file: string, env: NodeJS.ProcessEnv = process.e
       },
       rate: { perMinute: t.ratePerMinute, perHour: t.ratePerHour },
       ...(t.approval ? { approval: t.approval as TenantApproval } : {}),
+      ...(t.nudge ? { nudge: nudgeUrlsOf(t.nudge, env, (why) => failFor(name, why)) } : {}),
     };
   }
   return result;
+}
+
+function failFor(tenant: string, why: string): never {
+  throw new TenantConfigError(`tenant ${tenant}: ${why}`);
 }

@@ -24,6 +24,8 @@ export interface ReleaseWorkerOptions extends Partial<Omit<WorkerOptions, 'conne
   /** More tenants (MSSP), by name. */
   tenants?: Record<string, DefenderTenantOptions>;
   requestTimeoutMs?: number;
+  /** Nudges' budget and the approvals page they link to (the channels are the tenants'); docs/nudges.md. */
+  nudge?: { ratePerSecond?: number; pageUrl?: string | undefined };
   /** Tracing (see tracing.ts): added to the workflow worker and to every tenant's API worker. */
   tracing?: WorkerPlugin;
   /**
@@ -52,11 +54,13 @@ export async function createReleaseWorkers(options: ReleaseWorkerOptions): Promi
     requestTimeoutMs,
     tracing,
     deployment,
+    nudge,
     ...workerOptions
   } = options;
   const plugin = new DefenderIsolationPlugin({
     tenants: { ...(defender ? { default: { client: defender, rateBudget, rateLimitFallbackMs } } : {}), ...tenants },
     requestTimeoutMs,
+    ...(nudge ? { nudge } : {}),
     ...(tracing ? { apiWorkerOptions: { plugins: [tracing] } } : {}),
   });
   const worker = await Worker.create({

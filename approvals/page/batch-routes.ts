@@ -28,7 +28,9 @@ export function addBatchRoutes(app: Hono, deps: PageDeps): void {
     if (!batch || !decidesFor(session.user, batch.progress?.tenant, deps.tenantGroups ?? null)) {
       return refuse(c, 404, 'Not found', 'No such batch.');
     }
-    return c.html(batchProgressView(session.user, session.csrf, batch));
+    return c.html(
+      batchProgressView(session.user, session.csrf, batch, mayDecideBatch(session.user.upn, batch.progress)),
+    );
   });
 
   app.post('/batches/decide', async (c) => {

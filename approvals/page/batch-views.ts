@@ -107,20 +107,22 @@ function batchOutcome(p: BulkProgress): SafeHtml {
 }
 
 /**
- * A batch's progress after a decision: refreshed every 2 s until it ends, by its own state or, when it no longer
- * answers, by Temporal's record of the closed run.
+ * A batch's own page (where a nudge links): while it awaits a decision, its review and the decision form, not
+ * refreshed; then its progress, refreshed every 2 s until it ends, by its own state or, when it no longer answers, by
+ * Temporal's record of the closed run.
  */
-export function batchProgressView(user: SignedInUser, csrf: string, batch: AwaitingBatch, notice?: string): string {
+export function batchProgressView(user: SignedInUser, csrf: string, batch: AwaitingBatch, may: MayDecide): string {
   const p = batch.progress;
+  const awaiting = batch.closedAs === null && p?.state === 'awaiting-approval' && p.approval.decision === null;
   const ended = batch.closedAs !== null || (p !== null && BATCH_END_STATES.has(p.state));
   return layout(
     `Batch ${batch.workflowId}`,
     html`${whoAmI(user, csrf)}
       <h1>Batch ${batch.workflowId}</h1>
-      ${notice ? html`<p id="notice" role="status">${notice}</p>` : null}
+      ${awaiting ? batchCard(batch, may, csrf) : null}
       ${batch.closedAs ? html`<p id="closed">Temporal closed the batch: ${batch.closedAs}.</p>` : null}
       ${p ? batchOutcome(p) : html`<p>The batch did not answer; this page refreshes.</p>`}
       <p><a href="/">Back to what awaits a decision</a></p>`,
-    ended ? {} : { refreshSeconds: 2 },
+    ended || awaiting ? {} : { refreshSeconds: 2 },
   );
 }

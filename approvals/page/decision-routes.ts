@@ -42,7 +42,7 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
     if (!release || !decidesFor(session.user, release.status?.tenant, deps.tenantGroups ?? null)) {
       return refuse(c, 404, 'Not found', 'No such release.');
     }
-    return c.html(progressView(session.user, session.csrf, release));
+    return c.html(progressView(session.user, session.csrf, release, mayDecide(session.user.upn, release.status)));
   });
 
   app.post('/decide', async (c) => {

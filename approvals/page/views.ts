@@ -154,18 +154,22 @@ function outcome(status: ReleaseStatus): SafeHtml {
   </dl>`;
 }
 
-/** A release's progress after a decision: refreshed every 2 s until it ends. */
-export function progressView(user: SignedInUser, csrf: string, release: AwaitingRelease, notice?: string): string {
+/**
+ * A release's own page (where a nudge links): while it awaits a decision, its evidence and the decision form, not
+ * refreshed (a comment may be being typed); then its progress, refreshed every 2 s until it ends.
+ */
+export function progressView(user: SignedInUser, csrf: string, release: AwaitingRelease, may: MayDecide): string {
   const status = release.status;
+  const awaiting = status?.state === 'awaiting-approval' && status.approval.decision === null;
   const ended = status !== null && isEndState(status.state);
   return layout(
     `Release ${release.workflowId}`,
     html`${whoAmI(user, csrf)}
       <h1>Release of ${status?.computerDnsName ?? release.workflowId}</h1>
-      ${notice ? html`<p id="notice" role="status">${notice}</p>` : null}
+      ${awaiting ? releaseCard(release, may, csrf) : null}
       ${status ? outcome(status) : html`<p>The release did not answer; this page refreshes.</p>`}
       <p><a href="/">Back to the releases awaiting a decision</a></p>`,
-    ended ? {} : { refreshSeconds: 2 },
+    ended || awaiting ? {} : { refreshSeconds: 2 },
   );
 }
 

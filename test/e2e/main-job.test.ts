@@ -121,6 +121,12 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(JSON.parse(status!.out).computerDnsName, DEMO_MACHINES[1].computerDnsName);
+    // With no NUDGE_* channel configured, npm start's demo receiver prints the nudge (dev/nudge-receiver.ts).
+    const nudge = `Nudge: release release-${machine} for ${DEMO_MACHINES[1].computerDnsName} awaits approval — `;
+    for (let i = 0; i < 100 && !main.output.includes(nudge); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(main.output.includes(nudge), `the nudge arrives at the demo receiver:\n${main.output}`);
+    assert.equal(main.output.split(nudge).length, 2, 'once');
+    assert.ok(main.output.includes(`/releases/release-${machine}\n`), 'with the link to the release on the page');
 
     // The demo's decisions are verified: a name typed on the command line is no proof of who decided.
     const named = await cli('approve', machine, '--by', 'bob@contoso.com', '--comment', 'EDR scan clean');

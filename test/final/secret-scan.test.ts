@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { mapConcurrently } from '../../activities/concurrently.js';
 import { DEFAULT_APP } from '../../simulator/index.js';
+import { NUDGE_TOKEN_PREFIX } from '../helpers/nudge-receiver.js';
 import { connectTestEnvironment, RESULTS_DIR } from '../helpers/temporal.js';
 
 /** Every string reachable in a value, with binary payloads decoded as UTF-8 (payload data is JSON bytes). */
@@ -55,6 +56,11 @@ describe('secret scan over the whole test run', () => {
     const tokens = [...secrets].filter((s) => s.startsWith('eyJ'));
     assert.ok(tokens.length >= 10, `tokens issued in the run: ${tokens.length}`);
     assert.ok(secrets.size > tokens.length, 'client secrets too');
+    // Written out by the processes that configured them (test/helpers/nudge-receiver.ts), like client secrets.
+    assert.ok(
+      [...secrets].some((s) => s.startsWith(NUDGE_TOKEN_PREFIX)),
+      'the nudge webhook URLs and their tokens too',
+    );
   });
 
   it('the detector finds a planted secret', () => {

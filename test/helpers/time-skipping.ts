@@ -12,7 +12,10 @@ import { createLocalActivities, type TenantApproval } from '../../activities/ind
 import {
   apiTaskQueue,
   DEFAULT_TENANT,
+  nudgeTaskQueue,
   SEARCH_ATTRIBUTES,
+  type NudgeChannel,
+  type NudgeRequest,
   statusQuery,
   type ReleaseRequest,
   type ReleaseState,
@@ -55,7 +58,12 @@ function workflowBundle(): Promise<WorkflowBundleOption> {
 /** The time-skipping server with the project's search attributes, and a worker for the workflows and the fake. */
 export async function startFastHarness(
   name: string,
-  options: { tenants?: string[]; approval?: Record<string, TenantApproval> } = {},
+  options: {
+    tenants?: string[];
+    approval?: Record<string, TenantApproval>;
+    /** Per tenant, its nudge channels, and the (mocked) nudge activity that serves them. */
+    nudge?: { channels: Record<string, NudgeChannel[]>; postNudge(nudge: NudgeRequest): Promise<void> };
+  } = {},
 ): Promise<FastHarness> {
   installTestRuntime();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
@@ -70,8 +78,21 @@ export async function startFastHarness(
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: await workflowBundle(),
-      activities: createLocalActivities({ names: tenants, approval: options.approval }),
+      activities: createLocalActivities({
+        names: tenants,
+        approval: options.approval,
+        ...(options.nudge ? { nudge: options.nudge.channels } : {}),
+      }),
     }),
+    ...(options.nudge
+      ? [
+          await Worker.create({
+            connection: env.nativeConnection,
+            taskQueue: nudgeTaskQueue(taskQueue),
+            activities: { postNudge: options.nudge.postNudge },
+          }),
+        ]
+      : []),
     ...(await Promise.all(
       tenants.map((tenant) =>
         Worker.create({

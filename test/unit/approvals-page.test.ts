@@ -155,11 +155,19 @@ describe('approvals page HTML', () => {
     assert.ok(page.includes('value="run&quot;&#39;&lt;"'), 'an attribute value stays inside its quotes');
     assert.match(page, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
     assert.match(page, /href="\/releases\/release-%22%3E%3Cscript%3Ex%3C%2Fscript%3E"/);
-    const progress = progressView(user, 'csrf', { ...release, status: status({ state: 'released' }) });
+    const may = { ok: true } as const;
+    const progress = progressView(user, 'csrf', { ...release, status: status({ state: 'released' }) }, may);
     assert.ok(!progress.includes('<script>'));
     assert.ok(!progress.includes('http-equiv="refresh"'), 'an ended release is not refreshed');
-    const running = progressView(user, 'csrf', { ...release, status: status({ state: 'releasing' }) });
+    assert.ok(!progress.includes('name="decision"'), 'an ended release has no decision form');
+    const running = progressView(user, 'csrf', { ...release, status: status({ state: 'releasing' }) }, may);
     assert.ok(running.includes('http-equiv="refresh"'));
+    // Its own page, where a nudge links, decides it while it awaits: not refreshed, so a comment being typed stays.
+    const awaiting = progressView(user, 'csrf', { ...release, status: status({ state: 'awaiting-approval' }) }, may);
+    assert.ok(awaiting.includes('value="approve"') && !awaiting.includes('http-equiv="refresh"'), awaiting);
+    const requester = { ok: false, code: 'requester', why: 'you requested this release' } as const;
+    const own = progressView(user, 'csrf', { ...release, status: status({ state: 'awaiting-approval' }) }, requester);
+    assert.ok(!own.includes('value="approve"') && own.includes('You cannot decide: you requested this release'));
   });
 });
 
@@ -234,10 +242,14 @@ describe('approvals page: evidence and batches', () => {
     assert.match(card, /class="dry-run">would-release: 118, not-found: 2</);
     assert.match(card, new RegExp(`name="targetDigest" value="${'f'.repeat(64)}"`));
     assert.match(card, /action="\/batches\/decide"/);
-    const done = batchProgressView(user, 'csrf', { ...batch, progress: batchProgress({ state: 'completed' }) });
+    const may = { ok: true } as const;
+    const done = batchProgressView(user, 'csrf', { ...batch, progress: batchProgress({ state: 'completed' }) }, may);
     assert.ok(!done.includes('<script>') && !done.includes('http-equiv="refresh"'));
-    assert.ok(batchProgressView(user, 'csrf', { ...batch, progress: null }).includes('http-equiv="refresh"'));
-    const closed = batchProgressView(user, 'csrf', { ...batch, progress: null, closedAs: 'FAILED' });
+    assert.ok(!done.includes('name="decision"'), 'an ended batch has no decision form');
+    const awaiting = batchProgressView(user, 'csrf', batch, may);
+    assert.ok(awaiting.includes('action="/batches/decide"') && !awaiting.includes('http-equiv="refresh"'));
+    assert.ok(batchProgressView(user, 'csrf', { ...batch, progress: null }, may).includes('http-equiv="refresh"'));
+    const closed = batchProgressView(user, 'csrf', { ...batch, progress: null, closedAs: 'FAILED' }, may);
     assert.ok(!closed.includes('http-equiv="refresh"') && closed.includes('FAILED'));
   });
 

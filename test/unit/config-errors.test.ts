@@ -82,6 +82,14 @@ const INVALID: Record<string, [string, RegExp][]> = {
     [`https://${M}.example`, /APPROVAL_ISSUER and APPROVAL_KEYS_FILE go together/],
   ],
   APPROVAL_KEYS_FILE: [[missing, /APPROVAL_ISSUER and APPROVAL_KEYS_FILE go together/]],
+  NUDGE_TEAMS_URL: [
+    [M, /NUDGE_TEAMS_URL: must be an https URL \(http only on loopback\)/],
+    [`http://${M}.example/workflows/x`, /NUDGE_TEAMS_URL: must be an https URL/],
+  ],
+  NUDGE_SLACK_URL: [[`https://svc:${M}@hooks.example/services/x`, /NUDGE_SLACK_URL: must be an https URL/]],
+  NUDGE_WEBHOOK_URL: [[`ftp://soar.example/${M}`, /NUDGE_WEBHOOK_URL: must be an https URL/]],
+  NUDGE_RATE_PER_SECOND: [[M, /NUDGE_RATE_PER_SECOND: must be a number from 0.01 to 100/]],
+  APPROVALS_PAGE_URL: [[`https://approvals.example/?k=${M}`, /APPROVALS_PAGE_URL: must be an https URL/]],
   WORKER_MAX_CACHED_WORKFLOWS: [[M, /WORKER_MAX_CACHED_WORKFLOWS: must be an integer/]],
   WORKFLOW_BUNDLE_PATH: [[missing, /WORKFLOW_BUNDLE_PATH: no such file/]],
   METRICS_BIND_ADDRESS: [[M, /METRICS_BIND_ADDRESS: must be host:port/]],
@@ -145,12 +153,16 @@ describe('tenants file errors never echo a value', () => {
     ['cloud', { cloud: M }, /tenants\.contoso\.cloud: must be one of/],
     ['both secret forms', { clientSecret: M }, /give exactly one of clientSecret and clientSecretEnv/],
     ['ratePerMinute', { ratePerMinute: M }, /ratePerMinute: must be an integer from 1 to 100/],
+    ['nudge.teamsUrl', { nudge: { teamsUrl: `http://${M}.example/x` } }, /contoso\.nudge\.teamsUrl: must be an https/],
+    ['nudge, both forms', { nudge: { slackUrl: `https://h.example/${M}`, slackUrlEnv: 'S' } }, /at most one of/],
+    ['nudge.webhookUrlEnv unset', { nudge: { webhookUrlEnv: 'NOT_SET_ANYWHERE' } }, /NOT_SET_ANYWHERE is not set/],
+    ['nudge.webhookUrlEnv invalid', { nudge: { webhookUrlEnv: 'CONTOSO_SECRET' } }, /CONTOSO_SECRET must be an https/],
   ];
   for (const [what, change, rule] of cases) {
     it(`${what}: names the tenant, the field and the rule`, () => {
       const file = path.join(dir, `${what.replace(/\W/g, '-')}.json`);
       writeFileSync(file, JSON.stringify({ tenants: { contoso: { ...tenant, ...change } } }), { mode: 0o600 });
-      assert.match(refusal({ DEFENDER_TENANTS_FILE: file, CONTOSO_SECRET: 'x' }, what), rule);
+      assert.match(refusal({ DEFENDER_TENANTS_FILE: file, CONTOSO_SECRET: `http://${M}.example` }, what), rule);
     });
   }
 

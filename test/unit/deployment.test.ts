@@ -23,7 +23,14 @@ import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 
 /** Services that run once to completion (schema, namespace) before the services that need them. */
 const ONE_SHOTS = ['temporal-schema', 'temporal-namespace'];
-const SECRETS = ['DEFENDER_CLIENT_SECRET', 'TEMPORAL_API_KEY', 'POSTGRES_PASSWORD'];
+const SECRETS = [
+  'DEFENDER_CLIENT_SECRET',
+  'TEMPORAL_API_KEY',
+  'POSTGRES_PASSWORD',
+  'NUDGE_TEAMS_URL',
+  'NUDGE_SLACK_URL',
+  'NUDGE_WEBHOOK_URL',
+];
 
 /** The server and UI versions of the Temporal CLI the tests run: "temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)". */
 function testedTemporalVersions(): { server: string; ui: string } {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../worker/config.js';
+import { DefenderIsolationPlugin } from '../../worker/plugin.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tenants-'));
 function file(content: unknown, mode = 0o600): string {
@@ -231,5 +232,57 @@ describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
       () => loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'lots' }),
       (err: Error) => err instanceof ConfigError && /WORKER_MAX_CACHED_WORKFLOWS/.test(err.message),
     );
+  });
+});
+
+describe('nudge channels (docs/nudges.md)', () => {
+  const teams = 'https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=xyz';
+
+  it('the default tenant from NUDGE_*_URL, a named one from the file (by variable name), the page origin', () => {
+    const config = loadConfig({
+      NUDGE_TEAMS_URL: teams,
+      NUDGE_WEBHOOK_URL: 'http://127.0.0.1:9999/nudges',
+      NUDGE_RATE_PER_SECOND: '0.5',
+      APPROVALS_PAGE_URL: 'https://approvals.contoso.com/',
+      DEFENDER_TENANTS_FILE: file({
+        tenants: { contoso: { ...contoso, nudge: { slackUrlEnv: 'CONTOSO_SLACK' } } },
+      }),
+      CONTOSO_SECRET: 's3cr3t-value',
+      CONTOSO_SLACK: 'https://hooks.slack.com/services/T0/B0/x',
+    });
+    assert.deepEqual(config.nudge, {
+      urls: { teams, webhook: 'http://127.0.0.1:9999/nudges' },
+      ratePerSecond: 0.5,
+      pageUrl: 'https://approvals.contoso.com',
+    });
+    assert.deepEqual(config.tenants.contoso?.nudge, { slack: 'https://hooks.slack.com/services/T0/B0/x' });
+  });
+
+  it('none configured: no channel, 1/s', () => {
+    assert.deepEqual(loadConfig({}).nudge, { urls: {}, ratePerSecond: 1, pageUrl: undefined });
+  });
+
+  it('an inline webhook URL is a secret: the file must be private', () => {
+    const inline = { tenants: { contoso: { ...contoso, nudge: { teamsUrl: teams } } } };
+    assert.match(refusal(inline, 0o644).message, /chmod 600/);
+    assert.doesNotMatch(refusal(inline, 0o644).message, /sig=xyz|logic\.azure/);
+    const config = loadConfig({ DEFENDER_TENANTS_FILE: file(inline), CONTOSO_SECRET: 's3cr3t-value' });
+    assert.deepEqual(config.tenants.contoso?.nudge, { teams });
+  });
+});
+
+describe('the plugin checks nudge URLs without printing them', () => {
+  it('refuses a plain-http URL off loopback and an unknown channel, naming the tenant and channel only', () => {
+    assert.throws(
+      () =>
+        new DefenderIsolationPlugin({ tenants: { default: { nudge: { teams: 'http://hooks.example/sig=abc123' } } } }),
+      (err: Error) =>
+        /tenant "default": nudge\.teams must be an https URL/.test(err.message) && !/abc123/.test(err.message),
+    );
+    assert.throws(
+      () => new DefenderIsolationPlugin({ tenants: { lab: { nudge: { pager: 'https://x.example' } as never } } }),
+      /nudge channels are teams, slack and webhook/,
+    );
+    new DefenderIsolationPlugin({ tenants: { default: { nudge: { webhook: 'http://127.0.0.1:1/x' } } } });
   });
 });

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { ReleaseFailureType, type BulkApproveInput } from '../../contract/index.js';
 import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
+import { nudgeApprovers, type NudgeEvidence } from '../approval/nudge.js';
 import { checkApprovalToken } from '../approval/verified.js';
 import type { Batch } from './batch.js';
 
@@ -58,9 +59,12 @@ export async function approveBatch(batch: Batch): Promise<{ waited: boolean }> {
   }
   batch.state = 'awaiting-approval';
   batch.expiresAt = new Date(Date.now() + approval.timeoutMs).toISOString();
+  // Once per wait: a run continued as new resumes after the decision and never comes here.
+  const stopNudges = nudgeApprovers(batch.nudgeChannels, batchEvidence(batch), approval.timeoutMs);
   const decided = await wf.condition(() => batch.decision !== null, approval.timeoutMs, {
     summary: 'approval expires',
   });
+  stopNudges();
   if (!decided) {
     batch.end(
       'approval-expired',
@@ -73,4 +77,20 @@ export async function approveBatch(batch: Batch): Promise<{ waited: boolean }> {
     batch.end('rejected', ReleaseFailureType.ReleaseRejected, `rejected by ${decision.by}: ${decision.comment ?? ''}`);
   }
   return { waited: true };
+}
+
+function batchEvidence(batch: Batch): NudgeEvidence {
+  const request = batch.request;
+  return {
+    subject: 'batch',
+    tenant: request.tenant,
+    workflowId: batch.workflowId,
+    runId: wf.workflowInfo().runId,
+    requestedBy: request.requestedBy,
+    incidentId: request.incidentId,
+    comment: request.comment,
+    expiresAt: batch.expiresAt!,
+    verification: batch.verification ?? 'off',
+    targets: { count: batch.targets.length, digest: batch.digest ?? '' },
+  };
 }

@@ -7,6 +7,7 @@ import type {
   BulkReport,
   BulkState,
   MachineOutcome,
+  NudgeChannel,
   ReleaseFailureType,
   ValidatedBulkRequest,
 } from '../../contract/index.js';
@@ -44,6 +45,8 @@ export class Batch {
   verification: ApprovalVerification | undefined;
   /** Approval tokens tried, and whether one is being verified. */
   readonly tokens: TokenLedger = newTokenLedger();
+  /** The channels that nudge the tenant's approvers (a later run has none: it does not wait for a decision). */
+  nudgeChannels: readonly NudgeChannel[] = [];
 
   constructor(resume: BulkResume | undefined) {
     this.state = resume ? 'releasing' : 'validating';

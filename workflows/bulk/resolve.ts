@@ -15,8 +15,9 @@ const PAGE_SIZE = 2_000;
 /** The request, held to the schema the client applies: an invalid one ends the batch before any Defender call. */
 export async function validateBatch(batch: Batch, input: BulkReleaseRequest): Promise<void> {
   try {
-    const { approvalVerification, ...validated } = await local.validateBulkRequest({ request: input });
+    const { approvalVerification, nudgeChannels, ...validated } = await local.validateBulkRequest({ request: input });
     batch.validated = validated;
+    batch.nudgeChannels = nudgeChannels ?? [];
     batch.verification = approvalVerification;
   } catch (err) {
     const cause = err instanceof wf.ActivityFailure ? err.cause : err;

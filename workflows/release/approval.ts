@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { checkIdentity, ReleaseFailureType, type ApprovalDecision, type ReleaseStatus } from '../../contract/index.js';
 import { preApprovedDecision, type Decision, type Verb } from '../approval/decisions.js';
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
+import { nudgeApprovers, type NudgeEvidence } from '../approval/nudge.js';
 import { checkApprovalToken, type DecisionFields } from '../approval/verified.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
@@ -69,11 +70,31 @@ export async function approve(release: ReleaseTracker): Promise<{ waited: boolea
   if (waited) {
     status.expiresAt = new Date(startedAt + approval.timeoutMs).toISOString();
     release.setState('awaiting-approval');
+    // Only when the release enters the wait: a decision that came first needs no nudge.
+    const stopNudges = nudgeApprovers(release.nudgeChannels, releaseEvidence(release), approval.timeoutMs);
     await wf.condition(() => status.decision !== null, approval.timeoutMs, { summary: 'approval expires' });
+    stopNudges();
   }
   release.recordApprovalWait(startedAt);
   applyDecision(release, status.decision, approval.timeoutMs);
   return { waited };
+}
+
+function releaseEvidence(release: ReleaseTracker): NudgeEvidence {
+  const request = release.request;
+  const { status } = release;
+  return {
+    subject: 'release',
+    tenant: request.tenant,
+    workflowId: status.workflowId,
+    runId: wf.workflowInfo().runId,
+    requestedBy: request.requestedBy,
+    incidentId: request.incidentId,
+    comment: request.comment,
+    expiresAt: status.approval.expiresAt!,
+    verification: release.verification ?? 'off',
+    machine: { id: request.machineId, computerDnsName: status.computerDnsName },
+  };
 }
 
 function applyDecision(release: ReleaseTracker, decision: ApprovalDecision | null, timeoutMs: number): void {

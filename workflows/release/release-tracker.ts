@@ -6,6 +6,7 @@ import {
   ReleaseStateAttribute,
   type ApprovalVerification,
   type MachineActionSummary,
+  type NudgeChannel,
   type ReleaseFailureType,
   type ReleaseOutcome,
   type ReleaseRequest,
@@ -37,6 +38,8 @@ export class ReleaseTracker {
   verification: ApprovalVerification | undefined;
   /** Approval tokens tried, and whether one is being verified. */
   readonly tokens: TokenLedger = newTokenLedger();
+  /** The channels that nudge the tenant's approvers, as validation said (names only; the worker holds the URLs). */
+  nudgeChannels: readonly NudgeChannel[] = [];
   // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
   readonly #ended = wf.metricMeter.createCounter(
     'defender_isolation_releases',

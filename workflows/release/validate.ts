@@ -10,11 +10,12 @@ import type { ReleaseTracker } from './release-tracker.js';
 export async function validate(release: ReleaseTracker): Promise<ValidatedReleaseRequest> {
   try {
     const parent = wf.workflowInfo().parent;
-    const { approvalVerification, ...request } = await validation.validateReleaseRequest({
+    const { approvalVerification, nudgeChannels, ...request } = await validation.validateReleaseRequest({
       request: release.input,
       parent: parent ? { workflowId: parent.workflowId, runId: parent.runId } : null,
     });
     release.accept(request, approvalVerification);
+    release.nudgeChannels = nudgeChannels ?? [];
     return request;
   } catch (err) {
     // Local activity failures may arrive wrapped in an ActivityFailure or as the ApplicationFailure itself.
