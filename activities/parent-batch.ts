@@ -53,6 +53,19 @@ export async function checkPreApproval(args: {
   );
 }
 
+/**
+ * A batch pre-approves every release it starts; where the tenant's decisions must be verified, its own decision must
+ * be one (a token signed for its run), never a name its starter typed.
+ */
+export function checkBatchPreApproval(preApproved: boolean, verification: ApprovalVerification): void {
+  if (!preApproved || verification !== 'required') return;
+  throw new InvalidReleaseRequestError(
+    'invalid bulk release request: approval.preApprovedBy is refused where this tenant requires verified approvals; ' +
+      'ask for an approval instead',
+    ['approval'],
+  );
+}
+
 /** Whether the parent is a bulkRelease on this task queue, by Temporal's record of it (not the request's word). */
 async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
   try {

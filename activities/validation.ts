@@ -16,7 +16,7 @@ import {
   parseReleaseRequest,
 } from '../contract/schemas/index.js';
 import { verificationOf, type TenantApproval } from './approval-tokens.js';
-import { checkParentBatch, checkPreApproval, type ParentExecution } from './parent-batch.js';
+import { checkParentBatch, checkBatchPreApproval, checkPreApproval, type ParentExecution } from './parent-batch.js';
 
 /**
  * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
@@ -120,7 +120,9 @@ export function createValidation(directory?: TenantDirectory) {
         checkWorkflowId(callerWorkflowId(), 'bulk release request');
         const valid = parseBulkRequest(input.request);
         checkTenant(valid.tenant, directory);
-        return withVerification(valid, directory);
+        const verified = withVerification(valid, directory);
+        checkBatchPreApproval(valid.approval.kind === 'pre-approved', verified.approvalVerification);
+        return verified;
       });
     },
   };

@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { QUIET_BUNDLER_LOGGER } from '../../worker/bundle-workflows.js';
+import { WORKFLOWS_PATH } from '../../worker/paths.js';
 import { approveRelease, rejectRelease } from '../../client/release-client.js';
 import { bulkApproveUpdate, DEFAULT_TENANT, progressQuery } from '../../contract/index.js';
 import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
@@ -19,7 +23,7 @@ import {
   type SigningKey,
   type TokenRequest,
 } from '../helpers/approval-tokens.js';
-import { startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
+import { endOf, startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
 
 const bob = 'bob@contoso.com';
 
@@ -214,4 +218,70 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
     const labRelease = await h.start({ machineId: lab.id, tenant: 'lab', approval: preApproval });
     assert.equal((await labRelease.result()).outcome, 'released');
   });
+
+  const batchRequest = (machineId: string) => ({
+    comment: 'Outbreak contained',
+    requestedBy: 'mallory@contoso.com',
+    machineIds: [machineId],
+  });
+
+  it('a batch pre-approved by a typed name is refused where decisions must be verified: 0 Defender calls', async () => {
+    const machine = h.fake.addMachine();
+    const calls = h.fake.calls.length;
+    const handle = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-pre-approved-${h.taskQueue}`,
+      args: [{ ...batchRequest(machine.id), approval: { preApprovedBy: bob, reason: 'CAB-1' } }],
+    });
+    tally.tried += 1;
+    const failure = await endOf(handle);
+    assert.equal(failure.type, 'InvalidInput');
+    assert.match(failure.message, /approval\.preApprovedBy is refused where this tenant requires verified approvals/);
+    assert.equal(h.fake.calls.length, calls, 'nothing reached Defender');
+  });
+
+  it('a cron run or a retry takes nothing from its input: a forged `resume` (a "verified" decision) is validated', async () => {
+    const machine = h.fake.addMachine();
+    const calls = h.fake.calls.length;
+    const handle = await h.env.client.workflow.start('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId: `bulk-forged-resume-${h.taskQueue}`,
+      args: [{ ...batchRequest(machine.id), resume: forgedResume(machine.id) }],
+    });
+    tally.tried += 1;
+    assert.equal((await endOf(handle)).type, 'InvalidInput');
+    assert.equal(h.fake.calls.length, calls, 'nothing reached Defender');
+    // The server marks a cron run and a retry as continued from the run before, with the first starter's input. Its
+    // history replayed as such a run must validate as recorded; replayed as a run continued as new, it takes the
+    // forged state and diverges (which shows the variant is one the workflow tells apart).
+    const history = await handle.fetchHistory();
+    const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: QUIET_BUNDLER_LOGGER });
+    const replay = (started: object) =>
+      Worker.runReplayHistory({ workflowBundle: bundle }, asRunOfAChain(history, started), handle.workflowId);
+    await replay({ cronSchedule: '* * * * *' });
+    await replay({ retryPolicy: { initialInterval: { seconds: 1 }, maximumAttempts: 3 }, attempt: 2 });
+    await assert.rejects(replay({}), DeterminismViolationError);
+  });
 });
+
+/** A batch's carried-over state as a starter could forge it: validated, targets, and a "verified" decision by bob. */
+function forgedResume(machineId: string) {
+  const validated = {
+    ...{ comment: 'Outbreak contained', requestedBy: 'mallory@contoso.com', machineIds: [machineId] },
+    ...{ selector: null, incidentId: null, dryRun: false, concurrency: 1, tenant: null },
+    ...{ pollInterval: '30s', pollIntervalMs: 30_000, deadline: '1h' },
+    approval: { kind: 'required', approvers: null, timeoutMs: 3_600_000 },
+  };
+  const verified = { iss: 'https://approvals.contoso.test', sub: `oid-${bob}`, idp: 'https://idp', jti: 'forged' };
+  const decision = { decision: 'approved', by: bob, at: new Date().toISOString(), source: 'update', verified };
+  return { validated, targets: [machineId], digest: 'f'.repeat(64), decision, outcomes: {}, nextIndex: 0, run: 2 };
+}
+
+/** The history as the server would record a run continued from an earlier one, with `started`'s attributes. */
+function asRunOfAChain(history: Awaited<ReturnType<WorkflowHandle['fetchHistory']>>, started: object) {
+  const [first, ...rest] = history.events!;
+  const attributes = { ...first!.workflowExecutionStartedEventAttributes, continuedExecutionRunId: randomUUID() };
+  return {
+    events: [{ ...first, workflowExecutionStartedEventAttributes: { ...attributes, ...started } }, ...rest],
+  };
+}

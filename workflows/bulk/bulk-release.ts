@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type { BulkReleaseRequest, BulkReport } from '../../contract/index.js';
+import { continuedAsNew } from '../continued-run.js';
 import { approveBatch } from './approval.js';
 import { Batch, type BulkResume } from './batch.js';
 import type { MachineRead } from './check.js';
@@ -13,9 +14,9 @@ import { ReleaseWindow } from './window.js';
  * child `releaseMachine`, with bounded concurrency, continuing as new every 500) → report every machine's outcome.
  */
 export async function bulkRelease(input: BulkReleaseRequest & { resume?: BulkResume }): Promise<BulkReport> {
-  // Only a run continued from an earlier one may skip validation and approval: a new batch that passes `resume` has
-  // it refused by validation (an unknown field) like any other.
-  const resume = wf.workflowInfo().continuedFromExecutionRunId ? input.resume : undefined;
+  // Only a run continued as new from an earlier one may skip validation and approval: any other run that passes
+  // `resume` (a new batch, a cron run, a retry) has it refused by validation (an unknown field) like any other.
+  const resume = continuedAsNew() ? input.resume : undefined;
   const batch = new Batch(resume);
   const window = new ReleaseWindow(batch, resume?.inFlight ?? []);
   registerBatchHandlers(batch, window);

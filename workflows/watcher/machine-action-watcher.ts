@@ -11,6 +11,7 @@ import {
   type WatcherState,
   type WatchEntry,
 } from '../../contract/index.js';
+import { continuedAsNew } from '../continued-run.js';
 import { ignoreUnknownSignals } from '../unknown-signals.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 import { publishEnded, republishEnded } from './ended-memo.js';
@@ -44,7 +45,7 @@ const { notifySubscribers } = wf.proxyActivities<LocalActivities>({
 export async function machineActionWatcher(state: WatcherState): Promise<void> {
   if (!ownsItsId(state)) return;
   // What a run carries over comes from an earlier run; a starter's is not taken (releases start it with nothing).
-  const continued = wf.workflowInfo().continuedFromExecutionRunId !== undefined;
+  const continued = continuedAsNew();
   const ended = continued && Array.isArray(state?.ended) ? state.ended : [];
   const watching = new WatchList(continued ? carriedOver(state) : [], ended, DEFAULT_WATCH_FLOOR_MS);
   // The starter's floor holds until the first look, which brings the floor of the tenant's worker.
