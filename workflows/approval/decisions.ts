@@ -8,7 +8,8 @@ import type {
   ValidatedApproval,
 } from '../../contract/index.js';
 import { checkDecisionText, deciderName, refuseApproval } from './rules.js';
-import { verifiedName, verifyDecisionToken, type DecisionFields, type TokenLedger } from './verified.js';
+import type { TokenLedger } from './token-ledger.js';
+import { verifiedName, verifyDecisionToken, type DecisionFields } from './verified.js';
 
 export type Verb = 'approve' | 'reject';
 export type Decision = Omit<ApprovalDecision, 'at' | 'source'>;

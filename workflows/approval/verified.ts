@@ -6,19 +6,8 @@ import {
   type VerifiedApproval,
 } from '../../contract/index.js';
 import type { LocalActivities } from '../../activities/index.js';
+import { ledgerProblem, rememberToken, type TokenLedger } from './token-ledger.js';
 import { checkApprover, checkDecisionText, deciderName, refuseApproval, type DeciderRules } from './rules.js';
-
-/** Tokens a workflow has seen, so none is used twice, and whether one is being verified now. */
-export interface TokenLedger {
-  /** The `jti` of every token tried, newest last; bounded (a token outlives its expiry by 30 s at most anyway). */
-  used: string[];
-  verifying: boolean;
-}
-
-// Tokens expire within 5 minutes: refusals come first, and 200 tries that soon would be an attack on its own.
-const MAX_REMEMBERED = 200;
-
-export const newTokenLedger = (): TokenLedger => ({ used: [], verifying: false });
 
 /** One attempt, short: a bad token is answered `{ ok: false }`, so retries only cover the worker's own hiccups. */
 const tokenVerification = wf.proxyLocalActivities<LocalActivities>({
@@ -55,7 +44,8 @@ export function checkApprovalToken(args: {
   const { workflowId, runId } = wf.workflowInfo();
   const problem = approvalTokenProblem(claims, { verb, workflowId, runId, nowMs: Date.now() });
   if (problem) throw refuseApproval(problem);
-  if (ledger.used.includes(claims.jti)) throw refuseApproval('the token was already used');
+  const tried = ledgerProblem(ledger, claims.jti, Date.now());
+  if (tried) throw refuseApproval(tried);
   if (fields.approver !== undefined && fields.approver !== claims.upn) {
     throw refuseApproval("approver does not match the token's signed-in user");
   }
@@ -76,7 +66,7 @@ export async function verifyDecisionToken(args: {
 }): Promise<{ claims: ApprovalTokenClaims; verified: VerifiedApproval }> {
   const { ledger } = args;
   const peeked = peekApprovalToken(args.token);
-  if (peeked) ledger.used = [...ledger.used, peeked.jti].slice(-MAX_REMEMBERED);
+  if (peeked) rememberToken(ledger, peeked, Date.now());
   ledger.verifying = true;
   try {
     const verdict = await tokenVerification.verifyApprovalToken({ tenant: args.tenant, token: args.token });

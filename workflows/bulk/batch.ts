@@ -11,7 +11,7 @@ import type {
   ReleaseFailureType,
   ValidatedBulkRequest,
 } from '../../contract/index.js';
-import { newTokenLedger, type TokenLedger } from '../approval/verified.js';
+import { newTokenLedger, type TokenLedger } from '../approval/token-ledger.js';
 import { validatedOrBug } from '../validated.js';
 
 /** What a batch carries from one run to the next (continue-as-new). */

@@ -15,7 +15,7 @@ import {
   type ReleaseStatus,
   type ValidatedReleaseRequest,
 } from '../../contract/index.js';
-import { newTokenLedger, type TokenLedger } from '../approval/verified.js';
+import { newTokenLedger, type TokenLedger } from '../approval/token-ledger.js';
 import { validatedOrBug } from '../validated.js';
 import { currentDetails } from './current-details.js';
 
