@@ -119,6 +119,13 @@ function identityProvider(vars: z.output<typeof schema>): IdentityProviderConfig
     if (stray.length > 0) {
       throw new ApprovalsConfigError(`invalid approvals page configuration:\n  ${stray.join(', ')}: needs OIDC_ISSUER`);
     }
+    // Anyone signs in at the demo provider as anyone (one password): it may serve a page only this machine reaches.
+    if (vars.APPROVALS_PAGE_URL && !LOOPBACK.has(new URL(vars.APPROVALS_PAGE_URL).hostname)) {
+      throw new ApprovalsConfigError(
+        'invalid approvals page configuration:\n  APPROVALS_PAGE_URL: without OIDC_ISSUER (the local demo provider, ' +
+          'whose demo users share one password) the page must be on a loopback address; set OIDC_ISSUER',
+      );
+    }
     return { kind: 'local', host: vars.APPROVALS_LOCAL_IDP_HOST };
   }
   const missing = (['OIDC_CLIENT_ID', 'OIDC_CLIENT_SECRET', 'APPROVALS_PAGE_URL'] as const).filter(

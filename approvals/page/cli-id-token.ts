@@ -32,6 +32,8 @@ export class ApiRefusal extends Error {
 // Entra's ID tokens are a few KiB with groups; far longer is not one.
 const MAX_TOKEN_LENGTH = 16_384;
 const CLOCK_TOLERANCE_S = 30;
+// An ID token lives an hour at Entra; a decision takes one signed in just now, so one that leaked decides nothing later.
+const MAX_TOKEN_AGE = '10m';
 
 /** The discovered provider's issuer and keys, for ID tokens issued to `clientId`. */
 export function cliSignInFor(idp: IdentityProvider, clientId: string): CliSignIn {
@@ -62,6 +64,7 @@ export async function userFromBearer(cli: CliSignIn, authorization: string | und
       audience: cli.clientId,
       requiredClaims: ['sub', 'exp', 'iat'],
       clockTolerance: CLOCK_TOLERANCE_S,
+      maxTokenAge: MAX_TOKEN_AGE,
       // Asymmetric only: a symmetric algorithm would verify with whatever the token claims.
       algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
     }));

@@ -68,7 +68,10 @@ describe('verified approvals from the CLI, through the approvals page', () => {
   });
 
   /** An ID token as the local provider issues it to the CLI (signed with its key), or a variation of one. */
-  async function idToken(upn: string, change: { aud?: string; expIn?: number; key?: JWK } = {}): Promise<string> {
+  async function idToken(
+    upn: string,
+    change: { aud?: string; expIn?: number; issuedAgo?: number; key?: JWK } = {},
+  ): Promise<string> {
     const account = accountByUpn(upn)!;
     const key = change.key ?? idpKey;
     const now = Math.floor(Date.now() / 1000);
@@ -77,7 +80,7 @@ describe('verified approvals from the CLI, through the approvals page', () => {
       .setIssuer(approvals.issuer)
       .setAudience(change.aud ?? 'defender-isolation-cli')
       .setSubject(account.sub)
-      .setIssuedAt(now - 60)
+      .setIssuedAt(now - (change.issuedAgo ?? 60))
       .setExpirationTime(now + (change.expIn ?? 600))
       .sign(await importJWK(key, 'RS256'));
   }
@@ -132,6 +135,13 @@ describe('verified approvals from the CLI, through the approvals page', () => {
       [await decide(body, { cookie: '__Host-sid=anything' }), 401, 'Unauthenticated', /Bearer/],
       [await decide(body, bearer(await idToken('bob@contoso.com', { key: rogue }))), 401, 'TokenRefused', /signature/],
       [await decide(body, bearer(await idToken('bob@contoso.com', { expIn: -120 }))), 401, 'TokenRefused', /expired/],
+      // Unexpired but signed in 20 minutes ago: a leaked ID token decides nothing after 10 minutes.
+      [
+        await decide(body, bearer(await idToken('bob@contoso.com', { issuedAgo: 1200, expIn: 2400 }))),
+        401,
+        'TokenRefused',
+        /expired|iat/,
+      ],
       [
         await decide(body, bearer(await idToken('bob@contoso.com', { aud: 'approvals-page' }))),
         401,

@@ -82,6 +82,7 @@ describe('approvals page configuration', () => {
       [{ ...external, APPROVALS_PAGE_URL: `https://u:${SECRET}@x.contoso.com` }, /must not carry credentials/],
       [{ ...external, APPROVALS_PAGE_URL: `https://x.contoso.com/?k=${SECRET}` }, /must have no query or fragment/],
       [{ OIDC_CLIENT_SECRET: SECRET }, /OIDC_CLIENT_SECRET: needs OIDC_ISSUER/],
+      [{ APPROVALS_PAGE_URL: 'https://approvals.contoso.com' }, /without OIDC_ISSUER .* must be on a loopback address/],
       [{ OIDC_CLI_CLIENT_ID: 'cli' }, /OIDC_CLI_CLIENT_ID: needs OIDC_ISSUER/],
       [{ APPROVALS_BIND_ADDRESS: `${SECRET}` }, /APPROVALS_BIND_ADDRESS: must be host:port/],
       [{ APPROVALS_BIND_ADDRESS: '127.0.0.1:70000' }, /port must be at most 65535/],
