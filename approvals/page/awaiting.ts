@@ -43,6 +43,8 @@ export async function listAwaitingReleases(client: Client): Promise<AwaitingRele
 export async function readRelease(client: Client, workflowId: string): Promise<AwaitingRelease | null> {
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
+    // A batch or any other workflow is no release, whatever its id says: it has no status to decide by.
+    if (description.type !== RELEASE_WORKFLOW_TYPE) return null;
     const comment = description.memo?.comment;
     const release = {
       workflowId,

@@ -100,6 +100,17 @@ describe('verified approvals from the CLI, through the approvals page', () => {
     return { status: response.status, body: (await response.json()) as { error?: { type: string; message: string } } };
   }
 
+  /** A batch (a dry run, ended at once) whose id looks like a release's. */
+  async function aBatch(machineId: string): Promise<string> {
+    const workflowId = `release-batch-${Date.now()}`;
+    await h.client.workflow.start('bulkRelease', {
+      taskQueue: h.taskQueue,
+      workflowId,
+      args: [{ comment: 'dry run', requestedBy: 'alice@contoso.com', machineIds: [machineId], dryRun: true }],
+    });
+    return workflowId;
+  }
+
   async function awaitingRelease() {
     const machineId = h.sim.addMachine({ isolated: true }).id;
     const started = await h.start({ machineId, approval: {} });
@@ -151,6 +162,13 @@ describe('verified approvals from the CLI, through the approvals page', () => {
       [await decide(body, bearer(await idToken('alice@contoso.com'))), 403, 'MayNotDecide', /four-eyes/],
       [
         await decide({ ...body, release: 'release-nope' }, bearer(await idToken('bob@contoso.com'))),
+        404,
+        'NotFound',
+        /No such release/,
+      ],
+      // A batch is no release, whatever its id says: it is decided on the page.
+      [
+        await decide({ ...body, release: await aBatch(machineId) }, bearer(await idToken('bob@contoso.com'))),
         404,
         'NotFound',
         /No such release/,
