@@ -54,7 +54,7 @@ export async function checkPreApproval(args: {
 }
 
 /** Whether the parent is a bulkRelease on this task queue, by Temporal's record of it (not the request's word). */
-async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
+export async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
   try {
     const batch = await Context.current().client.workflow.getHandle(parent.workflowId, parent.runId).describe();
     return batch.type === BULK_WORKFLOW_TYPE && batch.taskQueue === taskQueue;
