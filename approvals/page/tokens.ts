@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { isPlaybookName } from '../../contract/index.js';
 import type { SignedInUser } from './session.js';
 
 export const APPROVAL_TOKEN_TYPE = 'defender-approval+jwt';
@@ -60,17 +61,39 @@ export interface ApprovalClaims {
   text: string;
 }
 
+/** Thrown rather than signing a playbook's name: requesters named `playbook:` are compared with no token's. */
+export class PlaybookNameError extends Error {
+  override readonly name = 'PlaybookNameError';
+  constructor() {
+    super('the signed-in name starts with "playbook:", which names automation, not a person: nothing is signed for it');
+  }
+}
+
 /** Signs one decision of `user`, issued by the page at `origin`. */
 export function mintApprovalToken(key: SigningKey, origin: string, user: SignedInUser, claims: ApprovalClaims) {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    idp: user.idp,
-    upn: user.upn,
+  return sign(key, origin, user, {
     dec: claims.decision,
     wid: claims.workflowId,
     rid: claims.runId,
     txt: claims.text,
-  })
+  });
+}
+
+/** Signs `user`'s request to start the workflow `workflowId` (a release or a batch) with `text`, its comment. */
+export function mintRequestToken(key: SigningKey, origin: string, user: SignedInUser, request: RequestClaims) {
+  return sign(key, origin, user, { dec: 'request', wid: request.workflowId, txt: request.text });
+}
+
+export interface RequestClaims {
+  workflowId: string;
+  /** The request's comment, as it will be sent. */
+  text: string;
+}
+
+function sign(key: SigningKey, origin: string, user: SignedInUser, claims: Record<string, string>) {
+  if (isPlaybookName(user.upn)) throw new PlaybookNameError();
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return new SignJWT({ idp: user.idp, upn: user.upn, ...claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: APPROVAL_TOKEN_TYPE, kid: key.publicJwk.kid! })
     .setIssuer(origin)
     .setAudience(APPROVAL_AUDIENCE)
