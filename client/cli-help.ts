@@ -48,7 +48,7 @@ Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release
   --sign-in                   prove who asks: sign in at the identity provider (device code); the approvals page
                               signs a request token and the signed-in name is the requester
   --id-token-file <file>      the same with an ID token read from a file (automation acting for a person)
-  --approvals-url <url>       the approvals page (default APPROVALS_URL)
+  --approvals-url <url>       the approvals page (default APPROVALS_PAGE_URL, else http://127.0.0.1:8091)
   --incident <id>             incident id, searchable as IncidentId
   --approver <who>            allowed approver (repeatable); anyone but the requester when absent
   --approval-timeout <dur>    how long to wait for approval (default 24h)
