@@ -18,7 +18,7 @@ import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.
 import { loadSigningKey } from '../../approvals/page/tokens.js';
 import { runCli } from '../../client/cli.js';
 import { freePort } from '../../dev/dev-server.js';
-import { completeDeviceSignIn } from '../helpers/device-sign-in.js';
+import { completeDeviceSignIn, withDeviceSignIn } from '../helpers/device-sign-in.js';
 import { credentialsFor, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { RESULTS_DIR } from '../helpers/temporal.js';
 
@@ -82,6 +82,9 @@ describe('verified approvals from the CLI, through the approvals page', () => {
       .sign(await importJWK(key, 'RS256'));
   }
 
+  /** Runs the CLI until it prints the device code, signs `upn` in there, and returns what the CLI ended with. */
+  const signedInCli = (args: string[], upn: string) => withDeviceSignIn((onErr) => cliRun(args, onErr), upn);
+
   function tokenFile(token: string): string {
     const file = path.join(tokenDir, `${Math.random().toString(36).slice(2)}.jwt`);
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
@@ -121,19 +124,6 @@ describe('verified approvals from the CLI, through the approvals page', () => {
     const status = await h.waitForState(started.workflowId, 'awaiting-approval');
     assert.deepEqual([status.requestedBy, status.requester?.verified], ['alice@contoso.com', true]);
     return { machineId, workflowId: started.workflowId };
-  }
-
-  /** Runs the CLI until it prints the device code, signs `upn` in there, and returns what the CLI ended with. */
-  async function signedInCli(args: string[], upn: string) {
-    let prompted: (found: { uri: string; code: string }) => void;
-    const prompt = new Promise<{ uri: string; code: string }>((resolve) => (prompted = resolve));
-    const run = cliRun(args, (line) => {
-      const match = /^To sign in, open (\S+) and enter code (\S+)$/.exec(line);
-      if (match) prompted({ uri: match[1]!, code: match[2]! });
-    });
-    const { uri, code } = await Promise.race([prompt, run.then((r) => Promise.reject(new Error(r.err)))]);
-    await completeDeviceSignIn({ verificationUri: uri, userCode: code, upn });
-    return run;
   }
 
   /** The CLI in this process: its exit code and output, with stderr lines as they come (the sign-in prompt). */
