@@ -2,6 +2,8 @@
  * The page's approval tokens: a compact JWS (EdDSA, Ed25519) per decision, binding who signed in at which provider,
  * the decision, the workflow and run, and the text, for two minutes. The worker trusts the public key this page
  * publishes at /.well-known/jwks.json. The private key is never logged nor shown.
+ * Request tokens (`dec: 'request'`, the workflow id to start, no run) are signed the same way for verified requesters.
+ * Nothing is signed for a `playbook:` name: that prefix names automation, which four-eyes compares with a person.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -90,7 +92,7 @@ export interface RequestClaims {
   text: string;
 }
 
-function sign(key: SigningKey, origin: string, user: SignedInUser, claims: Record<string, string>) {
+async function sign(key: SigningKey, origin: string, user: SignedInUser, claims: Record<string, string>) {
   if (isPlaybookName(user.upn)) throw new PlaybookNameError();
   const issuedAt = Math.floor(Date.now() / 1000);
   return new SignJWT({ idp: user.idp, upn: user.upn, ...claims })
