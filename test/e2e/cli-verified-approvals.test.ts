@@ -17,6 +17,7 @@ import { accountByUpn } from '../../approvals/idp/demo-accounts.js';
 import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
 import { loadSigningKey } from '../../approvals/page/tokens.js';
 import { runCli } from '../../client/cli.js';
+import { progressQuery } from '../../contract/index.js';
 import { freePort } from '../../dev/dev-server.js';
 import { completeDeviceSignIn, withDeviceSignIn } from '../helpers/device-sign-in.js';
 import { credentialsFor, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
@@ -317,6 +318,23 @@ describe('verified approvals from the CLI, through the approvals page', () => {
     assert.equal(h.sim.requests.filter((r) => r.machineId === machineId).length, 0);
     const unauthenticated = await askToRequest({ workflowId, comment: 'Clean' });
     assert.deepEqual([unauthenticated.status, unauthenticated.body.error?.type], [401, 'Unauthenticated']);
+  });
+
+  it('bulk --id-token-file proves the batch requester the same way (automation acting for alice)', async () => {
+    const machineId = h.sim.addMachine({ isolated: true }).id;
+    const workflowId = `bulk-signed-in-${h.taskQueue}`;
+    const file = tokenFile(await idToken('alice@contoso.com'));
+    const connection = ['--address', process.env.TEMPORAL_TEST_ADDRESS!, '--task-queue', h.taskQueue];
+    const args = ['bulk', '--machine', machineId, '--comment', 'Outbreak contained', '--id-token-file', file];
+    const started = await cliRun([...args, '--workflow-id', workflowId, ...connection, '--json']);
+    assert.equal(started.code, 0, started.err);
+    let progress = await h.client.workflow.getHandle(workflowId).query(progressQuery);
+    for (let i = 0; i < 300 && progress.state !== 'awaiting-approval'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      progress = await h.client.workflow.getHandle(workflowId).query(progressQuery);
+    }
+    assert.deepEqual([progress.requestedBy, progress.requester?.verified], ['alice@contoso.com', true]);
+    await h.client.workflow.getHandle(workflowId).terminate('proven: done');
   });
 
   it('no log line nor CLI output holds a token', () => {
