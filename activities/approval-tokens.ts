@@ -6,7 +6,7 @@ import {
   APPROVAL_TOKEN_ALGORITHM,
   APPROVAL_TOKEN_TYPE,
   DEFAULT_TENANT,
-  isPlaybookName,
+  isAutomationName,
   MAX_APPROVAL_TOKEN_LIFETIME_S,
   peekApprovalToken,
   type ApprovalTokenClaims,
@@ -67,7 +67,7 @@ function signerProblem(claims: { idp: string; upn: string }, approval: TenantApp
     return 'the token names an identity provider this tenant does not accept';
   }
   // The approvals service never signs a playbook's name: one that says so was not minted by it for a person.
-  if (isPlaybookName(claims.upn)) return 'the token names a playbook, not a person';
+  if (isAutomationName(claims.upn)) return 'the token names a playbook or schedule, not a person';
   return null;
 }
 

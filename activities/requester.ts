@@ -1,7 +1,7 @@
 import { activityInfo } from '@temporalio/activity';
 import {
   checkIdentity,
-  isPlaybookName,
+  isAutomationName,
   MAX_APPROVAL_TOKEN_LIFETIME_S,
   peekRequestToken,
   sameIdentity,
@@ -23,9 +23,9 @@ const refuse = (what: string, rule: string) =>
 /**
  * Four-eyes compares the approver's verified name with the requester's, so the requester must be proven too where the
  * tenant requires verified approvals: a person's request carries a request token from the approvals page, minted for
- * this workflow id and naming `requestedBy`. A playbook (`playbook:…`) needs none (no approver can pass for one: the
- * page never signs such a name), nor a release a bulk release started (its batch's requester was checked). Refusals
- * name the rule, never the token.
+ * this workflow id and naming `requestedBy`. Automation (`playbook:…`, `schedule:…`) needs none (no approver can pass
+ * for it: the page never signs such a name), nor a release a bulk release started (its batch's requester was
+ * checked). Refusals name the rule, never the token.
  */
 export async function proveRequester(args: {
   what: 'release request' | 'bulk release request';
@@ -36,7 +36,7 @@ export async function proveRequester(args: {
   fromBatch: () => Promise<boolean>;
 }): Promise<ProvenRequester | null> {
   const { what, requestedBy, requestToken } = args;
-  if (args.verification !== 'required' || isPlaybookName(requestedBy)) return null;
+  if (args.verification !== 'required' || isAutomationName(requestedBy)) return null;
   if (requestToken === undefined) {
     if (await args.fromBatch()) return null;
     throw refuse(

@@ -153,12 +153,15 @@ export function peekRequestToken(token: unknown): RequestTokenClaims | null {
 }
 
 /**
- * Whether a requester is a playbook (automation) rather than a person: `playbook:<name>`. A playbook proves nothing
- * with a token; the approvals service never signs a `playbook:` name, so no approver can pass for one.
+ * Whether a requester is automation rather than a person: a playbook (`playbook:<name>`) or one of this project's
+ * schedules (`schedule:<id>`, which names the requester of each run). Automation proves nothing with a token; the
+ * approvals service never signs such a name, so no approver can pass for one.
  */
-export const PLAYBOOK_PREFIX = 'playbook:';
-export const isPlaybookName = (name: string): boolean =>
-  name.normalize('NFKC').trim().toLowerCase().startsWith(PLAYBOOK_PREFIX);
+export const AUTOMATION_PREFIXES = ['playbook:', 'schedule:'] as const;
+export const isAutomationName = (name: string): boolean => {
+  const folded = name.normalize('NFKC').trim().toLowerCase();
+  return AUTOMATION_PREFIXES.some((prefix) => folded.startsWith(prefix));
+};
 
 /**
  * Why a token read by `peekApprovalToken` cannot be for this decision now, or null. `nowMs` is the workflow's time;

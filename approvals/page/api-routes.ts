@@ -12,8 +12,8 @@ import type { PageDeps } from './context.js';
 import { ApiRefusal, userFromBearer } from './cli-id-token.js';
 import { applyDecision } from './decision.js';
 import { SCOPES } from './oidc.js';
-import { mintRequestToken, PlaybookNameError } from './tokens.js';
-import { isPlaybookName } from '../../contract/index.js';
+import { mintRequestToken, AutomationNameError } from './tokens.js';
+import { isAutomationName } from '../../contract/index.js';
 
 const workflowId = z
   .string({ message: 'must be a workflow id' })
@@ -79,7 +79,7 @@ async function signRequest(c: Context, deps: PageDeps): Promise<Response> {
   try {
     if (!deps.cliSignIn) throw new ApiRefusal(404, 'CliSignInOff', 'this approvals page does not take CLI sign-ins');
     const user = await userFromBearer({ ...deps.cliSignIn, approverGroup: null }, c.req.header('authorization'));
-    if (isPlaybookName(user.upn)) throw new ApiRefusal(403, 'PlaybookName', new PlaybookNameError().message);
+    if (isAutomationName(user.upn)) throw new ApiRefusal(403, 'AutomationName', new AutomationNameError().message);
     const body = await jsonBody(c, requestBody, 'request');
     const text = { workflowId: body.workflowId, text: body.comment };
     const requestToken = await mintRequestToken(deps.key, deps.origin, user, text);

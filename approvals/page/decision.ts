@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { approveRelease, rejectRelease, ReleaseUpdateRefusedError } from '../../client/release-client.js';
-import { isPlaybookName, type ReleaseStatus } from '../../contract/index.js';
+import { isAutomationName, type ReleaseStatus } from '../../contract/index.js';
 import { readRelease } from './awaiting.js';
 import type { PageDeps } from './context.js';
 import { mayDecide, type MayNotDecide } from './may-decide.js';
@@ -62,8 +62,13 @@ export async function applyDecision(deps: PageDeps, request: DecisionRequest): P
     deps.log(`approvals page: ${user.upn} refused to ${decision} ${workflowId}: ${may.why}`);
     return { ok: false, ...MAY_NOT[may.code], message: `You cannot decide this release: ${may.why}.` };
   }
-  if (isPlaybookName(user.upn)) {
-    return { ok: false, type: 'MayNotDecide', httpStatus: 403, message: 'A playbook name decides nothing.' };
+  if (isAutomationName(user.upn)) {
+    return {
+      ok: false,
+      type: 'MayNotDecide',
+      httpStatus: 403,
+      message: 'A playbook or schedule name decides nothing.',
+    };
   }
   if (decision === 'reject' && text === '') {
     return { ok: false, type: 'ReasonRequired', httpStatus: 400, message: 'A rejection needs a reason.' };

@@ -3,13 +3,13 @@
  * the decision, the workflow and run, and the text, for two minutes. The worker trusts the public key this page
  * publishes at /.well-known/jwks.json. The private key is never logged nor shown.
  * Request tokens (`dec: 'request'`, the workflow id to start, no run) are signed the same way for verified requesters.
- * Nothing is signed for a `playbook:` name: that prefix names automation, which four-eyes compares with a person.
+ * Nothing is signed for a `playbook:` or `schedule:` name: they name automation, which four-eyes compares with a person.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
-import { isPlaybookName } from '../../contract/index.js';
+import { isAutomationName } from '../../contract/index.js';
 import type { SignedInUser } from './session.js';
 
 export const APPROVAL_TOKEN_TYPE = 'defender-approval+jwt';
@@ -64,10 +64,10 @@ export interface ApprovalClaims {
 }
 
 /** Thrown rather than signing a playbook's name: requesters named `playbook:` are compared with no token's. */
-export class PlaybookNameError extends Error {
-  override readonly name = 'PlaybookNameError';
+export class AutomationNameError extends Error {
+  override readonly name = 'AutomationNameError';
   constructor() {
-    super('the signed-in name starts with "playbook:", which names automation, not a person: nothing is signed for it');
+    super('the signed-in name starts with "playbook:" or "schedule:", which name automation: nothing is signed for it');
   }
 }
 
@@ -93,7 +93,7 @@ export interface RequestClaims {
 }
 
 async function sign(key: SigningKey, origin: string, user: SignedInUser, claims: Record<string, string>) {
-  if (isPlaybookName(user.upn)) throw new PlaybookNameError();
+  if (isAutomationName(user.upn)) throw new AutomationNameError();
   const issuedAt = Math.floor(Date.now() / 1000);
   return new SignJWT({ idp: user.idp, upn: user.upn, ...claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: APPROVAL_TOKEN_TYPE, kid: key.publicJwk.kid! })

@@ -7,8 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { isPlaybookName, peekApprovalToken, peekRequestToken } from '../../contract/index.js';
-import { loadSigningKey, mintApprovalToken, mintRequestToken, PlaybookNameError } from '../../approvals/page/tokens.js';
+import { isAutomationName, peekApprovalToken, peekRequestToken } from '../../contract/index.js';
+import {
+  loadSigningKey,
+  mintApprovalToken,
+  mintRequestToken,
+  AutomationNameError,
+} from '../../approvals/page/tokens.js';
 
 const user = (upn: string) => ({ sub: `oid-${upn}`, idp: 'https://idp.test', upn, name: upn, groups: [] });
 
@@ -33,20 +38,20 @@ describe('request tokens', () => {
       text: '',
     });
     assert.equal(peekRequestToken(approval), null, 'an approval token requests nothing');
-    for (const upn of ['playbook:incident-42', 'Playbook:x', 'ｐlaybook:x']) {
+    for (const upn of ['playbook:incident-42', 'Playbook:x', 'ｐlaybook:x', 'schedule:nightly']) {
       await assert.rejects(
         mintRequestToken(key, origin, user(upn) as never, { workflowId: 'w', text: '' }),
-        PlaybookNameError,
+        AutomationNameError,
       );
       const decision = { decision: 'approve' as const, workflowId: 'w', runId: 'r', text: '' };
-      await assert.rejects(mintApprovalToken(key, origin, user(upn) as never, decision), PlaybookNameError);
+      await assert.rejects(mintApprovalToken(key, origin, user(upn) as never, decision), AutomationNameError);
     }
   });
 
-  it('isPlaybookName: the prefix in any case or compatibility form; a look-alike is a person (who needs a token)', () => {
+  it('isAutomationName: the prefix in any case or compatibility form; a look-alike is a person (who needs a token)', () => {
     assert.deepEqual(
       ['playbook:incident-42', ' PLAYBOOK:x', 'ｐlaybook:x', 'pIaybook:x', 'alice@contoso.com', 'playbooks'].map(
-        isPlaybookName,
+        isAutomationName,
       ),
       [true, true, true, false, false, false],
     );

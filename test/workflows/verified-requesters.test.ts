@@ -125,7 +125,7 @@ describe('verified requesters: who asks is proven where approvals are', () => {
     assert.equal(approved.requester?.verified, true);
   });
 
-  it('a playbook needs no proof; no approval token may name a playbook', async () => {
+  it('a playbook (or a schedule) needs no proof; no approval token may name a playbook', async () => {
     const playbook = 'playbook:incident-42';
     const r = await startWith(async () => ({ requestedBy: playbook }));
     const status = await h.reach(r.handle, 'awaiting-approval');
@@ -136,6 +136,9 @@ describe('verified requesters: who asks is proven where approvals are', () => {
     await assert.rejects(approveRelease(h.env.client, r.workflowId, { token: await mint(playbook) }), /playbook/);
     const approved = await approveRelease(h.env.client, r.workflowId, { token: await mint(alice) });
     assert.equal(approved.approval.decision?.by, alice);
+    // A schedule's runs are requested by `schedule:<id>` (client/bulk-client.ts): automation too.
+    const scheduled = await startWith(async () => ({ requestedBy: 'schedule:nightly' }));
+    assert.equal((await h.reach(scheduled.handle, 'awaiting-approval')).requester, undefined);
   });
 
   it('a batch proves its requester the same way, and its releases need no token of their own', async () => {

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import {
   approvalTokenProblem,
-  isPlaybookName,
+  isAutomationName,
   peekApprovalToken,
   type ApprovalTokenClaims,
   type VerifiedApproval,
@@ -58,7 +58,7 @@ export function checkApprovalToken(args: {
   if (problem) throw refuseApproval(problem);
   if (ledger.used.includes(claims.jti)) throw refuseApproval('the token was already used');
   // No approver can pass for a playbook requester: the approvals service never signs a playbook's name.
-  if (isPlaybookName(claims.upn)) throw refuseApproval('the token names a playbook, not a person');
+  if (isAutomationName(claims.upn)) throw refuseApproval('the token names a playbook or schedule, not a person');
   if (fields.approver !== undefined && fields.approver !== claims.upn) {
     throw refuseApproval("approver does not match the token's signed-in user");
   }
