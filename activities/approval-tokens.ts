@@ -6,6 +6,7 @@ import {
   APPROVAL_TOKEN_ALGORITHM,
   APPROVAL_TOKEN_TYPE,
   DEFAULT_TENANT,
+  isAutomationName,
   MAX_APPROVAL_TOKEN_LIFETIME_S,
   peekApprovalToken,
   type ApprovalTokenClaims,
@@ -42,7 +43,9 @@ function problemOf(err: unknown): string {
   return 'the token could not be verified';
 }
 
-async function verifyWith(token: string, trusted: TrustedIssuer): Promise<ApprovalTokenClaims> {
+type Peek<C> = (token: unknown) => C | null;
+
+async function verifyWith<C extends { jti: string }>(token: string, trusted: TrustedIssuer, peek: Peek<C>): Promise<C> {
   const { payload } = await jwtVerify(token, createLocalJWKSet(trusted.keys), {
     issuer: trusted.issuer,
     audience: APPROVAL_AUDIENCE,
@@ -53,19 +56,50 @@ async function verifyWith(token: string, trusted: TrustedIssuer): Promise<Approv
     maxTokenAge: MAX_APPROVAL_TOKEN_LIFETIME_S + APPROVAL_CLOCK_TOLERANCE_S,
   });
   // The signature covers the payload; its shape is held to the contract's as the workflow read it.
-  const claims = peekApprovalToken(token);
+  const claims = peek(token);
   if (!claims || claims.jti !== payload.jti) throw new errors.JWTClaimValidationFailed('claims', payload);
   return claims;
 }
 
-/** Checks a verified token is for the calling workflow's run and from an identity provider the tenant accepts. */
-function bindingProblem(claims: ApprovalTokenClaims, approval: TenantApproval): string | null {
-  const caller = activityInfo().workflowExecution;
-  if (claims.wid !== caller?.workflowId) return 'the token was minted for another workflow';
-  if (claims.rid !== caller?.runId) return 'the token was minted for another run of this workflow';
+/** What every signed token must also meet: an identity provider the tenant accepts, and a person's name. */
+function signerProblem(claims: { idp: string; upn: string }, approval: TenantApproval): string | null {
   if (approval.identityProviders && !approval.identityProviders.includes(claims.idp)) {
     return 'the token names an identity provider this tenant does not accept';
   }
+  // The approvals service never signs a playbook's name: one that says so was not minted by it for a person.
+  if (isAutomationName(claims.upn)) return 'the token names a playbook or schedule, not a person';
+  return null;
+}
+
+/**
+ * The one verification of a signed token (approval or request): recognised by `peek`, signed by a key of an issuer
+ * the tenant trusts (EdDSA only, `typ`, audience, expiry and lifetime), from an identity provider the tenant accepts.
+ * What it is bound to (workflow, run, decision) is the caller's check.
+ */
+export async function verifySignedToken<C extends { iss: string; jti: string; idp: string; upn: string }>(
+  token: string,
+  approval: TenantApproval | undefined,
+  peek: Peek<C>,
+  kind: string,
+): Promise<{ ok: true; claims: C } | { ok: false; problem: string }> {
+  const peeked = peek(token);
+  if (!peeked) return { ok: false, problem: `the token is not ${kind}` };
+  const trusted = approval?.issuers.find((i) => i.issuer === peeked.iss);
+  if (!approval || !trusted) return { ok: false, problem: 'the token was not issued by a trusted approvals service' };
+  try {
+    const claims = await verifyWith(token, trusted, peek);
+    const problem = signerProblem(claims, approval);
+    return problem ? { ok: false, problem } : { ok: true, claims };
+  } catch (err) {
+    return { ok: false, problem: problemOf(err) };
+  }
+}
+
+/** Checks a verified token is for the calling workflow's run. */
+function bindingProblem(claims: ApprovalTokenClaims): string | null {
+  const caller = activityInfo().workflowExecution;
+  if (claims.wid !== caller?.workflowId) return 'the token was minted for another workflow';
+  if (claims.rid !== caller?.runId) return 'the token was minted for another run of this workflow';
   return null;
 }
 
@@ -78,18 +112,10 @@ export function createApprovalVerification(approvals: Readonly<Record<string, Te
   return {
     async verifyApprovalToken(input: { tenant: string | null; token: string }): Promise<ApprovalTokenVerdict> {
       const approval = approvals[input.tenant ?? DEFAULT_TENANT];
-      const peeked = peekApprovalToken(input.token);
-      if (!peeked) return { ok: false, problem: 'the token is not an approval token' };
-      const trusted = approval?.issuers.find((i) => i.issuer === peeked.iss);
-      if (!approval || !trusted)
-        return { ok: false, problem: 'the token was not issued by a trusted approvals service' };
-      try {
-        const claims = await verifyWith(input.token, trusted);
-        const problem = bindingProblem(claims, approval);
-        return problem ? { ok: false, problem } : { ok: true, claims };
-      } catch (err) {
-        return { ok: false, problem: problemOf(err) };
-      }
+      const verdict = await verifySignedToken(input.token, approval, peekApprovalToken, 'an approval token');
+      if (!verdict.ok) return verdict;
+      const problem = bindingProblem(verdict.claims);
+      return problem ? { ok: false, problem } : verdict;
     },
   };
 }

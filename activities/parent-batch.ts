@@ -67,7 +67,7 @@ export function checkBatchPreApproval(preApproved: boolean, verification: Approv
 }
 
 /** Whether the parent is a bulkRelease on this task queue, by Temporal's record of it (not the request's word). */
-async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
+export async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
   try {
     const batch = await Context.current().client.workflow.getHandle(parent.workflowId, parent.runId).describe();
     return batch.type === BULK_WORKFLOW_TYPE && batch.taskQueue === taskQueue;

@@ -16,7 +16,14 @@ import {
   parseReleaseRequest,
 } from '../contract/schemas/index.js';
 import { verificationOf, type TenantApproval } from './approval-tokens.js';
-import { checkParentBatch, checkBatchPreApproval, checkPreApproval, type ParentExecution } from './parent-batch.js';
+import {
+  checkBatchPreApproval,
+  checkParentBatch,
+  checkPreApproval,
+  isParentBatch,
+  type ParentExecution,
+} from './parent-batch.js';
+import { proveRequester } from './requester.js';
 
 /**
  * The tenants this worker holds credentials for. A request naming another one is refused as invalid input before any
@@ -84,6 +91,20 @@ export function checkTenant(tenant: string | null, directory: TenantDirectory | 
   );
 }
 
+/** What proving the requester needs: the name, the token as sent (never in the validated request), the rule. */
+function requesterOf(
+  request: unknown,
+  verified: WithVerification<{ requestedBy: string; tenant: string | null }>,
+  directory: TenantDirectory | undefined,
+) {
+  return {
+    requestedBy: verified.requestedBy,
+    requestToken: (request as { requestToken?: unknown }).requestToken,
+    verification: verified.approvalVerification,
+    approval: directory?.approval?.[verified.tenant ?? DEFAULT_TENANT],
+  };
+}
+
 /** The id of the workflow this local activity validates for, which goes into Defender's audit trail. */
 const callerWorkflowId = () => activityInfo().workflowExecution?.workflowId;
 
@@ -105,24 +126,35 @@ export function createValidation(directory?: TenantDirectory) {
         const taskQueue = activityInfo().taskQueue;
         await checkParentBatch({ request: input.request, parent: input.parent ?? null, taskQueue });
         const verified = withVerification(valid, directory);
+        const parent = input.parent ?? null;
         await checkPreApproval({
           preApproved: valid.approval.kind === 'pre-approved',
           verification: verified.approvalVerification,
-          parent: input.parent ?? null,
+          parent,
           taskQueue,
         });
-        return verified;
+        const proven = await proveRequester({
+          ...requesterOf(input.request, verified, directory),
+          what: 'release request',
+          fromBatch: async () => parent !== null && (await isParentBatch(parent, taskQueue)),
+        });
+        return proven ? { ...verified, ...proven } : verified;
       });
     },
 
     async validateBulkRequest(input: { request: unknown }): Promise<WithVerification<ValidatedBulkRequest>> {
-      return asInvalidInput(() => {
+      return asInvalidInput(async () => {
         checkWorkflowId(callerWorkflowId(), 'bulk release request');
         const valid = parseBulkRequest(input.request);
         checkTenant(valid.tenant, directory);
         const verified = withVerification(valid, directory);
         checkBatchPreApproval(valid.approval.kind === 'pre-approved', verified.approvalVerification);
-        return verified;
+        const proven = await proveRequester({
+          ...requesterOf(input.request, verified, directory),
+          what: 'bulk release request',
+          fromBatch: () => Promise.resolve(false),
+        });
+        return proven ? { ...verified, ...proven } : verified;
       });
     },
   };

@@ -85,3 +85,27 @@ export async function sendVerifiedDecision(args: {
   if (!parsed.success) throw new VerifiedDecisionError('ApprovalsPageError', 'the approvals page gave no outcome', 1);
   return parsed.data as unknown as Decided;
 }
+
+const requested = z.object({ requestToken: z.string().min(1).max(4096), requestedBy: z.string().min(1).max(200) });
+export type Requested = z.output<typeof requested>;
+
+/**
+ * Asks the page for a request token: proof that the signed-in person starts `workflowId` with `comment`. The page
+ * answers the token and the person's name, which the start sends as `requestedBy`.
+ */
+export async function fetchRequestToken(args: {
+  pageUrl: string;
+  idToken: string;
+  workflowId: string;
+  comment: string;
+}): Promise<Requested> {
+  const answer = await call(args.pageUrl, '/api/requests', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${args.idToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ workflowId: args.workflowId, comment: args.comment }),
+  });
+  const parsed = requested.safeParse(answer);
+  if (!parsed.success)
+    throw new VerifiedDecisionError('ApprovalsPageError', 'the approvals page gave no request token', 1);
+  return parsed.data;
+}

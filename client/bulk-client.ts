@@ -19,13 +19,16 @@ import { releaseTaskQueue } from './task-queue.js';
 const taskQueueOf = (taskQueue?: string) => taskQueue ?? releaseTaskQueue();
 
 /** Validates (same schema as the workflow, and a workflow id safe for Defender's audit trail) and starts a batch. */
+/** A batch's workflow id when its starter names none: the time it starts. */
+export const newBulkWorkflowId = (): string => `bulk-release-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+
 export async function startBulkRelease(
   client: Client,
   request: BulkReleaseRequest,
   options: { workflowId?: string; taskQueue?: string } = {},
 ) {
   parseBulkRequest(request);
-  const workflowId = options.workflowId ?? `bulk-release-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  const workflowId = options.workflowId ?? newBulkWorkflowId();
   checkWorkflowId(workflowId, 'bulk release request');
   return client.workflow.start<typeof bulkRelease>(BULK_WORKFLOW_TYPE, {
     taskQueue: taskQueueOf(options.taskQueue),

@@ -12,6 +12,9 @@ export const BULK_HELP = `Usage: defender-isolation bulk (--machine <id>... | [-
          --comment <text> --requested-by <who> [--dry-run] [--approver <who>]... [--approval-timeout <dur>]
          [--pre-approved-by <who> --reason <text>] [--concurrency <n>] [--poll-interval <dur>] [--deadline <dur>]
          [--tenant <name>] [--workflow-id <id>] [--wait] [--json]
+         [--sign-in | --id-token-file <file>] [--approvals-url <url>]
+  --sign-in proves the requester (instead of --requested-by): sign in as for approve --sign-in; the approvals page
+  signs a request token for the batch, needed where the tenant's approvals are verified (docs/approvals.md).
   --wait prints progress to stderr until the batch ends, then a table of outcomes (or the report with --json).
 Approve a batch with: defender-isolation approve <workflowId> --by <who> [--digest <targetDigest>]`;
 
@@ -32,6 +35,8 @@ export interface BulkContext {
   progress: (line: string) => void;
   /** Where batches start: --task-queue, TEMPORAL_TASK_QUEUE or the default. */
   taskQueue: string;
+  /** The page's proof of who requests (`bulk --sign-in`), for the batch's workflow id in `values`. */
+  requestToken?: string;
 }
 
 function selectorFrom(values: Record<string, unknown>): BulkSelector | undefined {
@@ -56,6 +61,10 @@ const bulkOptions = {
   concurrency: { type: 'string' },
   cron: { type: 'string' },
   every: { type: 'string' },
+  // A signed-in requester (cli-signed-request.ts).
+  'sign-in': { type: 'boolean' },
+  'id-token-file': { type: 'string' },
+  'approvals-url': { type: 'string' },
 } as const;
 
 export function parseBulkArgs(args: string[]) {
@@ -79,8 +88,10 @@ export function bulkRequestFrom(values: ReturnType<typeof parseBulkArgs>['values
   };
 }
 
-export async function runBulk({ client, values, print, progress, taskQueue }: BulkContext): Promise<number> {
-  const handle = await startBulkRelease(client, bulkRequestFrom(values), {
+export async function runBulk(ctx: BulkContext): Promise<number> {
+  const { client, values, print, progress, taskQueue, requestToken } = ctx;
+  const request = { ...bulkRequestFrom(values), ...(requestToken ? { requestToken } : {}) };
+  const handle = await startBulkRelease(client, request, {
     workflowId: values['workflow-id'],
     taskQueue,
   });

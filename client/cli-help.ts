@@ -40,9 +40,15 @@ Global options (any command, before or after it; an option given wins over its e
 Exit codes: 0 ok, 1 error, 2 invalid usage or input (nothing started), 3 release failed (--wait),
   4 approval, rejection or cancellation refused, 5 no such release or schedule`,
   release: `Usage: defender-isolation release <machineId> --comment <text> --requested-by <who> [options]
+       defender-isolation release <machineId> --comment <text> (--sign-in | --id-token-file <file>) [options]
 
   --comment <text>            why the machine may be released (1-1000 characters; sent to Defender)
-  --requested-by <who>        who or what asks, e.g. alice@contoso.com or playbook:incident-42
+  --requested-by <who>        who or what asks, e.g. alice@contoso.com or playbook:incident-42; where approvals are
+                              verified, a person signs in instead (a playbook: requester needs no proof)
+  --sign-in                   prove who asks: sign in at the identity provider (device code); the approvals page
+                              signs a request token and the signed-in name is the requester
+  --id-token-file <file>      the same with an ID token read from a file (automation acting for a person)
+  --approvals-url <url>       the approvals page (default APPROVALS_PAGE_URL, else http://127.0.0.1:8091)
   --incident <id>             incident id, searchable as IncidentId
   --approver <who>            allowed approver (repeatable); anyone but the requester when absent
   --approval-timeout <dur>    how long to wait for approval (default 24h)

@@ -173,7 +173,7 @@ export function formatStatus(s: ReleaseStatus): string {
   const lines = [
     safe`Release ${s.workflowId}: ${s.state}`,
     safe`  machine       ${s.machineId ?? '?'}${s.computerDnsName ? ` (${s.computerDnsName})` : ''}`,
-    safe`  requested by  ${s.requestedBy ?? '?'} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
+    safe`  requested by  ${s.requestedBy ?? '?'}${s.requester?.verified ? ' (verified)' : ''} at ${s.requestedAt}${s.incidentId ? ` for incident ${s.incidentId}` : ''}`,
   ];
   // The approval is awaited only in that state: not before the check asks for it, nor once the release was cancelled.
   if (s.state === 'awaiting-approval' && s.approval.mode === 'required' && !s.approval.decision && !s.cancellation) {

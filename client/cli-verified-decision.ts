@@ -34,7 +34,7 @@ export function checkVerifiedDecision(command: string, values: CommandValues): v
 }
 
 /** Reads the ID token from a file (never from argv: `ps` shows arguments to every user of the machine). */
-function idTokenFromFile(file: string): string {
+export function idTokenFromFile(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();
@@ -48,6 +48,18 @@ function idTokenFromFile(file: string): string {
   return text;
 }
 
+/** The approvals page and the ID token of who signed in: from --id-token-file, else a device sign-in. */
+export async function signedIn(
+  values: { 'approvals-url'?: string; 'id-token-file'?: string },
+  io: Io,
+): Promise<{ pageUrl: string; idToken: string }> {
+  const pageUrl = approvalsPageUrl(values['approvals-url']);
+  const tokenFile = values['id-token-file'];
+  const idToken =
+    tokenFile !== undefined ? idTokenFromFile(tokenFile) : await deviceSignIn(await fetchSignInInfo(pageUrl), io);
+  return { pageUrl, idToken };
+}
+
 export async function runVerifiedDecision(args: {
   command: 'approve' | 'reject';
   target: string;
@@ -57,10 +69,7 @@ export async function runVerifiedDecision(args: {
 }): Promise<number> {
   const { command, values, io } = args;
   checkVerifiedDecision(command, values);
-  const pageUrl = approvalsPageUrl(values['approvals-url']);
-  const tokenFile = values['id-token-file'];
-  const idToken =
-    tokenFile !== undefined ? idTokenFromFile(tokenFile) : await deviceSignIn(await fetchSignInInfo(pageUrl), io);
+  const { pageUrl, idToken } = await signedIn(values, io);
   const decided = await sendVerifiedDecision({
     pageUrl,
     idToken,

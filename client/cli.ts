@@ -5,11 +5,18 @@
  * approval, rejection or cancellation was refused; 5 no such release or schedule.
  */
 import { parseArgs } from 'node:util';
-import { isReleaseState, RELEASE_STATES, type ReleaseRequest } from '../contract/index.js';
+import { isReleaseState, RELEASE_STATES, releaseWorkflowId, type ReleaseRequest } from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
+import { newBulkWorkflowId } from './bulk-client.js';
 import { BULK_HELP, bulkRequestFrom, parseBulkArgs, runBulk, runSchedule, SCHEDULE_HELP } from './cli-bulk.js';
 import { CONNECTION_OPTIONS, temporalTarget, withTemporal } from './cli-connection.js';
 import { isVerifiedDecision, runVerifiedDecision } from './cli-verified-decision.js';
+import {
+  checkSignedInRequest,
+  isSignedInRequest,
+  requestAsSignedIn,
+  SIGNED_IN_STAND_IN,
+} from './cli-signed-request.js';
 import { reportError } from './cli-errors.js';
 import { HELP } from './cli-help.js';
 import { CliUsageError, EXIT, progressLine, safeJson, type Io } from './cli-output.js';
@@ -56,8 +63,9 @@ export async function runCli(argv: string[], io: Io = { out: console.log, err: c
       const verb = command as 'approve' | 'reject';
       return await runVerifiedDecision({ command: verb, target, values, print, io });
     }
+    const proven = await proveReleaseRequester(command, target, values, io);
     // Validate before connecting: invalid input never reaches Temporal, let alone Defender.
-    const checked = await checkBeforeConnecting(command, target, values);
+    const checked = await checkBeforeConnecting(command, target, proven.values, proven.requestToken);
     const temporal = temporalTarget(values);
     return await withTemporal(temporal, (client) =>
       run({ client, target, values, print, io, taskQueue: temporal.taskQueue, ...checked }),
@@ -108,15 +116,34 @@ function targetOf(command: string, positionals: string[]): string {
   return positionals[0] ?? '';
 }
 
+/**
+ * `release --sign-in`: the request is checked with a stand-in requester first (nobody signs in for a typo), then the
+ * page signs a request token for the release's workflow id, and the signed-in name becomes `requestedBy`.
+ */
+async function proveReleaseRequester(
+  command: string,
+  target: string,
+  values: CommandValues,
+  io: Io,
+): Promise<{ values: CommandValues; requestToken?: string }> {
+  if (command !== 'release' || !isSignedInRequest(values)) return { values };
+  checkSignedInRequest(command, values);
+  await checkBeforeConnecting(command, target, { ...values, 'requested-by': SIGNED_IN_STAND_IN });
+  const workflowId = values['workflow-id'] ?? releaseWorkflowId(target.toLowerCase());
+  const requested = await requestAsSignedIn(values, workflowId, io);
+  return { values: { ...values, 'requested-by': requested.requestedBy }, requestToken: requested.requestToken };
+}
+
 /** Everything a command's input must pass before the CLI connects: the release request, decision options, limits. */
 async function checkBeforeConnecting(
   command: string,
   target: string,
   values: CommandValues,
+  requestToken?: string,
 ): Promise<Pick<CommandContext, 'request' | 'limit'>> {
   let request: ReleaseRequest | undefined;
   if (command === 'release') {
-    request = releaseRequestFrom(target, values);
+    request = { ...releaseRequestFrom(target, values), ...(requestToken ? { requestToken } : {}) };
     const { checkWorkflowId, parseReleaseRequest } = await import('../contract/schemas/index.js');
     parseReleaseRequest(request);
     if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'release request');
@@ -156,19 +183,42 @@ function releaseRequestFrom(machineId: string, values: CommandValues): ReleaseRe
   };
 }
 
+/** A batch's request checked before connecting; with --sign-in, its requester proven for the workflow id chosen here. */
+async function proveBulkRequester(values: BulkValues, io: Io): Promise<{ values: BulkValues; requestToken?: string }> {
+  const { checkWorkflowId, parseBulkRequest } = await import('../contract/schemas/index.js');
+  const check = (v: BulkValues) => {
+    parseBulkRequest(bulkRequestFrom(v));
+    if (v['workflow-id'] !== undefined) checkWorkflowId(v['workflow-id'], 'bulk release request');
+  };
+  if (!isSignedInRequest(values)) {
+    check(values);
+    return { values };
+  }
+  checkSignedInRequest('bulk', values);
+  const workflowId = values['workflow-id'] ?? newBulkWorkflowId();
+  check({ ...values, 'requested-by': SIGNED_IN_STAND_IN, 'workflow-id': workflowId });
+  const requested = await requestAsSignedIn(values, workflowId, io);
+  const proven = { ...values, 'requested-by': requested.requestedBy, 'workflow-id': workflowId };
+  check(proven);
+  return { values: proven, requestToken: requested.requestToken };
+}
+
+type BulkValues = ReturnType<typeof parseBulkArgs>['values'];
+
 async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: Io): Promise<number> {
   let json = rest.includes('--json');
   try {
-    const { values, positionals } = parseBulkArgs(rest);
+    const parsed = parseBulkArgs(rest);
+    const { positionals } = parsed;
+    let { values } = parsed;
     json = values.json ?? false;
     if (values.help) {
       io.out(command === 'bulk' ? BULK_HELP : SCHEDULE_HELP);
       return EXIT.ok;
     }
+    let requestToken: string | undefined;
     if (command === 'bulk') {
-      const { checkWorkflowId, parseBulkRequest } = await import('../contract/schemas/index.js');
-      parseBulkRequest(bulkRequestFrom(values));
-      if (values['workflow-id'] !== undefined) checkWorkflowId(values['workflow-id'], 'bulk release request');
+      ({ values, requestToken } = await proveBulkRequester(values, io));
     } else if (positionals.length === 0) {
       throw new CliUsageError(SCHEDULE_HELP);
     }
@@ -176,7 +226,7 @@ async function runBulkCommand(command: 'bulk' | 'schedule', rest: string[], io: 
     const print = (human: string, data: unknown) => io.out(json ? safeJson(data) : human);
     const progress = (line: string) => io.err(progressLine(line));
     return await withTemporal(temporal, (client) => {
-      const ctx = { client, values, print, progress, taskQueue: temporal.taskQueue };
+      const ctx = { client, values, print, progress, taskQueue: temporal.taskQueue, requestToken };
       return command === 'bulk' ? runBulk(ctx) : runSchedule(ctx, positionals[0]!, positionals[1]);
     });
   } catch (err) {

@@ -44,6 +44,23 @@ export interface ApprovalTokenClaims {
   exp: number;
 }
 
+/**
+ * What a request token asserts: the person who starts a release or batch (`upn`), for that workflow id (`wid`), with
+ * the request's comment (`txt`). Minted by the approvals service as approval tokens are, with the same keys; no `rid`.
+ */
+export interface RequestTokenClaims extends Omit<ApprovalTokenClaims, 'dec' | 'rid'> {
+  dec: 'request';
+}
+
+/** A person's request proven by a request token, as the status shows it: who vouched, never the token. */
+export interface VerifiedRequester {
+  verified: true;
+  iss: string;
+  sub: string;
+  idp: string;
+  jti: string;
+}
+
 /** The proof a verified decision keeps in the status: who vouched (issuer, identity provider) and which token. */
 export interface VerifiedApproval {
   iss: string;
@@ -84,20 +101,27 @@ function decodeJson(part: string): unknown {
 const isText = (v: unknown, max: number): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 
+/** The claims every signed token carries, of the right shapes; false when one is missing or of another type. */
+function hasCommonClaims(p: Record<string, unknown>): boolean {
+  const texts = [p.iss, p.sub, p.idp, p.upn, p.wid, p.jti].every((v) => isText(v, 1000));
+  return texts && typeof p.txt === 'string' && isTime(p.iat) && isTime(p.exp);
+}
+
 /** Claims of the right shapes, or null: a token missing one is malformed whoever signed it. */
 function asClaims(p: Record<string, unknown>): ApprovalTokenClaims | null {
-  const texts = [p.iss, p.sub, p.idp, p.upn, p.wid, p.rid, p.jti].every((v) => isText(v, 1000));
-  if (!texts || typeof p.txt !== 'string' || !isTime(p.iat) || !isTime(p.exp)) return null;
+  if (!hasCommonClaims(p) || !isText(p.rid, 1000)) return null;
   if (p.dec !== 'approve' && p.dec !== 'reject') return null;
   return p as unknown as ApprovalTokenClaims;
 }
 
-/**
- * An approval token's claims, read WITHOUT checking its signature, or null when it is not an approval token (not a
- * string, not three parts, not base64url JSON, another `typ` or `alg`, a claim missing or of the wrong type). For
- * cheap refusals only: nothing read here counts until the local activity verified the signature.
- */
-export function peekApprovalToken(token: unknown): ApprovalTokenClaims | null {
+/** A request token's claims: `dec: 'request'` and no run (the run does not exist before the start). */
+function asRequestClaims(p: Record<string, unknown>): RequestTokenClaims | null {
+  if (!hasCommonClaims(p) || p.dec !== 'request' || p.rid !== undefined) return null;
+  return p as unknown as RequestTokenClaims;
+}
+
+/** The payload of a compact JWS of this contract's `typ` and `alg`, read WITHOUT its signature, or null. */
+function peekPayload(token: unknown): Record<string, unknown> | null {
   if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return null;
   const parts = token.split('.');
   if (parts.length !== 3) return null;
@@ -106,11 +130,38 @@ export function peekApprovalToken(token: unknown): ApprovalTokenClaims | null {
     const payload = decodeJson(parts[1]!) as Record<string, unknown> | null;
     if (!header || typeof header !== 'object' || !payload || typeof payload !== 'object') return null;
     if (header.alg !== APPROVAL_TOKEN_ALGORITHM || header.typ !== APPROVAL_TOKEN_TYPE) return null;
-    return asClaims(payload);
+    return payload;
   } catch {
     return null;
   }
 }
+
+/**
+ * An approval token's claims, read WITHOUT checking its signature, or null when it is not an approval token (not a
+ * string, not three parts, not base64url JSON, another `typ` or `alg`, a claim missing or of the wrong type, a request
+ * token). For cheap refusals only: nothing read here counts until the local activity verified the signature.
+ */
+export function peekApprovalToken(token: unknown): ApprovalTokenClaims | null {
+  const payload = peekPayload(token);
+  return payload ? asClaims(payload) : null;
+}
+
+/** A request token's claims, read WITHOUT checking its signature, or null when it is not one (an approval token). */
+export function peekRequestToken(token: unknown): RequestTokenClaims | null {
+  const payload = peekPayload(token);
+  return payload ? asRequestClaims(payload) : null;
+}
+
+/**
+ * Whether a requester is automation rather than a person: a playbook (`playbook:<name>`) or one of this project's
+ * schedules (`schedule:<id>`, which names the requester of each run). Automation proves nothing with a token; the
+ * approvals service never signs such a name, so no approver can pass for one.
+ */
+export const AUTOMATION_PREFIXES = ['playbook:', 'schedule:'] as const;
+export const isAutomationName = (name: string): boolean => {
+  const folded = name.normalize('NFKC').trim().toLowerCase();
+  return AUTOMATION_PREFIXES.some((prefix) => folded.startsWith(prefix));
+};
 
 /**
  * Why a token read by `peekApprovalToken` cannot be for this decision now, or null. `nowMs` is the workflow's time;

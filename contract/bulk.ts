@@ -1,6 +1,6 @@
 /** The bulk release workflow's contract: input, progress, report and messages. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalVerification } from './approval-token.js';
+import type { ApprovalVerification, VerifiedRequester } from './approval-token.js';
 import type { DeviceHealth } from './machine-actions.js';
 import type {
   ApprovalDecision,
@@ -30,6 +30,8 @@ export interface BulkReleaseRequest {
   selector?: BulkSelector;
   comment: string;
   requestedBy: string;
+  /** A person's request token for this batch's workflow id (see ReleaseRequest.requestToken). */
+  requestToken?: string;
   incidentId?: string;
   /** One approval for the whole batch; same rules as a single release. */
   approval?: ApprovalRequest;
@@ -48,6 +50,8 @@ export interface ValidatedBulkRequest {
   selector: { machineTag: string | null; deviceGroup: string | null; isolatedLongerThanMs: number | null } | null;
   comment: string;
   requestedBy: string;
+  /** Set when a request token proved who asked: `requestedBy` is then the token's `upn`. */
+  requester?: VerifiedRequester;
   incidentId: string | null;
   approval: ValidatedApproval;
   dryRun: boolean;
@@ -105,6 +109,8 @@ export interface BulkProgress {
   run: number;
   /** From the validated request; absent before validation. */
   requestedBy?: string;
+  /** Set when a request token proved `requestedBy`. */
+  requester?: VerifiedRequester;
   incidentId?: string | null;
   /** Null for the default tenant. */
   tenant?: string | null;

@@ -3,7 +3,7 @@
  * outside tools depend on these names; they do not change meaning.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalVerification, VerifiedApproval } from './approval-token.js';
+import type { ApprovalVerification, VerifiedApproval, VerifiedRequester } from './approval-token.js';
 import type { DeviceHealth, MachineCheck } from './machine-actions.js';
 
 export const RELEASE_WORKFLOW_TYPE = 'releaseMachine';
@@ -25,6 +25,11 @@ export interface ReleaseRequest {
   comment: string;
   /** Who or what asked, e.g. `playbook:incident-42` or `alice@contoso.com`. */
   requestedBy: string;
+  /**
+   * A person's proof of who asks (a request token from the approvals page, bound to this workflow id), where the
+   * tenant requires verified approvals; a `playbook:` requester needs none. Never kept past validation.
+   */
+  requestToken?: string;
   incidentId?: string;
   approval?: ApprovalRequest;
   /** How often the tenant's watcher looks at the machine action; '1s' to '24h', default '30s'. */
@@ -60,6 +65,8 @@ export interface ValidatedReleaseRequest {
   tenant: string | null;
   /** From a bulk release: the machine was already read; the release does not read it again. */
   precheck: MachineCheck | null;
+  /** Set when a request token proved who asked: `requestedBy` is then the token's `upn`. */
+  requester?: VerifiedRequester;
 }
 
 export type ReleaseOutcome = 'released' | 'already-released';
@@ -129,6 +136,8 @@ export interface ReleaseStatus {
   computerDnsName: string | null;
   incidentId: string | null;
   requestedBy: string | null;
+  /** Set when a request token proved `requestedBy` (a person, in a tenant that requires verified approvals). */
+  requester?: VerifiedRequester;
   requestedAt: string;
   approval: {
     mode: 'required' | 'pre-approved' | null;

@@ -1,15 +1,19 @@
 /**
- * The page's API for the CLI: where to sign in (`GET /api/sign-in`), and a decision proven by an ID token
- * (`POST /api/decisions`, `Authorization: Bearer <ID token>`), applied by the same code as the page's form. Bearer
+ * The page's API for the CLI: where to sign in (`GET /api/sign-in`), a decision proven by an ID token
+ * (`POST /api/decisions`, `Authorization: Bearer <ID token>`), applied by the same code as the page's form, and a
+ * request token proving who starts a release or batch (`POST /api/requests`, the same bearer). Bearer
  * authentication only: these routes never read the session cookie, so a browser's session cannot be ridden (no CSRF),
  * and a decision needs a JSON body, which no form of another site can send.
  */
+import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { PageDeps } from './context.js';
 import { ApiRefusal, userFromBearer } from './cli-id-token.js';
 import { applyDecision } from './decision.js';
 import { SCOPES } from './oidc.js';
+import { mintRequestToken, AutomationNameError } from './tokens.js';
+import { isAutomationName } from '../../contract/index.js';
 
 const workflowId = z
   .string({ message: 'must be a workflow id' })
@@ -24,6 +28,12 @@ const decisionBody = z.strictObject({
   comment: z.string({ message: 'must be a string' }).trim().max(1000, 'must be at most 1000 characters').default(''),
 });
 
+/** `{ workflowId, comment }`: the workflow the person starts and the request's comment, as the start will send it. */
+const requestBody = z.strictObject({
+  workflowId,
+  comment: z.string({ message: 'must be a string' }).max(1000, 'must be at most 1000 characters').default(''),
+});
+
 const refusal = (c: Context, err: ApiRefusal) =>
   c.json({ error: { type: err.type, message: err.message } }, err.status);
 
@@ -36,6 +46,8 @@ export function addApiRoutes(app: Hono, deps: PageDeps): void {
     }
     return c.json({ issuer: cli.issuer, clientId: cli.clientId, scope: SCOPES });
   });
+
+  app.post('/api/requests', (c) => signRequest(c, deps));
 
   app.post('/api/decisions', async (c) => {
     try {
@@ -58,16 +70,40 @@ export function addApiRoutes(app: Hono, deps: PageDeps): void {
   });
 }
 
+/**
+ * `POST /api/requests`: a request token for the signed-in person, who is about to start `workflowId` (a release or a
+ * batch) with `comment`. Anyone the identity provider signs in may ask (the approver group is for deciding); the token
+ * only proves who asks, and the workflow then holds the approver to four-eyes against that name.
+ */
+async function signRequest(c: Context, deps: PageDeps): Promise<Response> {
+  try {
+    if (!deps.cliSignIn) throw new ApiRefusal(404, 'CliSignInOff', 'this approvals page does not take CLI sign-ins');
+    const user = await userFromBearer({ ...deps.cliSignIn, approverGroup: null }, c.req.header('authorization'));
+    if (isAutomationName(user.upn)) throw new ApiRefusal(403, 'AutomationName', new AutomationNameError().message);
+    const body = await jsonBody(c, requestBody, 'request');
+    const text = { workflowId: body.workflowId, text: body.comment };
+    const requestToken = await mintRequestToken(deps.key, deps.origin, user, text);
+    const fingerprint = createHash('sha256').update(requestToken).digest('hex').slice(0, 16);
+    deps.log(`approvals page: ${user.upn} requests ${body.workflowId} from the CLI (token sha256 ${fingerprint}…)`);
+    return c.json({ requestToken, requestedBy: user.upn });
+  } catch (err) {
+    if (err instanceof ApiRefusal) return refusal(c, err);
+    throw err;
+  }
+}
+
+const decisionFrom = (c: Context) => jsonBody(c, decisionBody, 'decision');
+
 /** The JSON body, parsed; a refusal names the field and the rule, never the value. */
-async function decisionFrom(c: Context): Promise<z.output<typeof decisionBody>> {
+async function jsonBody<S extends z.ZodType>(c: Context, schema: S, what: string): Promise<z.output<S>> {
   if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
     throw new ApiRefusal(415, 'InvalidInput', 'the body must be JSON (Content-Type: application/json)');
   }
   const raw: unknown = await c.req.json().catch(() => undefined);
-  const parsed = decisionBody.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-    throw new ApiRefusal(400, 'InvalidInput', `invalid decision: ${issues.join('; ')}`);
+    throw new ApiRefusal(400, 'InvalidInput', `invalid ${what}: ${issues.join('; ')}`);
   }
   return parsed.data;
 }

@@ -30,7 +30,7 @@ function request(batch: AwaitingBatch): SafeHtml {
   return html`<dt>Tenant</dt>
     <dd class="tenant">${p ? (p.tenant ?? 'default') : 'unknown'}</dd>
     <dt>Requested by</dt>
-    <dd class="requester">${p?.requestedBy ?? 'unknown'}</dd>
+    <dd class="requester">${p?.requestedBy ?? 'unknown'}${p?.requester?.verified ? ' (verified)' : ''}</dd>
     <dt>Requested at</dt>
     <dd>${batch.startedAt}</dd>
     <dt>Incident</dt>

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { approveRelease, rejectRelease, ReleaseUpdateRefusedError } from '../../client/release-client.js';
-import type { ReleaseStatus } from '../../contract/index.js';
+import { isAutomationName, type ReleaseStatus } from '../../contract/index.js';
 import { readRelease } from './awaiting.js';
 import type { PageDeps } from './context.js';
 import { mayDecide, type MayNotDecide } from './may-decide.js';
@@ -61,6 +61,14 @@ export async function applyDecision(deps: PageDeps, request: DecisionRequest): P
   if (!may.ok) {
     deps.log(`approvals page: ${user.upn} refused to ${decision} ${workflowId}: ${may.why}`);
     return { ok: false, ...MAY_NOT[may.code], message: `You cannot decide this release: ${may.why}.` };
+  }
+  if (isAutomationName(user.upn)) {
+    return {
+      ok: false,
+      type: 'MayNotDecide',
+      httpStatus: 403,
+      message: 'A playbook or schedule name decides nothing.',
+    };
   }
   if (decision === 'reject' && text === '') {
     return { ok: false, type: 'ReasonRequired', httpStatus: 400, message: 'A rejection needs a reason.' };

@@ -2,11 +2,14 @@
  * The page's approval tokens: a compact JWS (EdDSA, Ed25519) per decision, binding who signed in at which provider,
  * the decision, the workflow and run, and the text, for two minutes. The worker trusts the public key this page
  * publishes at /.well-known/jwks.json. The private key is never logged nor shown.
+ * Request tokens (`dec: 'request'`, the workflow id to start, no run) are signed the same way for verified requesters.
+ * Nothing is signed for a `playbook:` or `schedule:` name: they name automation, which four-eyes compares with a person.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { isAutomationName } from '../../contract/index.js';
 import type { SignedInUser } from './session.js';
 
 export const APPROVAL_TOKEN_TYPE = 'defender-approval+jwt';
@@ -60,17 +63,39 @@ export interface ApprovalClaims {
   text: string;
 }
 
+/** Thrown rather than signing a playbook's name: requesters named `playbook:` are compared with no token's. */
+export class AutomationNameError extends Error {
+  override readonly name = 'AutomationNameError';
+  constructor() {
+    super('the signed-in name starts with "playbook:" or "schedule:", which name automation: nothing is signed for it');
+  }
+}
+
 /** Signs one decision of `user`, issued by the page at `origin`. */
 export function mintApprovalToken(key: SigningKey, origin: string, user: SignedInUser, claims: ApprovalClaims) {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  return new SignJWT({
-    idp: user.idp,
-    upn: user.upn,
+  return sign(key, origin, user, {
     dec: claims.decision,
     wid: claims.workflowId,
     rid: claims.runId,
     txt: claims.text,
-  })
+  });
+}
+
+/** Signs `user`'s request to start the workflow `workflowId` (a release or a batch) with `text`, its comment. */
+export function mintRequestToken(key: SigningKey, origin: string, user: SignedInUser, request: RequestClaims) {
+  return sign(key, origin, user, { dec: 'request', wid: request.workflowId, txt: request.text });
+}
+
+export interface RequestClaims {
+  workflowId: string;
+  /** The request's comment, as it will be sent. */
+  text: string;
+}
+
+async function sign(key: SigningKey, origin: string, user: SignedInUser, claims: Record<string, string>) {
+  if (isAutomationName(user.upn)) throw new AutomationNameError();
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return new SignJWT({ idp: user.idp, upn: user.upn, ...claims })
     .setProtectedHeader({ alg: 'EdDSA', typ: APPROVAL_TOKEN_TYPE, kid: key.publicJwk.kid! })
     .setIssuer(origin)
     .setAudience(APPROVAL_AUDIENCE)

@@ -76,7 +76,7 @@ function evidence(release: AwaitingRelease): SafeHtml {
     <dt>Tenant</dt>
     <dd class="tenant">${s ? (s.tenant ?? 'default') : 'unknown'}</dd>
     <dt>Requested by</dt>
-    <dd class="requester">${s?.requestedBy ?? 'unknown'}</dd>
+    <dd class="requester">${s?.requestedBy ?? 'unknown'}${s?.requester?.verified ? ' (verified)' : ''}</dd>
     <dt>Requested at</dt>
     <dd>${s?.requestedAt ?? release.startedAt}</dd>
     <dt>Incident</dt>

@@ -11,6 +11,7 @@ import {
   InvalidReleaseRequestError,
   normalizeApproval,
   printable,
+  requestTokenSchema,
   tenantSchema,
 } from './release-request.js';
 
@@ -31,6 +32,7 @@ export const bulkRequestSchema = z
       .optional(),
     comment: printable(1000),
     requestedBy: identity,
+    requestToken: requestTokenSchema.optional(),
     incidentId: printable(200).optional(),
     approval: approvalSchema.optional(),
     dryRun: z.boolean().optional(),

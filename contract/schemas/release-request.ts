@@ -90,6 +90,12 @@ const precheckSchema = z.strictObject({
   device: deviceSchema.optional(),
 });
 
+/** A request token: a compact JWS, checked by the validation activity (never echoed in a refusal). */
+export const requestTokenSchema = z
+  .string({ error: 'must be a request token (a compact JWS) from the approvals page' })
+  .max(4096, 'must be at most 4096 characters')
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a request token (a compact JWS)');
+
 export const tenantSchema = z
   .string()
   .regex(TENANT_NAME, 'must be a tenant name (lowercase letters, digits and dashes, at most 40 characters)');
@@ -99,6 +105,7 @@ export const releaseRequestSchema = z
     machineId: z.string().refine(isMachineId, 'must be a Defender machine id (40 hexadecimal characters)'),
     comment: printable(1000),
     requestedBy: identity,
+    requestToken: requestTokenSchema.optional(),
     incidentId: printable(200).optional(),
     approval: approvalSchema.optional(),
     pollInterval: duration({ min: SECOND, max: DAY, label: '1s and 24h' }).optional(),

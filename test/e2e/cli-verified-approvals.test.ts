@@ -17,8 +17,9 @@ import { accountByUpn } from '../../approvals/idp/demo-accounts.js';
 import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
 import { loadSigningKey } from '../../approvals/page/tokens.js';
 import { runCli } from '../../client/cli.js';
+import { progressQuery } from '../../contract/index.js';
 import { freePort } from '../../dev/dev-server.js';
-import { completeDeviceSignIn } from '../helpers/device-sign-in.js';
+import { completeDeviceSignIn, withDeviceSignIn } from '../helpers/device-sign-in.js';
 import { credentialsFor, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { RESULTS_DIR } from '../helpers/temporal.js';
 
@@ -85,6 +86,9 @@ describe('verified approvals from the CLI, through the approvals page', () => {
       .sign(await importJWK(key, 'RS256'));
   }
 
+  /** Runs the CLI until it prints the device code, signs `upn` in there, and returns what the CLI ended with. */
+  const signedInCli = (args: string[], upn: string) => withDeviceSignIn((onErr) => cliRun(args, onErr), upn);
+
   function tokenFile(token: string): string {
     const file = path.join(tokenDir, `${Math.random().toString(36).slice(2)}.jwt`);
     writeFileSync(file, `${token}\n`, { mode: 0o600 });
@@ -111,10 +115,29 @@ describe('verified approvals from the CLI, through the approvals page', () => {
     return workflowId;
   }
 
+  /** `POST /api/requests` as the CLI sends it: the page's answer (a request token and the signed-in name), or refusal. */
+  async function askToRequest(body: unknown, headers: Record<string, string> = {}) {
+    const response = await fetch(`${approvals.origin}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { requestToken?: string; requestedBy?: string; error?: { type: string } };
+    return { status: response.status, body: answer };
+  }
+
+  /** Alice's release awaiting approval, requested with her request token from the page. */
   async function awaitingRelease() {
     const machineId = h.sim.addMachine({ isolated: true }).id;
-    const started = await h.start({ machineId, approval: {} });
-    await h.waitForState(started.workflowId, 'awaiting-approval');
+    const workflowId = `release-${machineId}-${h.taskQueue}`;
+    const asked = await askToRequest(
+      { workflowId, comment: 'Clean after re-imaging' },
+      { authorization: `Bearer ${await idToken('alice@contoso.com')}` },
+    );
+    assert.equal(asked.status, 200, JSON.stringify(asked.body));
+    const started = await h.start({ machineId, approval: {}, requestToken: asked.body.requestToken! });
+    const status = await h.waitForState(started.workflowId, 'awaiting-approval');
+    assert.deepEqual([status.requestedBy, status.requester?.verified], ['alice@contoso.com', true]);
     return { machineId, workflowId: started.workflowId };
   }
 
@@ -265,6 +288,81 @@ describe('verified approvals from the CLI, through the approvals page', () => {
     const status = await h.waitForState(workflowId, 'rejected');
     assert.equal(status.approval.decision?.comment, 'Still beaconing');
     assert.equal(h.unisolatePosts(machineId), 0);
+  });
+
+  it('alice requests with release --sign-in, bob approves with approve --sign-in: released, the requester verified', async () => {
+    const machineId = h.sim.addMachine({ isolated: true }).id;
+    const workflowId = `release-${machineId}`;
+    const usage = await cliRun([
+      'release',
+      machineId,
+      '--sign-in',
+      '--comment',
+      'x',
+      '--requested-by',
+      'carol@contoso.com',
+    ]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /--requested-by names the requester/);
+    const args = ['release', machineId, '--sign-in', '--comment', 'Re-imaged, EDR clean', '--incident', '42'];
+    const requested = await signedInCli(
+      [
+        ...args,
+        '--task-queue',
+        h.taskQueue,
+        '--address',
+        process.env.TEMPORAL_TEST_ADDRESS!,
+        '--namespace',
+        process.env.TEMPORAL_TEST_NAMESPACE ?? 'default',
+      ],
+      'alice@contoso.com',
+    );
+    assert.equal(requested.code, 0, requested.err);
+    assert.match(requested.out, new RegExp(`^Started release ${workflowId}`));
+    const awaiting = await h.waitForState(workflowId, 'awaiting-approval');
+    assert.equal(awaiting.requestedBy, 'alice@contoso.com');
+    assert.equal(awaiting.requester?.iss, approvals.origin);
+    assert.ok(logs.some((l) => l.includes(`alice@contoso.com requests ${workflowId} from the CLI (token sha256 `)));
+    const own = await cliRun(['approve', workflowId, '--id-token-file', tokenFile(await idToken('alice@contoso.com'))]);
+    assert.equal(own.code, 4, own.err);
+    const approved = await signedInCli(
+      ['approve', workflowId, '--sign-in', '--comment', 'Verified'],
+      'bob@contoso.com',
+    );
+    assert.equal(approved.code, 0, approved.err);
+    const status = await h.waitForState(workflowId, 'released');
+    assert.deepEqual([status.requestedBy, status.requester?.verified], ['alice@contoso.com', true]);
+    assert.deepEqual([status.approval.decision?.by, !!status.approval.decision?.verified], ['bob@contoso.com', true]);
+    assert.equal(h.unisolatePosts(machineId), 1);
+  });
+
+  it('a start that names a person without proof (the stock CLI’s way) ends invalid-input, no Defender call', async () => {
+    const machineId = h.sim.addMachine({ isolated: true }).id;
+    const workflowId = `release-${machineId}-unproven`;
+    const request = { machineId, comment: 'Clean', requestedBy: 'carol@contoso.com', approval: {} };
+    await h.client.workflow.start('releaseMachine', { taskQueue: h.taskQueue, workflowId, args: [request] });
+    const status = await h.waitForState(workflowId, 'invalid-input');
+    assert.match(status.lastError?.message ?? '', /requestToken is required: requestedBy names a person/);
+    assert.equal(h.sim.requests.filter((r) => r.machineId === machineId).length, 0);
+    const unauthenticated = await askToRequest({ workflowId, comment: 'Clean' });
+    assert.deepEqual([unauthenticated.status, unauthenticated.body.error?.type], [401, 'Unauthenticated']);
+  });
+
+  it('bulk --id-token-file proves the batch requester the same way (automation acting for alice)', async () => {
+    const machineId = h.sim.addMachine({ isolated: true }).id;
+    const workflowId = `bulk-signed-in-${h.taskQueue}`;
+    const file = tokenFile(await idToken('alice@contoso.com'));
+    const connection = ['--address', process.env.TEMPORAL_TEST_ADDRESS!, '--task-queue', h.taskQueue];
+    const args = ['bulk', '--machine', machineId, '--comment', 'Outbreak contained', '--id-token-file', file];
+    const started = await cliRun([...args, '--workflow-id', workflowId, ...connection, '--json']);
+    assert.equal(started.code, 0, started.err);
+    let progress = await h.client.workflow.getHandle(workflowId).query(progressQuery);
+    for (let i = 0; i < 300 && progress.state !== 'awaiting-approval'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      progress = await h.client.workflow.getHandle(workflowId).query(progressQuery);
+    }
+    assert.deepEqual([progress.requestedBy, progress.requester?.verified], ['alice@contoso.com', true]);
+    await h.client.workflow.getHandle(workflowId).terminate('proven: done');
   });
 
   it('no log line nor CLI output holds a token', () => {

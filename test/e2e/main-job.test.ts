@@ -21,7 +21,8 @@ import { imageEnvironment, readDockerfile } from '../helpers/dockerfile.js';
 import { credentialsFor } from '../helpers/release-harness.js';
 import { startSimulator } from '../helpers/simulator.js';
 import { testServer, uniqueTaskQueue } from '../helpers/temporal.js';
-import { cli, type Captured } from '../helpers/cli-capture.js';
+import { cli, cliWatching, type Captured } from '../helpers/cli-capture.js';
+import { withDeviceSignIn } from '../helpers/device-sign-in.js';
 import { launchChromium, releaseCardOn, signInAt } from '../helpers/approvals-browser.js';
 
 /**
@@ -98,19 +99,11 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
   });
 
   it('release → status → four-eyes refusal → approve → released, visible through search attributes', async () => {
-    const started = await cli(
-      'release',
-      machine,
-      '--comment',
-      'Clean after re-imaging',
-      '--requested-by',
-      'alice@contoso.com',
-      '--incident',
-      '42',
-      '--poll-interval',
-      '2s',
-      '--json',
-    );
+    // The demo's approvals are verified, so alice proves who asks: she signs the CLI in (device code) and the page
+    // signs her request for this release.
+    const args = ['release', machine, '--sign-in', '--comment', 'Clean after re-imaging', '--incident', '42'];
+    const more = ['--poll-interval', '2s', '--approvals-url', approvalsOrigin(main.output), '--json'];
+    const started = await withDeviceSignIn((onErr) => cliWatching([...args, ...more], onErr), 'alice@contoso.com');
     assert.equal(started.code, EXIT.ok, started.err);
     assert.deepEqual(JSON.parse(started.out), { workflowId: `release-${machine}`, joined: false });
 
@@ -121,6 +114,10 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(JSON.parse(status!.out).computerDnsName, DEMO_MACHINES[1].computerDnsName);
+    assert.deepEqual(
+      [JSON.parse(status!.out).requestedBy, JSON.parse(status!.out).requester?.verified],
+      ['alice@contoso.com', true],
+    );
     // With no NUDGE_* channel configured, npm start's demo receiver prints the nudge (dev/nudge-receiver.ts).
     const nudge = `Nudge: release release-${machine} for ${DEMO_MACHINES[1].computerDnsName} awaits approval — `;
     for (let i = 0; i < 100 && !main.output.includes(nudge); i++) await new Promise((r) => setTimeout(r, 100));
@@ -181,6 +178,7 @@ describe('npm start (demo mode) + CLI walkthrough', () => {
 
     const human = await cli('status', machine);
     assert.match(human.out, /: released/);
+    assert.match(human.out, /requested by +alice@contoso\.com \(verified\)/);
     assert.match(human.out, /approved by bob@contoso.com/);
 
     const connection = await Connection.connect({ address: process.env.TEMPORAL_TEST_ADDRESS! });

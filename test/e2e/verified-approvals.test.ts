@@ -11,7 +11,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { resolveTemporalCli } from '../../dev/temporal-cli.js';
-import { mintApprovalToken, newSigningKey, trusting, type SigningKey } from '../helpers/approval-tokens.js';
+import {
+  mintApprovalToken,
+  mintRequestToken,
+  newSigningKey,
+  trusting,
+  type SigningKey,
+} from '../helpers/approval-tokens.js';
 import { credentialsFor, startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
 import { RESULTS_DIR } from '../helpers/temporal.js';
 
@@ -53,7 +59,13 @@ describe('verified approvals, end to end through the stock temporal CLI', () => 
 
   it('forged approvals are refused and cause no Defender call; a valid token approves', async () => {
     const machine = h.sim.addMachine({ isolated: true });
-    const { handle, workflowId } = await h.start({ machineId: machine.id });
+    // Alice's request is proven too (a request token for the release's workflow id): four-eyes compares two proofs.
+    const requestToken = await mintRequestToken({
+      key,
+      upn: 'alice@contoso.com',
+      wid: `release-${machine.id}-${h.taskQueue}`,
+    });
+    const { handle, workflowId } = await h.start({ machineId: machine.id, requestToken });
     await h.waitForState(workflowId, 'awaiting-approval');
     const { runId } = await handle.describe();
     const mint = (r: Partial<Parameters<typeof mintApprovalToken>[0]> = {}) =>

@@ -71,6 +71,32 @@ export async function mintApprovalToken(r: TokenRequest): Promise<string> {
     .sign(r.key.privateKey);
 }
 
+export interface RequestTokenRequest {
+  key: SigningKey;
+  upn: string;
+  /** The workflow id the request starts. */
+  wid: string;
+  txt?: string;
+  iatIn?: number;
+  expIn?: number;
+  /** Overrides for a forgery (another `dec`, a `rid`, another idp). */
+  claims?: Record<string, unknown>;
+}
+
+/** A request token as the approvals page mints it (`POST /api/requests`): who asks, for which workflow id; no run. */
+export async function mintRequestToken(r: RequestTokenRequest): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ idp: IDP, upn: r.upn, dec: 'request', wid: r.wid, txt: r.txt ?? '', ...r.claims })
+    .setProtectedHeader({ alg: 'EdDSA', typ: APPROVAL_TOKEN_TYPE, kid: r.key.kid })
+    .setIssuer(APPROVALS_ORIGIN)
+    .setAudience(APPROVAL_AUDIENCE)
+    .setSubject(`oid-${r.upn}`)
+    .setJti(randomUUID())
+    .setIssuedAt(now + (r.iatIn ?? 0))
+    .setExpirationTime(now + (r.expIn ?? 120))
+    .sign(r.key.privateKey);
+}
+
 /** The same token with one payload claim changed and the signature kept: what tampering in transit gives. */
 export function tampered(token: string, change: Record<string, unknown>): string {
   const [header, payload, signature] = token.split('.') as [string, string, string];

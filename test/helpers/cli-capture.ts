@@ -9,9 +9,14 @@ export interface Captured {
 
 /** Runs the CLI in this process, as a shell would, and captures its exit code, stdout and stderr. */
 export async function cli(...args: string[]): Promise<Captured> {
+  return cliWatching(args, () => {});
+}
+
+/** `cli`, with each stderr line also given to `onErr` as it comes (a device sign-in's prompt). */
+export async function cliWatching(args: string[], onErr: (line: string) => void): Promise<Captured> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => (err.push(l), onErr(l)) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

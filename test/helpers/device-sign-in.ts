@@ -59,3 +59,23 @@ export async function completeDeviceSignIn(args: { verificationUri: string; user
   });
   assert.match(done.html, /id="signed-in"/, `not signed in: ${done.html.slice(0, 300)}`);
 }
+
+/**
+ * Runs a CLI command that signs in with the device code (given a hook on its stderr lines) and completes the sign-in
+ * it prompts for ("To sign in, open <uri> and enter code <code>") as `upn`; what the command ended with.
+ */
+export async function withDeviceSignIn<T extends { err: string }>(
+  command: (onErr: (line: string) => void) => Promise<T>,
+  upn: string,
+): Promise<T> {
+  let prompted: (found: { uri: string; code: string }) => void;
+  const prompt = new Promise<{ uri: string; code: string }>((resolve) => (prompted = resolve));
+  const run = command((line) => {
+    const match = /^To sign in, open (\S+) and enter code (\S+)$/.exec(line);
+    if (match) prompted({ uri: match[1]!, code: match[2]! });
+  });
+  const ended = run.then((r) => Promise.reject(new Error(`the CLI ended without a sign-in prompt: ${r.err}`)));
+  const { uri, code } = await Promise.race([prompt, ended]);
+  await completeDeviceSignIn({ verificationUri: uri, userCode: code, upn });
+  return run;
+}

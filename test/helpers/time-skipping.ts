@@ -36,7 +36,10 @@ export interface FastHarness {
   fake: FakeDefender;
   taskQueue: string;
   /** Starts a release (tests' defaults: 30 s polls, 1 h deadline); the id is unique per test. */
-  start(request: Partial<ReleaseRequest> & { machineId: string }): Promise<WorkflowHandle<typeof releaseMachine>>;
+  start(
+    request: Partial<ReleaseRequest> & { machineId: string },
+    options?: { workflowId?: string },
+  ): Promise<WorkflowHandle<typeof releaseMachine>>;
   status(handle: WorkflowHandle): Promise<ReleaseStatus>;
   /** Queries until the release is in `state` (time does not pass meanwhile: nothing waits on a result). */
   reach(handle: WorkflowHandle, state: ReleaseState): Promise<ReleaseStatus>;
@@ -109,10 +112,10 @@ export async function startFastHarness(
     env,
     fake,
     taskQueue,
-    start: (request) =>
+    start: (request, options = {}) =>
       env.client.workflow.start<typeof releaseMachine>('releaseMachine', {
         taskQueue,
-        workflowId: `release-${request.machineId}-${(count += 1)}`,
+        workflowId: options.workflowId ?? `release-${request.machineId}-${(count += 1)}`,
         args: [
           {
             comment: 'Clean after re-imaging',

@@ -17,6 +17,7 @@ import { bulkApproveUpdate, DEFAULT_TENANT, progressQuery } from '../../contract
 import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import {
   mintApprovalToken,
+  mintRequestToken,
   newSigningKey,
   tampered,
   trusting,
@@ -25,6 +26,7 @@ import {
 } from '../helpers/approval-tokens.js';
 import { endOf, startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
 
+const alice = 'alice@contoso.com';
 const bob = 'bob@contoso.com';
 
 describe('verified approvals: releaseMachine and bulkRelease', () => {
@@ -52,7 +54,9 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
   /** A release of the verified tenant awaiting approval, with what a token for it binds. */
   async function awaiting() {
     const machine = h.fake.addMachine();
-    const handle = await h.start({ machineId: machine.id });
+    const workflowId = `release-${machine.id}-verified`;
+    const requestToken = await mintRequestToken({ key, upn: alice, wid: workflowId });
+    const handle = await h.start({ machineId: machine.id, requestToken }, { workflowId });
     const status = await h.reach(handle, 'awaiting-approval');
     assert.equal(status.approval.verification, 'required');
     const { runId } = await handle.describe();
@@ -126,7 +130,14 @@ describe('verified approvals: releaseMachine and bulkRelease', () => {
     const handle = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
       taskQueue: h.taskQueue,
       workflowId: `bulk-verified-${h.taskQueue}`,
-      args: [{ comment: 'Outbreak contained', requestedBy: 'alice@contoso.com', machineIds: [machine.id] }],
+      args: [
+        {
+          comment: 'Outbreak contained',
+          requestedBy: alice,
+          requestToken: await mintRequestToken({ key, upn: alice, wid: `bulk-verified-${h.taskQueue}` }),
+          machineIds: [machine.id],
+        },
+      ],
     });
     let progress = await handle.query(progressQuery);
     for (let i = 0; i < 300 && progress.state !== 'awaiting-approval'; i++) {

@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import {
   approvalTokenProblem,
+  isAutomationName,
   peekApprovalToken,
   type ApprovalTokenClaims,
   type VerifiedApproval,
@@ -46,6 +47,8 @@ export function checkApprovalToken(args: {
   if (problem) throw refuseApproval(problem);
   const tried = ledgerProblem(ledger, claims.jti, Date.now());
   if (tried) throw refuseApproval(tried);
+  // No approver can pass for a playbook requester: the approvals service never signs a playbook's name.
+  if (isAutomationName(claims.upn)) throw refuseApproval('the token names a playbook or schedule, not a person');
   if (fields.approver !== undefined && fields.approver !== claims.upn) {
     throw refuseApproval("approver does not match the token's signed-in user");
   }

@@ -106,10 +106,11 @@ export class Batch {
   }
 
   /** Who asked, for which incident and tenant: what the approvals page shows and four-eyes compares. */
-  private requestProgress(): Pick<BulkProgress, 'requestedBy' | 'incidentId' | 'tenant'> {
+  private requestProgress(): Pick<BulkProgress, 'requestedBy' | 'requester' | 'incidentId' | 'tenant'> {
     const request = this.validated;
     if (!request) return {};
-    return { requestedBy: request.requestedBy, incidentId: request.incidentId, tenant: request.tenant };
+    const { requestedBy, requester, incidentId, tenant } = request;
+    return { requestedBy, ...(requester ? { requester } : {}), incidentId, tenant };
   }
 
   report(): BulkReport {

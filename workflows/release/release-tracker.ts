@@ -90,6 +90,8 @@ export class ReleaseTracker {
       incidentId: request.incidentId,
       requestedBy: request.requestedBy,
     });
+    // Only when proven: a status recorded before verified requesters existed has no such field.
+    if (request.requester) this.status.requester = request.requester;
     this.status.approval.mode = request.approval.kind;
     this.status.approval.approvers = request.approval.kind === 'required' ? request.approval.approvers : null;
     recordAudit(request);
