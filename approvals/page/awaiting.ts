@@ -5,13 +5,9 @@
 import type { Client } from '@temporalio/client';
 import { getReleaseStatus } from '../../client/release-client.js';
 import { RELEASE_WORKFLOW_TYPE, type ReleaseStatus } from '../../contract/index.js';
+import { listedRun, listRuns, type ListedRun } from './listed-runs.js';
 
-export interface AwaitingRelease {
-  workflowId: string;
-  runId: string;
-  startedAt: string;
-  /** The requester's comment, from the memo the client helpers write; null when the starter wrote none. */
-  comment: string | null;
+export interface AwaitingRelease extends ListedRun {
   /** Null when the release did not answer in time (no worker on its queue): listed, but not decidable here. */
   status: ReleaseStatus | null;
 }
@@ -25,17 +21,7 @@ const LIMIT = 50;
 const STATUS_TIMEOUT_MS = 3_000;
 
 export async function listAwaitingReleases(client: Client): Promise<AwaitingRelease[]> {
-  const found: Omit<AwaitingRelease, 'status'>[] = [];
-  for await (const execution of client.workflow.list({ query: AWAITING_QUERY })) {
-    const comment = execution.memo?.comment;
-    found.push({
-      workflowId: execution.workflowId,
-      runId: execution.runId,
-      startedAt: execution.startTime.toISOString(),
-      comment: typeof comment === 'string' ? comment : null,
-    });
-    if (found.length >= LIMIT) break;
-  }
+  const found = await listRuns(client, AWAITING_QUERY, LIMIT);
   return Promise.all(found.map(async (release) => ({ ...release, status: await statusOrNull(client, release) })));
 }
 
@@ -45,13 +31,7 @@ export async function readRelease(client: Client, workflowId: string): Promise<A
     const description = await client.workflow.getHandle(workflowId).describe();
     // A batch or any other workflow is no release, whatever its id says: it has no status to decide by.
     if (description.type !== RELEASE_WORKFLOW_TYPE) return null;
-    const comment = description.memo?.comment;
-    const release = {
-      workflowId,
-      runId: description.runId,
-      startedAt: description.startTime.toISOString(),
-      comment: typeof comment === 'string' ? comment : null,
-    };
+    const release = listedRun(description);
     return { ...release, status: await statusOrNull(client, release) };
   } catch {
     return null;

@@ -4,13 +4,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { BULK_WORKFLOW_TYPE, progressQuery, type BulkProgress } from '../../contract/index.js';
+import { listedRun, listRuns, type ListedRun } from './listed-runs.js';
 
-export interface AwaitingBatch {
-  workflowId: string;
-  runId: string;
-  startedAt: string;
-  /** The requester's comment, from the memo the client helpers write; null when the starter wrote none. */
-  comment: string | null;
+export interface AwaitingBatch extends ListedRun {
   /** Null when the batch did not answer in time (no worker on its queue): listed, but not decidable here. */
   progress: BulkProgress | null;
   /** How Temporal closed the run (COMPLETED, FAILED, …); null while it runs. */
@@ -25,18 +21,7 @@ const PROGRESS_TIMEOUT_MS = 3_000;
 
 /** Running batches that await a decision, or did not say where they are (shown without buttons). */
 export async function listAwaitingBatches(client: Client): Promise<AwaitingBatch[]> {
-  const found: Omit<AwaitingBatch, 'progress'>[] = [];
-  for await (const execution of client.workflow.list({ query: RUNNING_BATCHES })) {
-    const comment = execution.memo?.comment;
-    found.push({
-      workflowId: execution.workflowId,
-      runId: execution.runId,
-      startedAt: execution.startTime.toISOString(),
-      comment: typeof comment === 'string' ? comment : null,
-      closedAs: null,
-    });
-    if (found.length >= LIMIT) break;
-  }
+  const found = (await listRuns(client, RUNNING_BATCHES, LIMIT)).map((run) => ({ ...run, closedAs: null }));
   const batches = await Promise.all(found.map(async (b) => ({ ...b, progress: await progressOrNull(client, b) })));
   return batches.filter((b) => b.progress === null || b.progress.state === 'awaiting-approval');
 }
@@ -46,12 +31,8 @@ export async function readBatch(client: Client, workflowId: string): Promise<Awa
   try {
     const description = await client.workflow.getHandle(workflowId).describe();
     if (description.type !== BULK_WORKFLOW_TYPE) return null;
-    const comment = description.memo?.comment;
     const batch = {
-      workflowId,
-      runId: description.runId,
-      startedAt: description.startTime.toISOString(),
-      comment: typeof comment === 'string' ? comment : null,
+      ...listedRun(description),
       closedAs: description.status.name === 'RUNNING' ? null : description.status.name,
     };
     return { ...batch, progress: await progressOrNull(client, batch) };
