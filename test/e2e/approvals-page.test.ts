@@ -7,21 +7,21 @@
  * browser visited and no log line holds a token, a cookie value or a secret. Screenshots: test-results/approvals/.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { loadApprovalsConfig } from '../../approvals/config.js';
 import { getBulkProgress, startBulkRelease } from '../../client/bulk-client.js';
-import { accountByUpn, DEMO_PASSWORD } from '../../approvals/idp/demo-accounts.js';
+import { accountByUpn } from '../../approvals/idp/demo-accounts.js';
 import { startApprovalsPage, type ApprovalsPage } from '../../approvals/service.js';
 import { startReleaseHarness, type ReleaseHarness } from '../helpers/release-harness.js';
+import { launchChromium, releaseCardOn, signInAt } from '../helpers/approvals-browser.js';
 import { RESULTS_DIR } from '../helpers/temporal.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOTS = path.join(RESULTS_DIR, 'approvals');
 
 describe('the approvals page', () => {
@@ -33,7 +33,6 @@ describe('the approvals page', () => {
   const contexts: BrowserContext[] = [];
 
   before(async () => {
-    assert.ok(existsSync(CHROMIUM), `no Chromium at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`);
     mkdirSync(SCREENSHOTS, { recursive: true });
     h = await startReleaseHarness('approvals-page');
     approvals = await startApprovalsPage({
@@ -42,11 +41,7 @@ describe('the approvals page', () => {
       dataDir: path.join(RESULTS_DIR, 'approvals', 'data'),
       log: (line) => logs.push(line),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-dev-shm-usage', '--disable-gpu'],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();
@@ -54,32 +49,15 @@ describe('the approvals page', () => {
     await h?.stop();
   });
 
-  /** A fresh browser profile signed in as `upn` at the local provider, on the list of releases. */
+  /** A fresh browser profile signed in as `upn`, its visits and (on the page under test) its cookies kept. */
   async function signIn(upn: string, at: ApprovalsPage = approvals): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-    if (at === approvals) contexts.push(context);
-    const page = await context.newPage();
-    page.on('request', (request) => visited.push(request.url()));
-    await page.goto(`${at.origin}/`);
-    await page.click('#sign-in');
-    await page.fill('input[name=login]', upn);
-    await page.fill('input[name=password]', DEMO_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForSelector('#upn');
-    assert.equal(await page.textContent('#upn'), upn);
+    const page = await signInAt(browser, at.origin, upn, { onRequest: (url) => visited.push(url) });
+    if (at === approvals) contexts.push(page.context());
     return page;
   }
 
-  /** Reloads until the list shows the release or batch (visibility is eventually consistent). */
-  async function releaseCard(page: Page, workflowId: string, kind: 'release' | 'batch' = 'release') {
-    const card = page.locator(`section.${kind}[data-workflow-id="${workflowId}"]`);
-    for (let attempt = 0; attempt < 30; attempt++) {
-      if ((await card.count()) > 0) return card;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      await page.goto(`${approvals.origin}/`);
-    }
-    assert.fail(`the page never listed ${workflowId}`);
-  }
+  const releaseCard = (page: Page, workflowId: string, kind: 'release' | 'batch' = 'release') =>
+    releaseCardOn(page, approvals.origin, workflowId, kind);
 
   async function awaitingRelease(host: string, incidentId: string) {
     const machineId = h.sim.addMachine({ isolated: true, computerDnsName: host, healthStatus: 'Inactive' }).id;

@@ -19,9 +19,15 @@ export async function launchChromium(): Promise<Browser> {
 }
 
 /** A fresh browser profile signed in as `upn` at the local provider, on the page's list of what awaits a decision. */
-export async function signInAt(browser: Browser, origin: string, upn: string): Promise<Page> {
+export async function signInAt(
+  browser: Browser,
+  origin: string,
+  upn: string,
+  options: { onRequest?: (url: string) => void } = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
+  if (options.onRequest) page.on('request', (request) => options.onRequest!(request.url()));
   await page.goto(`${origin}/`);
   await page.click('#sign-in');
   await page.fill('input[name=login]', upn);
@@ -32,9 +38,14 @@ export async function signInAt(browser: Browser, origin: string, upn: string): P
   return page;
 }
 
-/** Reloads until the list shows the release's card (visibility is eventually consistent). */
-export async function releaseCardOn(page: Page, origin: string, workflowId: string) {
-  const card = page.locator(`section.release[data-workflow-id="${workflowId}"]`);
+/** Reloads until the list shows the release's (or batch's) card (visibility is eventually consistent). */
+export async function releaseCardOn(
+  page: Page,
+  origin: string,
+  workflowId: string,
+  kind: 'release' | 'batch' = 'release',
+) {
+  const card = page.locator(`section.${kind}[data-workflow-id="${workflowId}"]`);
   for (let attempt = 0; attempt < 30; attempt++) {
     if ((await card.count()) > 0) return card;
     await new Promise((resolve) => setTimeout(resolve, 500));
