@@ -23,14 +23,14 @@ const refuse = (field: 'precheck' | 'reportTo') =>
 export async function checkParentBatch(args: {
   request: unknown;
   parent: ParentExecution | null;
-  taskQueue: string;
+  isParentBatch: () => Promise<boolean>;
 }): Promise<void> {
   const { precheck, reportTo } = (args.request ?? {}) as { precheck?: unknown; reportTo?: unknown };
   if (precheck === undefined && reportTo === undefined) return;
   const field = precheck !== undefined ? 'precheck' : 'reportTo';
   const { parent } = args;
   if (!parent || (reportTo !== undefined && reportTo !== parent.workflowId)) throw refuse(field);
-  if (!(await isParentBatch(parent, args.taskQueue))) throw refuse(field);
+  if (!(await args.isParentBatch())) throw refuse(field);
 }
 
 /**
@@ -41,11 +41,10 @@ export async function checkParentBatch(args: {
 export async function checkPreApproval(args: {
   preApproved: boolean;
   verification: ApprovalVerification;
-  parent: ParentExecution | null;
-  taskQueue: string;
+  isParentBatch: () => Promise<boolean>;
 }): Promise<void> {
   if (!args.preApproved || args.verification !== 'required') return;
-  if (args.parent && (await isParentBatch(args.parent, args.taskQueue))) return;
+  if (await args.isParentBatch()) return;
   throw new InvalidReleaseRequestError(
     'invalid release request: approval.preApprovedBy is taken only from a bulk release where this tenant requires ' +
       'verified approvals; ask for an approval instead',
@@ -67,7 +66,16 @@ export function checkBatchPreApproval(preApproved: boolean, verification: Approv
 }
 
 /** Whether the parent is a bulkRelease on this task queue, by Temporal's record of it (not the request's word). */
-export async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
+/**
+ * Whether this release's parent is a bulkRelease on this task queue, asked of Temporal once however many checks need
+ * it (a batch's children are many; a run's type and queue never change).
+ */
+export function parentBatchLookup(parent: ParentExecution | null, taskQueue: string): () => Promise<boolean> {
+  let answer: Promise<boolean> | undefined;
+  return () => (answer ??= parent ? isParentBatch(parent, taskQueue) : Promise.resolve(false));
+}
+
+async function isParentBatch(parent: ParentExecution, taskQueue: string): Promise<boolean> {
   try {
     const batch = await Context.current().client.workflow.getHandle(parent.workflowId, parent.runId).describe();
     return batch.type === BULK_WORKFLOW_TYPE && batch.taskQueue === taskQueue;

@@ -20,7 +20,7 @@ import {
   checkBatchPreApproval,
   checkParentBatch,
   checkPreApproval,
-  isParentBatch,
+  parentBatchLookup,
   type ParentExecution,
 } from './parent-batch.js';
 import { proveRequester } from './requester.js';
@@ -123,20 +123,19 @@ export function createValidation(directory?: TenantDirectory) {
         checkWorkflowId(callerWorkflowId(), 'release request');
         const valid = parseReleaseRequest(input.request);
         checkTenant(valid.tenant, directory);
-        const taskQueue = activityInfo().taskQueue;
-        await checkParentBatch({ request: input.request, parent: input.parent ?? null, taskQueue });
-        const verified = withVerification(valid, directory);
         const parent = input.parent ?? null;
+        const isParentBatch = parentBatchLookup(parent, activityInfo().taskQueue);
+        await checkParentBatch({ request: input.request, parent, isParentBatch });
+        const verified = withVerification(valid, directory);
         await checkPreApproval({
           preApproved: valid.approval.kind === 'pre-approved',
           verification: verified.approvalVerification,
-          parent,
-          taskQueue,
+          isParentBatch,
         });
         const proven = await proveRequester({
           ...requesterOf(input.request, verified, directory),
           what: 'release request',
-          fromBatch: async () => parent !== null && (await isParentBatch(parent, taskQueue)),
+          fromBatch: isParentBatch,
         });
         return proven ? { ...verified, ...proven } : verified;
       });

@@ -62,7 +62,10 @@ export async function startApprovalsPage(args: {
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const origin = config.pageUrl ?? `http://${host}:${address.port}`;
     const redirectUri = `${origin}/callback`;
-    local = config.identityProvider.kind === 'local' ? await startLocal(args, redirectUri) : null;
+    local =
+      config.identityProvider.kind === 'local'
+        ? await startLocal({ ...args, host: config.identityProvider.host }, redirectUri)
+        : null;
     const provider = local
       ? { issuer: new URL(local.issuer), clientId: local.clientId, clientSecret: local.clientSecret }
       : (config.identityProvider as Exclude<ApprovalsConfig['identityProvider'], { kind: 'local' }>);
@@ -97,14 +100,10 @@ export async function startApprovalsPage(args: {
 }
 
 /** The local demo provider (no OIDC_ISSUER), for the page's sign-in at `redirectUri` and the CLI's device flow. */
-function startLocal(
-  args: { config: ApprovalsConfig; localProviderPort?: number; localProviderKey?: JWK },
-  redirectUri: string,
-) {
-  const { identityProvider } = args.config;
+function startLocal(args: { host: string; localProviderPort?: number; localProviderKey?: JWK }, redirectUri: string) {
   return startLocalProvider({
     port: args.localProviderPort ?? 0,
-    host: identityProvider.kind === 'local' ? identityProvider.host : '127.0.0.1',
+    host: args.host,
     redirectUri,
     ...(args.localProviderKey ? { signingKey: args.localProviderKey } : {}),
   });

@@ -61,14 +61,15 @@ async function main(): Promise<void> {
     }
     const defaultCredentials = demo ? await startDemoSimulator(dev.SIMULATOR_PORT, cleanups) : config.defender;
     cleanups.push(await startDemoNudges(config, defaultCredentials !== undefined));
+    // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
+    const connection = config.temporal.address ? connectionOptions(config, address) : { address };
     const page =
       dev.APPROVALS_PAGE === 'on'
-        ? await startApprovals(config, address, dev.APPROVALS_LOCAL_IDP_PORT, cleanups)
+        ? await startApprovals(config, connection, dev.APPROVALS_LOCAL_IDP_PORT, cleanups)
         : null;
     await runWorker({
       config: page ? trustingThePage(config, page) : config,
-      // A server we started ourselves is local and plain; a configured one keeps its TLS and API key.
-      connection: config.temporal.address ? connectionOptions(config, address) : { address },
+      connection,
       ...(defaultCredentials ? { defaultCredentials } : {}),
       hint: walkthroughHint(page),
     });
@@ -122,7 +123,7 @@ function walkthroughHint(page: ApprovalsPage | null): string {
 /** The approvals page beside the worker; without OIDC_ISSUER, with the local demo provider and its demo users. */
 async function startApprovals(
   config: WorkerConfig,
-  address: string,
+  temporal: ReturnType<typeof connectionOptions>,
   idpPort: number,
   cleanups: Cleanup[],
 ): Promise<ApprovalsPage> {
@@ -130,9 +131,7 @@ async function startApprovals(
   // Loaded only when served: its web framework and OpenID libraries are development dependencies, which the image's
   // demo (APPROVALS_PAGE=off) does not install.
   const { startApprovalsPage } = await import('../approvals/service.js');
-  const connection = await Connection.connect(
-    config.temporal.address ? connectionOptions(config, address) : { address },
-  );
+  const connection = await Connection.connect(temporal);
   cleanups.push(() => connection.close());
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const page = await startApprovalsPage({

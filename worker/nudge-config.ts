@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLoopbackHost } from '../activities/defender/cloud.js';
-import type { NudgeChannel } from '../contract/index.js';
+import { NUDGE_CHANNELS, type NudgeChannel } from '../contract/index.js';
 
 /**
  * Where nudges go: per tenant, a webhook URL per channel. A webhook URL is a secret (whoever holds it may post to the
@@ -51,7 +51,7 @@ export const holdsNudgeUrl = (n: NudgeSettings | undefined) => Boolean(n?.teamsU
 /** The channels of a tenants-file entry, reading the named variables; refuses an unset or invalid one by name. */
 export function nudgeUrlsOf(n: NudgeSettings, env: NodeJS.ProcessEnv, fail: (why: string) => never): NudgeChannelUrls {
   const urls: NudgeChannelUrls = {};
-  for (const channel of ['teams', 'slack', 'webhook'] as const) {
+  for (const channel of NUDGE_CHANNELS) {
     const name = n[`${channel}UrlEnv`];
     const value = n[`${channel}Url`] ?? (name !== undefined ? env[name]?.trim() : undefined);
     if (name !== undefined && !value) fail(`nudge.${channel}UrlEnv: environment variable ${name} is not set`);

@@ -3,7 +3,7 @@ import { Worker, type BundleOptions, type NativeConnection, type WorkerOptions }
 import { createApiActivities, createLocalActivities, type TenantApproval } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
 import { createNudgeActivities, nudgeChannelsOf, type NudgeUrls } from '../activities/nudge/index.js';
-import { apiTaskQueue, nudgeTaskQueue, type NudgeChannel } from '../contract/index.js';
+import { apiTaskQueue, isNudgeChannel, nudgeTaskQueue, type NudgeChannel } from '../contract/index.js';
 import {
   activitiesPerSecond,
   watchFloor,
@@ -211,7 +211,7 @@ function nudgeUrlsOf(tenants: Record<string, DefenderTenantOptions>): NudgeUrls 
   for (const [name, t] of Object.entries(tenants)) {
     const configured = Object.entries(t.nudge ?? {}).filter(([, url]) => url !== undefined && url !== '');
     for (const [channel, url] of configured) {
-      if (channel !== 'teams' && channel !== 'slack' && channel !== 'webhook') {
+      if (!isNudgeChannel(channel)) {
         throw new TypeError(`defender-isolation plugin: tenant "${name}": nudge channels are teams, slack and webhook`);
       }
       if (!isNudgeUrl(url))

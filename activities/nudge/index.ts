@@ -4,7 +4,7 @@
  * workflow's input, history or errors.
  */
 import { cancellationSignal, log } from '@temporalio/activity';
-import { DEFAULT_TENANT, type NudgeChannel, type NudgeRequest } from '../../contract/index.js';
+import { DEFAULT_TENANT, NUDGE_CHANNELS, type NudgeChannel, type NudgeRequest } from '../../contract/index.js';
 import { notConfigured } from './failures.js';
 import { postJson } from './post.js';
 import { slackPayload } from './slack.js';
@@ -27,7 +27,7 @@ const BUILDERS = { teams: teamsPayload, slack: slackPayload, webhook: webhookPay
 /** The channel names a tenant has, in a stable order: what validation tells the workflow (never the URLs). */
 export function nudgeChannelsOf(urls: NudgeUrls | undefined, tenant: string): NudgeChannel[] {
   const configured = urls?.[tenant];
-  return configured ? (Object.keys(BUILDERS) as NudgeChannel[]).filter((c) => configured[c] !== undefined) : [];
+  return configured ? NUDGE_CHANNELS.filter((c) => configured[c] !== undefined) : [];
 }
 
 export function createNudgeActivities(deps: NudgeDeps) {

@@ -5,14 +5,13 @@
  * authentication only: these routes never read the session cookie, so a browser's session cannot be ridden (no CSRF),
  * and a decision needs a JSON body, which no form of another site can send.
  */
-import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import type { PageDeps } from './context.js';
 import { ApiRefusal, userFromBearer } from './cli-id-token.js';
 import { applyDecision } from './decision.js';
 import { SCOPES } from './oidc.js';
-import { mintRequestToken, AutomationNameError } from './tokens.js';
+import { mintRequestToken, AutomationNameError, tokenFingerprint } from './tokens.js';
 import { isAutomationName } from '../../contract/index.js';
 
 const workflowId = z
@@ -83,7 +82,7 @@ async function signRequest(c: Context, deps: PageDeps): Promise<Response> {
     const body = await jsonBody(c, requestBody, 'request');
     const text = { workflowId: body.workflowId, text: body.comment };
     const requestToken = await mintRequestToken(deps.key, deps.origin, user, text);
-    const fingerprint = createHash('sha256').update(requestToken).digest('hex').slice(0, 16);
+    const fingerprint = tokenFingerprint(requestToken);
     deps.log(`approvals page: ${user.upn} requests ${body.workflowId} from the CLI (token sha256 ${fingerprint}…)`);
     return c.json({ requestToken, requestedBy: user.upn });
   } catch (err) {

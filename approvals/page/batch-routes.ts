@@ -3,7 +3,6 @@
  * the batch's `approve`/`reject` update with the same signed approval token a release takes (bound to the batch's
  * run), and an approval names the digest of the targets the approver was shown: a batch whose targets differ refuses.
  */
-import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { ReleaseUpdateRefusedError, update } from '../../client/release-client.js';
 import { bulkApproveUpdate, bulkRejectUpdate } from '../../contract/index.js';
@@ -14,7 +13,7 @@ import { readDecisionForm, type PostedDecision } from './decision-form.js';
 import { mayDecideBatch } from './may-decide.js';
 import type { Session } from './session.js';
 import { decidesFor } from './tenant-access.js';
-import { mintApprovalToken } from './tokens.js';
+import { mintApprovalToken, tokenFingerprint } from './tokens.js';
 import { messageView } from './views.js';
 
 const refuse = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 502, title: string, message: string) =>
@@ -25,7 +24,7 @@ export function addBatchRoutes(app: Hono, deps: PageDeps): void {
     const session = sessionOf(c, deps);
     if (!session) return c.redirect('/', 303);
     const batch = await readBatch(deps.client, c.req.param('workflowId'));
-    if (!batch || !decidesFor(session.user, batch.progress?.tenant, deps.tenantGroups ?? null)) {
+    if (!batch || !decidesFor(session.user, batch.progress?.tenant, deps.tenantGroups)) {
       return refuse(c, 404, 'Not found', 'No such batch.');
     }
     return c.html(
@@ -47,7 +46,7 @@ async function decideBatch(c: Context, deps: PageDeps, session: Session, posted:
   const batch = await readBatch(deps.client, posted.workflowId);
   if (!batch) return refuse(c, 404, 'Not found', 'No such batch.');
   if (batch.runId !== posted.runId) return refuse(c, 409, 'Changed', 'The batch was restarted; reload the page.');
-  const may = decidesFor(user, batch.progress?.tenant, deps.tenantGroups ?? null)
+  const may = decidesFor(user, batch.progress?.tenant, deps.tenantGroups)
     ? mayDecideBatch(user.upn, batch.progress)
     : { ok: false as const, why: 'you do not decide for its tenant' };
   if (!may.ok) {
@@ -56,7 +55,7 @@ async function decideBatch(c: Context, deps: PageDeps, session: Session, posted:
   }
   const token = await mintApprovalToken(deps.key, deps.origin, user, posted);
   // The token's hash lets a log line be matched with the workflow's record; the token itself is never logged.
-  const fingerprint = createHash('sha256').update(token).digest('hex').slice(0, 16);
+  const fingerprint = tokenFingerprint(token);
   deps.log(`approvals page: ${user.upn} ${posted.decision}s ${posted.workflowId} (token sha256 ${fingerprint}…)`);
   const handle = deps.client.workflow.getHandle(posted.workflowId);
   try {

@@ -20,7 +20,7 @@ export interface PageDeps {
   /** One line per sign-in and decision; never a token, code, cookie or secret. */
   log: (line: string) => void;
   /** Who may see and decide which tenant's releases (APPROVALS_TENANT_GROUPS); absent or null: everyone. */
-  tenantGroups?: TenantGroups;
+  tenantGroups: TenantGroups;
 }
 
 /**

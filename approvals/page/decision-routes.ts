@@ -25,7 +25,7 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
       listAwaitingBatches(deps.client),
     ]);
     // Only the tenants this person decides for (APPROVALS_TENANT_GROUPS); a release that did not say is nobody's then.
-    const ours = (tenant: string | null | undefined) => decidesFor(session.user, tenant, deps.tenantGroups ?? null);
+    const ours = (tenant: string | null | undefined) => decidesFor(session.user, tenant, deps.tenantGroups);
     const rows = releases
       .filter((release) => ours(release.status?.tenant))
       .map((release) => ({ release, may: mayDecide(session.user.upn, release.status) }));
@@ -39,7 +39,7 @@ export function addDecisionRoutes(app: Hono, deps: PageDeps): void {
     const session = sessionOf(c, deps);
     if (!session) return c.redirect('/', 303);
     const release = await readRelease(deps.client, c.req.param('workflowId'));
-    if (!release || !decidesFor(session.user, release.status?.tenant, deps.tenantGroups ?? null)) {
+    if (!release || !decidesFor(session.user, release.status?.tenant, deps.tenantGroups)) {
       return refuse(c, 404, 'Not found', 'No such release.');
     }
     return c.html(progressView(session.user, session.csrf, release, mayDecide(session.user.upn, release.status)));

@@ -3,7 +3,6 @@
  * both refuse alike: checked as the workflow checks it (a forced request by the requester is refused before anything is
  * signed), then sent as the `approve`/`reject` update with the page's signed approval token, bound to the run.
  */
-import { createHash } from 'node:crypto';
 import { approveRelease, rejectRelease, ReleaseUpdateRefusedError } from '../../client/release-client.js';
 import { isAutomationName, type ReleaseStatus } from '../../contract/index.js';
 import { readRelease } from './awaiting.js';
@@ -11,7 +10,7 @@ import type { PageDeps } from './context.js';
 import { mayDecide, type MayNotDecide } from './may-decide.js';
 import type { SignedInUser } from './session.js';
 import { decidesFor } from './tenant-access.js';
-import { mintApprovalToken } from './tokens.js';
+import { mintApprovalToken, tokenFingerprint } from './tokens.js';
 
 /** Stable refusal types: the API answers them as `error.type`, the page as its titles. */
 export type DecisionRefusal =
@@ -55,7 +54,7 @@ export async function applyDecision(deps: PageDeps, request: DecisionRequest): P
     return { ok: false, type: 'RunChanged', httpStatus: 409, message: 'The release was restarted; reload the page.' };
   }
   // APPROVALS_TENANT_GROUPS: a person outside the tenant's group is refused as one who may not decide.
-  const may = decidesFor(user, release.status?.tenant, deps.tenantGroups ?? null)
+  const may = decidesFor(user, release.status?.tenant, deps.tenantGroups)
     ? mayDecide(user.upn, release.status)
     : ({ ok: false, code: 'not-approver', why: 'you do not decide for its tenant' } as const);
   if (!may.ok) {
@@ -76,7 +75,7 @@ export async function applyDecision(deps: PageDeps, request: DecisionRequest): P
   const claims = { decision, workflowId, runId: release.runId, text };
   const token = await mintApprovalToken(deps.key, deps.origin, user, claims);
   // The token's hash lets a log line be matched with the workflow's record; the token itself is never logged.
-  const fingerprint = createHash('sha256').update(token).digest('hex').slice(0, 16);
+  const fingerprint = tokenFingerprint(token);
   const via = request.via === 'cli' ? ' from the CLI' : '';
   deps.log(`approvals page: ${user.upn} ${decision}s ${workflowId}${via} (token sha256 ${fingerprint}…)`);
   return sendDecision(deps, { ...request, token });

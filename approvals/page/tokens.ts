@@ -5,7 +5,7 @@
  * Request tokens (`dec: 'request'`, the workflow id to start, no run) are signed the same way for verified requesters.
  * Nothing is signed for a `playbook:` or `schedule:` name: they name automation, which four-eyes compares with a person.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
@@ -105,3 +105,7 @@ async function sign(key: SigningKey, origin: string, user: SignedInUser, claims:
     .setExpirationTime(issuedAt + APPROVAL_TOKEN_TTL_S)
     .sign(key.privateKey);
 }
+
+/** How a log line names a token: the first 16 hex digits of its SHA-256, never the token. */
+export const tokenFingerprint = (token: string): string =>
+  createHash('sha256').update(token).digest('hex').slice(0, 16);
