@@ -8,7 +8,7 @@ import {
   type MachineActionSummary,
   type MachineSummary,
 } from '../contract/index.js';
-import { callDefender, type DefenderCallOptions } from './defender-call.js';
+import { callDefender, previousAttemptSentNothing, type DefenderCallOptions } from './defender-call.js';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
 import { DefenderApiError } from './defender/errors.js';
 import { odata } from './defender/odata.js';
@@ -69,7 +69,7 @@ async function listIsolationActions(
       const state = isolationState(actions, input.correlationTag);
       return device === undefined ? state : { ...state, device };
     },
-    options,
+    { ...options, calls: input.withDevice ? 2 : 1 },
   );
 }
 
@@ -93,14 +93,15 @@ async function readDevice(
 /**
  * POST unisolate, nothing else: the workflow decides what an unknown outcome means. A retry means the previous
  * attempt's outcome is unknown (its worker may have died after Defender created the action), so a retried attempt
- * refuses to post blind and hands the decision back to the workflow, which lists first.
+ * refuses to post blind and hands the decision back to the workflow, which lists first — unless the previous attempt
+ * is known to have sent nothing (the budget held it back).
  */
 async function postUnisolate(
   { defender, ...options }: Deps,
   input: { machineId: string; comment: string },
 ): Promise<MachineActionSummary> {
   const { attempt } = activityInfo();
-  if (attempt > 1) {
+  if (attempt > 1 && !previousAttemptSentNothing()) {
     throw ApplicationFailure.create({
       type: DefenderFailureType.PreviousAttemptUnknown,
       message: `attempt ${attempt - 1} of this POST may have reached Defender; look before posting again`,

@@ -7,7 +7,7 @@ import type { BundleOptions } from '@temporalio/worker';
 import { WORKFLOWS_PATH } from './paths.js';
 
 /** The workflow functions a worker must register (exported by `defender-isolation/workflows`). */
-export const WORKFLOW_NAMES = ['releaseMachine', 'bulkRelease', 'machineActionWatcher'] as const;
+export const WORKFLOW_NAMES = ['releaseMachine', 'bulkRelease', 'machineActionWatcher', 'defenderRateBudget'] as const;
 
 type WebpackConfig = Parameters<NonNullable<BundleOptions['webpackConfigHook']>>[0];
 

@@ -1,5 +1,6 @@
 import { DefenderClient } from '../activities/defender/client.js';
 import { ClientCredentialsTokenSource } from '../activities/defender/token.js';
+import type { CallWindows } from '../contract/index.js';
 import { recordDefenderResponse } from './metrics.js';
 
 /** One tenant's app registration and endpoints, as the worker holds them (never a workflow). */
@@ -42,8 +43,14 @@ export interface RateBudget {
   perHour: number;
   /** >1 for a time-compressed simulator: the windows are this many times shorter. */
   timeScale?: number;
-  /** Fraction of the budget to use, leaving room for the server's burst allowance and clock skew. */
+  /** Fraction of the budget to use, leaving room for clock skew between our count and Defender's. */
   headroom?: number;
+  /**
+   * True (default): every call reserves with the tenant's call ledger, so calls may come in bursts of up to the
+   * minute's budget within the hour's. False: the API task queue's rate limit alone, a steady pace that keeps both
+   * windows (for a Temporal server without Update-With-Start, or to compare).
+   */
+  burst?: boolean;
 }
 
 /**
@@ -62,8 +69,24 @@ export function watchFloor(budget: RateBudget): number {
   return Math.ceil((2 * 3_600_000) / (budget.perHour * (budget.timeScale ?? 1)));
 }
 
-/** The steady activity rate that keeps both windows of the budget: the binding one is usually the hourly one. */
+/**
+ * The API task queue's rate limit. With the ledger (`burst`), the ledger keeps the windows and the queue only bounds
+ * how fast calls can be handed out: the minute's budget in ten seconds. Without it, the steady rate that keeps both
+ * windows (the binding one is usually the hourly one).
+ */
 export function activitiesPerSecond(budget: RateBudget): number {
   const scale = budget.timeScale ?? 1;
-  return Math.min(budget.perMinute / 60, budget.perHour / 3600) * scale * (budget.headroom ?? 0.97);
+  const headroom = budget.headroom ?? 0.97;
+  if (budget.burst ?? true) return (budget.perMinute / 10) * scale * headroom;
+  return Math.min(budget.perMinute / 60, budget.perHour / 3600) * scale * headroom;
+}
+
+/** The windows the tenant's ledger counts calls in. */
+export function callWindows(budget: RateBudget): CallWindows {
+  return {
+    perMinute: budget.perMinute,
+    perHour: budget.perHour,
+    timeScale: budget.timeScale ?? 1,
+    headroom: budget.headroom ?? 0.97,
+  };
 }

@@ -3,9 +3,17 @@ import { Worker, type BundleOptions, type NativeConnection, type WorkerOptions }
 import { createApiActivities, createLocalActivities, type TenantApproval } from '../activities/index.js';
 import type { DefenderClient } from '../activities/defender/client.js';
 import { createNudgeActivities, nudgeChannelsOf, type NudgeUrls } from '../activities/nudge/index.js';
-import { apiTaskQueue, isNudgeChannel, nudgeTaskQueue, type NudgeChannel } from '../contract/index.js';
+import { RateGate } from '../activities/rate-gate.js';
+import {
+  apiTaskQueue,
+  isNudgeChannel,
+  nudgeTaskQueue,
+  rateBudgetWorkflowId,
+  type NudgeChannel,
+} from '../contract/index.js';
 import {
   activitiesPerSecond,
+  callWindows,
   watchFloor,
   createDefenderClient,
   DEFAULT_RATE_BUDGET,
@@ -180,6 +188,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
             defender: client,
             rateLimitFallbackMs: tenant.rateLimitFallbackMs,
             watchFloorMs: watchFloor(tenant.rateBudget),
+            rateGate: rateGateOf(tenant, options.taskQueue),
           }),
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),
@@ -203,6 +212,16 @@ export class DefenderIsolationPlugin extends SimplePlugin {
       maxTaskQueueActivitiesPerSecond: this.#nudge.ratePerSecond ?? DEFAULT_NUDGE_RATE_PER_SECOND,
     });
   }
+}
+
+/** The tenant's door to its call ledger (on the workflow task queue), unless it keeps the steady pace only. */
+function rateGateOf(tenant: Tenant, taskQueue: string): RateGate | undefined {
+  if (tenant.rateBudget.burst === false) return undefined;
+  return new RateGate({
+    workflowId: rateBudgetWorkflowId(apiTaskQueue(taskQueue, tenant.name)),
+    workflowTaskQueue: taskQueue,
+    windows: callWindows(tenant.rateBudget),
+  });
 }
 
 /** The tenants' webhook URLs, checked now and never printed: a URL that is not https would send its key in clear. */

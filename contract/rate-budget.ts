@@ -1,0 +1,57 @@
+/** The tenant's Defender call ledger: one workflow per API task queue that every Defender call reserves against. */
+import { defineUpdate } from '@temporalio/workflow';
+
+export const RATE_BUDGET_WORKFLOW_TYPE = 'defenderRateBudget';
+export const RATE_BUDGET_ID_PREFIX = 'defender-rate-budget-';
+
+/** The ledger of one API task queue (one tenant): every worker process serving that queue reserves here. */
+export function rateBudgetWorkflowId(apiTaskQueue: string): string {
+  return `${RATE_BUDGET_ID_PREFIX}${apiTaskQueue}`;
+}
+
+/**
+ * Priority keys of the API activities (Temporal's task priorities, 1 most urgent): the ledger keeps a reserve of both
+ * windows that only `URGENT_PRIORITY` may use, so that a person's release finds room while a batch fills the budget.
+ */
+export const URGENT_PRIORITY = 1;
+export const DEFAULT_PRIORITY = 3;
+
+/** The budget a reservation is counted against: Defender's two windows, as the worker's configuration sets them. */
+export interface CallWindows {
+  perMinute: number;
+  perHour: number;
+  /** >1 for a time-compressed simulator: the windows are this many times shorter. */
+  timeScale: number;
+  /** Fraction of each window to use at most (clock skew between our ledger and Defender's count). */
+  headroom: number;
+}
+
+export interface ReserveCallsRequest {
+  /** Defender calls about to be made, at most `MAX_CALLS_PER_RESERVATION`. */
+  calls: number;
+  /** The most urgent priority key among the callers (1–5). */
+  priority: number;
+  windows: CallWindows;
+}
+
+export const MAX_CALLS_PER_RESERVATION = 50;
+
+/** `granted` calls may be made now; the rest should ask again after `retryAfterMs`. */
+export interface ReserveCallsAnswer {
+  granted: number;
+  retryAfterMs: number;
+}
+
+/**
+ * Reserves Defender calls. Refused by its validator (nothing reaches history) when no call of that priority fits either
+ * window: the failure's details carry `{ retryAfterMs }`.
+ */
+export const reserveCallsUpdate = defineUpdate<ReserveCallsAnswer, [ReserveCallsRequest]>('reserveCalls');
+
+/** The failure type of a refused reservation, and of an activity that waited for the budget longer than it may. */
+export const RATE_BUDGET_EXHAUSTED = 'DefenderRateBudgetExhausted';
+
+/** The ledger's input: the grants of the last hour, carried across continue-as-new (workflow time, ms). */
+export interface RateBudgetState {
+  grants?: number[];
+}
