@@ -78,6 +78,11 @@ const envSchema = z.object({
   DEFENDER_RATE_PER_HOUR: integer(1, DEFENDER_RATE_LIMIT.perHour, DEFENDER_LIMIT),
   /** Only for a time-compressed simulator: Defender's windows are that many times shorter (loopback URLs only). */
   DEFENDER_RATE_TIME_SCALE: integer(1, 10_000),
+  /**
+   * `on` (default): calls reserve with the tenant's call ledger and may come in bursts within both windows; `off`: the
+   * API task queue's steady rate alone (for a Temporal server without Update-With-Start).
+   */
+  DEFENDER_RATE_BURST: optional.pipe(z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).optional()),
   DEFENDER_TENANTS_FILE: optional,
   /** The default tenant's approvals: `required` (signed approval tokens) or `off` (named approvals). */
   APPROVAL_VERIFICATION: optional.pipe(z.enum(['required', 'off']).optional()),
@@ -155,7 +160,7 @@ export interface WorkerConfig {
   approval: TenantApproval | undefined;
   requestTimeoutMs: number;
   /** Defender's per app+tenant budget, enforced on the API task queue. */
-  rateBudget: { perMinute: number; perHour: number; timeScale: number };
+  rateBudget: { perMinute: number; perHour: number; timeScale: number; burst: boolean };
   /**
    * Nudges (docs/nudges.md): the default tenant's channels (`NUDGE_*_URL`, secrets; a named tenant's are in the
    * tenants file), the nudge queue's rate, and the approvals page the nudges link to.
@@ -216,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
       perMinute: e.DEFENDER_RATE_PER_MINUTE ?? DEFENDER_RATE_LIMIT.perMinute,
       perHour: e.DEFENDER_RATE_PER_HOUR ?? DEFENDER_RATE_LIMIT.perHour,
       timeScale,
+      burst: e.DEFENDER_RATE_BURST !== 'off',
     },
     nudge: {
       urls: {

@@ -55,6 +55,7 @@ export function tenantsFromConfig(
             perMinute: t.rate?.perMinute ?? budget.perMinute,
             perHour: t.rate?.perHour ?? budget.perHour,
             timeScale: budget.timeScale,
+            burst: budget.burst,
           },
           approval: t.approval,
           ...(t.nudge ? { nudge: t.nudge } : {}),

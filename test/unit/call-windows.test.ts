@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CallWindows } from '../../contract/index.js';
-import { capsFor, fit, since } from '../../workflows/budget/call-windows.js';
+import { ARRIVAL_SLACK_MS, capsFor, fit, since } from '../../workflows/budget/call-windows.js';
 
 const defender: CallWindows = { perMinute: 100, perHour: 1500, timeScale: 1, headroom: 0.97 };
 const at = (n: number, t: number) => Array.from({ length: n }, () => t);
@@ -24,10 +24,11 @@ describe('the call ledger windows', () => {
 
   it('a full minute grants what is left and names when the oldest grant leaves it', () => {
     const grants = [...at(50, 1_000), ...at(30, 20_000)];
-    // 87 for a batch: 7 more fit; the 8th waits until the first 1-second grants leave the minute (61 s).
+    // 87 for a batch: 7 more fit; the 8th waits until the first grants (at 1 s) leave the minute and its arrival
+    // slack (63 s).
     assert.deepEqual(fit(grants, 30_000, { calls: 10, priority: 4, windows: defender }), {
       granted: 7,
-      retryAfterMs: 31_000,
+      retryAfterMs: 33_000,
     });
     // Urgent calls still find their reserve.
     assert.deepEqual(fit(grants, 30_000, { calls: 10, priority: 1, windows: defender }), {
@@ -43,15 +44,15 @@ describe('the call ledger windows', () => {
     const batch = fit(grants, now, { calls: 1, priority: 4, windows: defender });
     assert.equal(batch.granted, 0);
     // The next one fits when the oldest grant (t = 0) leaves the hour.
-    assert.equal(batch.retryAfterMs, 3_600_000 - now);
+    assert.equal(batch.retryAfterMs, 3_600_000 + ARRIVAL_SLACK_MS - now);
     assert.equal(fit(grants, now, { calls: 5, priority: 1, windows: defender }).granted, 5, 'urgent: the reserve');
   });
 
-  it('a time-compressed budget has windows that many times shorter', () => {
+  it('a time-compressed budget has windows that many times shorter (plus the arrival slack, which is real time)', () => {
     const compressed = { ...defender, timeScale: 60 };
     const grants = at(87, 0);
-    assert.equal(fit(grants, 999, { calls: 1, priority: 4, windows: compressed }).granted, 0);
-    assert.deepEqual(fit(grants, 1_000, { calls: 1, priority: 4, windows: compressed }), {
+    assert.equal(fit(grants, 2_999, { calls: 1, priority: 4, windows: compressed }).granted, 0);
+    assert.deepEqual(fit(grants, 3_000, { calls: 1, priority: 4, windows: compressed }), {
       granted: 1,
       retryAfterMs: 0,
     });

@@ -1,8 +1,19 @@
 import { URGENT_PRIORITY, type CallWindows } from '../../contract/index.js';
 
-/** Defender's windows, in ms of our clock (shorter for a time-compressed simulator). */
+/**
+ * How much later than its grant a call may reach Defender: the ledger's clock is the time of the workflow task that
+ * granted it, and the worker answers, the gate hands out and the request travels after that. A grant counts in each
+ * window for this much longer, so that Defender's count of a window, which goes by arrival, never holds calls the
+ * ledger saw in different windows.
+ */
+export const ARRIVAL_SLACK_MS = 2_000;
+
+/** Defender's windows in ms of our clock (shorter for a time-compressed simulator), each with the arrival slack. */
 export function windowLengths(windows: CallWindows): { minuteMs: number; hourMs: number } {
-  return { minuteMs: 60_000 / windows.timeScale, hourMs: 3_600_000 / windows.timeScale };
+  return {
+    minuteMs: 60_000 / windows.timeScale + ARRIVAL_SLACK_MS,
+    hourMs: 3_600_000 / windows.timeScale + ARRIVAL_SLACK_MS,
+  };
 }
 
 /**
