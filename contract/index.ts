@@ -16,3 +16,4 @@ export * from './search-attributes.js';
 export * from './messages.js';
 export * from './approval-token.js';
 export * from './nudge.js';
+export * from './priority.js';
