@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { WorkflowHandle } from '@temporalio/client';
-import { API_PRIORITY, releaseWorkflowId, watcherWorkflowId } from '../../contract/index.js';
+import { TASK_PRIORITY, releaseWorkflowId, watcherWorkflowId } from '../../contract/index.js';
 import type { bulkRelease } from '../../workflows/bulk/bulk-release.js';
 import { startFastHarness, type FastHarness } from '../helpers/time-skipping.js';
 
@@ -37,15 +37,15 @@ describe('priority keys of the Defender calls', () => {
     });
     await handle.result();
     const single = await scheduled(handle);
-    assert.ok(single.includes(`cancelMachineAction ${API_PRIORITY.singleRelease}`), single.join(', '));
-    assert.ok(single.includes(`postUnisolate ${API_PRIORITY.singleRelease}`), single.join(', '));
-    assert.deepEqual(new Set(single.map((s) => s.split(' ')[1])), new Set([String(API_PRIORITY.singleRelease)]));
+    assert.ok(single.includes(`cancelMachineAction ${TASK_PRIORITY.singleRelease}`), single.join(', '));
+    assert.ok(single.includes(`postUnisolate ${TASK_PRIORITY.singleRelease}`), single.join(', '));
+    assert.deepEqual(new Set(single.map((s) => s.split(' ')[1])), new Set([String(TASK_PRIORITY.singleRelease)]));
     const watcher = await scheduled(h.env.client.workflow.getHandle(watcherWorkflowId(h.taskQueue)));
     assert.ok(watcher.length > 0);
-    assert.deepEqual(new Set(watcher), new Set([`checkWatchedActions ${API_PRIORITY.confirmation}`]));
+    assert.deepEqual(new Set(watcher), new Set([`checkWatchedActions ${TASK_PRIORITY.confirmation}`]));
   });
 
-  it("a batch's reads and its children's POSTs are 4", async () => {
+  it("a batch's reads, its children and their POSTs are 4", async () => {
     const ids = [h.fake.addMachine().id, h.fake.addMachine().id];
     const handle = await h.env.client.workflow.start<typeof bulkRelease>('bulkRelease', {
       taskQueue: h.taskQueue,
@@ -63,9 +63,12 @@ describe('priority keys of the Defender calls', () => {
     const batch = await scheduled(handle);
     assert.deepEqual(
       new Set(batch),
-      new Set([`lookupMachines ${API_PRIORITY.batch}`, `isolationStates ${API_PRIORITY.batch}`]),
+      new Set([`lookupMachines ${TASK_PRIORITY.batch}`, `isolationStates ${TASK_PRIORITY.batch}`]),
     );
-    const child = await scheduled(h.env.client.workflow.getHandle(releaseWorkflowId(ids[0]!)));
-    assert.deepEqual(child, [`postUnisolate ${API_PRIORITY.batch}`]);
+    const childHandle = h.env.client.workflow.getHandle(releaseWorkflowId(ids[0]!));
+    assert.deepEqual(await scheduled(childHandle), [`postUnisolate ${TASK_PRIORITY.batch}`]);
+    // Started at the batch's key, so that its workflow tasks wait behind a single release's too.
+    const started = (await childHandle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    assert.equal(started?.priority?.priorityKey, TASK_PRIORITY.batch);
   });
 });

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { API_PRIORITY, apiTaskQueue } from '../../contract/index.js';
+import { TASK_PRIORITY, apiTaskQueue } from '../../contract/index.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 
 /**
@@ -9,7 +9,7 @@ import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 export function batchCalls(tenant: string | null): ApiActivities {
   return wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, tenant),
-    priority: { priorityKey: API_PRIORITY.batch },
+    priority: { priorityKey: TASK_PRIORITY.batch },
     startToCloseTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
   });

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { API_PRIORITY, apiTaskQueue, type ValidatedReleaseRequest } from '../../contract/index.js';
+import { TASK_PRIORITY, apiTaskQueue, type ValidatedReleaseRequest } from '../../contract/index.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 
 /**
@@ -14,7 +14,7 @@ export function defenderCalls(
   return wf.proxyActivities<ApiActivities>({
     summary: options.summary,
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, request.tenant),
-    priority: { priorityKey: isBatchChild(request) ? API_PRIORITY.batch : API_PRIORITY.singleRelease },
+    priority: { priorityKey: isBatchChild(request) ? TASK_PRIORITY.batch : TASK_PRIORITY.singleRelease },
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: options.withinMs ?? request.deadlineMs,
     retry: {

@@ -1,6 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import {
-  API_PRIORITY,
+  TASK_PRIORITY,
   apiTaskQueue,
   DEFAULT_WATCH_FLOOR_MS,
   parseWatchRequest,
@@ -63,7 +63,7 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
     summary: 'List recent isolation actions for the watched releases',
     // Ahead of a batch's calls: each look ends releases, which frees the batch's window.
-    priority: { priorityKey: API_PRIORITY.confirmation },
+    priority: { priorityKey: TASK_PRIORITY.confirmation },
     startToCloseTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
