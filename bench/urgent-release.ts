@@ -43,7 +43,7 @@ interface PhaseResult {
   name: string;
   /** Simulated seconds from start to POST; null: not posted within GIVE_UP_S. */
   latencies: (number | null)[];
-  /** Activities waiting on the API queue when the first single release started. */
+  /** The most activities waiting on the API queue as a single release started (the server's approximate count). */
   backlog: number | null;
   /** The priority keys the first single release's activities were scheduled with: proof of what the phase ran. */
   keys: string;
@@ -141,10 +141,11 @@ async function startBatch(args: {
 async function singleReleases(args: { client: Client; simulator: DefenderSimulator; taskQueue: string }) {
   const { client, simulator, taskQueue } = args;
   const ids = Array.from({ length: SINGLES }, () => simulator.addMachine({ isolated: true }).id);
-  const backlog = await apiBacklog({ client, taskQueue });
   const startedAt = new Map<string, number>();
+  const backlogs: (number | null)[] = [];
   for (const [i, machineId] of ids.entries()) {
     if (i > 0) await sleep((EVERY_S * 1000) / TIME_SCALE);
+    backlogs.push(await apiBacklog({ client, taskQueue }));
     startedAt.set(machineId, Date.now());
     await startRelease(
       client,
@@ -168,7 +169,8 @@ async function singleReleases(args: { client: Client; simulator: DefenderSimulat
     const post = postOf(id);
     return post ? simulated(Date.parse(post.at) - startedAt.get(id)!) : null;
   });
-  return { ids, latencies, backlog };
+  const counted = backlogs.filter((b): b is number => b !== null);
+  return { ids, latencies, backlog: counted.length > 0 ? Math.max(...counted) : null };
 }
 
 /** The priority keys of a run's scheduled activities, as its history has them ('unset' when none). */
@@ -190,7 +192,11 @@ async function apiBacklog(args: { client: Client; taskQueue: string }): Promise<
       taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
       reportStats: true,
     });
-    return Number(answer.stats?.approximateBacklogCount ?? 0);
+    const byKey = Object.values(answer.statsByPriorityKey ?? {}).map((k) => Number(k.approximateBacklogCount ?? 0));
+    return Math.max(
+      Number(answer.stats?.approximateBacklogCount ?? 0),
+      byKey.reduce((a, b) => a + b, 0),
+    );
   } catch {
     return null;
   }
@@ -228,8 +234,8 @@ function row(r: PhaseResult): string {
   return (
     `  ${r.name.padEnd(26)} p50 ${fmt(percentile(all, 0.5))}, p90 ${fmt(percentile(all, 0.9))}, ` +
     `p99 ${fmt(percentile(all, 0.99))}, max ${fmt(all.at(-1)!)}; keys ${r.keys}; ` +
-    `API backlog at the first: ${r.backlog ?? '?'}, ` +
-    `batch POSTs ${r.batchPosts}, 429s ${r.throttled}, wall ${r.wallSeconds.toFixed(0)} s`
+    `API backlog up to ${r.backlog ?? '?'}, batch POSTs ${r.batchPosts}, 429s ${r.throttled}, ` +
+    `wall ${r.wallSeconds.toFixed(0)} s\n    each, in start order: ${r.latencies.map((l) => (l === null ? '-' : l.toFixed(1))).join(' ')}`
   );
 }
 
