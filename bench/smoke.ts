@@ -15,6 +15,11 @@ const RUNS: { script: string; args: string[]; table: RegExp }[] = [
   { script: 'bench:history', args: ['--polls', '1,3'], table: /History events per release/ },
   { script: 'bench:latency', args: ['--releases', '5', '--budget-releases', '2'], table: /Approval → POST latency/ },
   {
+    script: 'bench:urgent',
+    args: ['--machines', '20', '--concurrency', '10', '--singles', '2', '--every', '5', '--time-scale', '20'],
+    table: /Urgent release while a batch keeps the budget busy/,
+  },
+  {
     script: 'bench:overhead',
     // As the Docker image runs the worker (compiled, build-time bundle, bounded cache and heap).
     args: [

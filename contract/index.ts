@@ -16,4 +16,5 @@ export * from './search-attributes.js';
 export * from './messages.js';
 export * from './approval-token.js';
 export * from './nudge.js';
+export * from './priority.js';
 export * from './rate-budget.js';

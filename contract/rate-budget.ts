@@ -1,5 +1,6 @@
 /** The tenant's Defender call ledger: one workflow per API task queue that every Defender call reserves against. */
 import { defineUpdate } from '@temporalio/workflow';
+import { TASK_PRIORITY } from './priority.js';
 
 export const RATE_BUDGET_WORKFLOW_TYPE = 'defenderRateBudget';
 export const RATE_BUDGET_ID_PREFIX = 'defender-rate-budget-';
@@ -10,10 +11,11 @@ export function rateBudgetWorkflowId(apiTaskQueue: string): string {
 }
 
 /**
- * Priority keys of the API activities (Temporal's task priorities, 1 most urgent): the ledger keeps a reserve of both
- * windows that only `URGENT_PRIORITY` may use, so that a person's release finds room while a batch fills the budget.
+ * The ledger keeps a reserve of both windows that only calls of this priority key (or a more urgent one) may use, so
+ * that a single release finds room at once while a batch fills the budget.
  */
-export const URGENT_PRIORITY = 1;
+export const URGENT_PRIORITY = TASK_PRIORITY.singleRelease;
+/** Temporal's priority key of a task that sets none. */
 export const DEFAULT_PRIORITY = 3;
 
 /** The budget a reservation is counted against: Defender's two windows, as the worker's configuration sets them. */

@@ -1,11 +1,15 @@
 import * as wf from '@temporalio/workflow';
-import { apiTaskQueue } from '../../contract/index.js';
+import { TASK_PRIORITY, apiTaskQueue } from '../../contract/index.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 
-/** The batch's Defender calls, one per activity on the tenant's rate-limited API task queue. */
+/**
+ * The batch's Defender calls, one per activity on the tenant's rate-limited API task queue, behind single releases and
+ * confirmations: nobody waits on one machine of many.
+ */
 export function batchCalls(tenant: string | null): ApiActivities {
   return wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, tenant),
+    priority: { priorityKey: TASK_PRIORITY.batch },
     startToCloseTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2m' },
   });

@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { releaseWorkflowId, type ReleaseRequest } from '../../contract/index.js';
+import { releaseWorkflowId, TASK_PRIORITY, type ReleaseRequest } from '../../contract/index.js';
 import { outcomeOfFailure } from '../machine-outcome.js';
 import { releaseMachine } from '../release/release-machine.js';
 import type { Batch } from './batch.js';
@@ -20,6 +20,8 @@ export async function releaseChild(batch: Batch, machineId: string, read: Machin
         workflowId: releaseWorkflowId(machineId),
         args: [childRequest(batch, machineId, read)],
         parentClosePolicy: wf.ParentClosePolicy.ABANDON,
+        // Behind a single release on the workflow task queue too (the batch's calls are behind it on the API queue).
+        priority: { priorityKey: TASK_PRIORITY.batch },
         staticSummary: `Release ${machineId.slice(0, 8)}… (${read.machine!.computerDnsName ?? 'unknown host'}) in bulk release ${batch.workflowId}`,
       }),
     );

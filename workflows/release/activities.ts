@@ -1,10 +1,11 @@
 import * as wf from '@temporalio/workflow';
-import { apiTaskQueue, type ValidatedReleaseRequest } from '../../contract/index.js';
+import { TASK_PRIORITY, apiTaskQueue, type ValidatedReleaseRequest } from '../../contract/index.js';
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 
 /**
  * A release's Defender calls: one call per activity on its tenant's rate-limited API task queue (whose limit is the
- * tenant's Defender budget), each attempt short, retried with backoff until `withinMs`.
+ * tenant's Defender budget), each attempt short, retried with backoff until `withinMs`. A single release's calls go
+ * before a batch's, so that one waited for does not queue behind a batch's backlog.
  */
 export function defenderCalls(
   request: ValidatedReleaseRequest,
@@ -13,6 +14,7 @@ export function defenderCalls(
   return wf.proxyActivities<ApiActivities>({
     summary: options.summary,
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, request.tenant),
+    priority: { priorityKey: isBatchChild(request) ? TASK_PRIORITY.batch : TASK_PRIORITY.singleRelease },
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: options.withinMs ?? request.deadlineMs,
     retry: {
@@ -22,6 +24,14 @@ export function defenderCalls(
       ...(options.nonRetryable ? { nonRetryableErrorTypes: [...options.nonRetryable] } : {}),
     },
   });
+}
+
+/**
+ * A batch hands each release it starts what it read of the machine, and validation takes that only from a bulk release
+ * that is the release's parent (activities/parent-batch.ts): a request with it is a batch's.
+ */
+export function isBatchChild(request: ValidatedReleaseRequest): boolean {
+  return request.precheck !== null;
 }
 
 /** Validation (the workflows' first step): its failures are the request's, so a few attempts are enough. */

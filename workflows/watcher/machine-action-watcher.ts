@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import {
+  TASK_PRIORITY,
   apiTaskQueue,
   DEFAULT_WATCH_FLOOR_MS,
   parseWatchRequest,
@@ -61,6 +62,8 @@ export async function machineActionWatcher(state: WatcherState): Promise<void> {
   const calls = wf.proxyActivities<ApiActivities>({
     taskQueue: apiTaskQueue(wf.workflowInfo().taskQueue, state.tenant),
     summary: 'List recent isolation actions for the watched releases',
+    // Ahead of a batch's calls: each look ends releases, which frees the batch's window.
+    priority: { priorityKey: TASK_PRIORITY.confirmation },
     startToCloseTimeout: '60s',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m' },
   });
