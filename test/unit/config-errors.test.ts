@@ -75,6 +75,7 @@ const INVALID: Record<string, [string, RegExp][]> = {
   DEFENDER_RATE_PER_MINUTE: [[M, /DEFENDER_RATE_PER_MINUTE: must be an integer from 1 to 100 \(Defender's limit/]],
   DEFENDER_RATE_PER_HOUR: [[M, /DEFENDER_RATE_PER_HOUR: must be an integer from 1 to 1500 \(Defender's limit/]],
   DEFENDER_RATE_TIME_SCALE: [[M, /DEFENDER_RATE_TIME_SCALE: must be an integer from 1 to 10000/]],
+  DEFENDER_RATE_BURST: [[M, /DEFENDER_RATE_BURST: must be 'on' or 'off'/]],
   DEFENDER_TENANTS_FILE: [[missing, /DEFENDER_TENANTS_FILE: tenants file: no such file/]],
   APPROVAL_VERIFICATION: [[M, /APPROVAL_VERIFICATION: .*"required"/]],
   APPROVAL_ISSUER: [

@@ -190,9 +190,10 @@ describe("rates are capped at Defender's limit per app and tenant (100/min, 1500
   }
 
   it('the limit itself is the default and accepted', () => {
-    assert.deepEqual(loadConfig({}).rateBudget, { perMinute: 100, perHour: 1500, timeScale: 1 });
+    assert.deepEqual(loadConfig({}).rateBudget, { perMinute: 100, perHour: 1500, timeScale: 1, burst: true });
     const config = loadConfig({ DEFENDER_RATE_PER_MINUTE: '100', DEFENDER_RATE_PER_HOUR: '1500' });
-    assert.deepEqual(config.rateBudget, { perMinute: 100, perHour: 1500, timeScale: 1 });
+    assert.deepEqual(config.rateBudget, { perMinute: 100, perHour: 1500, timeScale: 1, burst: true });
+    assert.equal(loadConfig({ DEFENDER_RATE_BURST: 'off' }).rateBudget.burst, false);
   });
 
   it('a compressed time scale is for a loopback simulator only: it would multiply the budget at Defender', () => {

@@ -30,7 +30,9 @@ export async function defenderRateBudget(state: RateBudgetState = {}): Promise<v
     () => wf.workflowInfo().continueAsNewSuggested || wf.workflowInfo().historyLength > EVENTS_PER_RUN,
   );
   await wf.condition(wf.allHandlersFinished);
-  await wf.continueAsNew<typeof defenderRateBudget>({ grants: since(grants, Date.now() - 3_600_000 - ARRIVAL_SLACK_MS) as number[] });
+  await wf.continueAsNew<typeof defenderRateBudget>({
+    grants: since(grants, Date.now() - 3_600_000 - ARRIVAL_SLACK_MS) as number[],
+  });
 }
 
 function grant(grants: number[], request: ReserveCallsRequest): ReserveCallsAnswer {
@@ -38,7 +40,10 @@ function grant(grants: number[], request: ReserveCallsRequest): ReserveCallsAnsw
   const answer = fit(grants, now, request);
   for (let i = 0; i < answer.granted; i++) grants.push(now);
   // Grants older than an hour count in no window (time-compressed ones are shorter); the cap bounds what a flood adds.
-  const drop = Math.max(grants.length - since(grants, now - 3_600_000 - ARRIVAL_SLACK_MS).length, grants.length - MAX_GRANTS);
+  const drop = Math.max(
+    grants.length - since(grants, now - 3_600_000 - ARRIVAL_SLACK_MS).length,
+    grants.length - MAX_GRANTS,
+  );
   if (drop > 0) grants.splice(0, drop);
   return answer;
 }
