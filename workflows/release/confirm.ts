@@ -10,6 +10,7 @@ import {
 import { defenderCalls, registrations, watcherMessages } from './activities.js';
 import { cancelAction } from './cancel-action.js';
 import { isIsolated } from './check.js';
+import { LeftRunningTimer } from './left-running-timer.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** The followed action's end, with what the release could read about isolations after it. */
@@ -97,11 +98,11 @@ async function heardFromWatcher(
   deadlineAt: number,
 ): Promise<ActionOutcome | null> {
   const { taskQueue } = wf.workflowInfo();
+  const left = deadlineAt - Date.now();
+  if (left <= 0) return null;
+  const deadline = new LeftRunningTimer(left, 'release deadline');
   for (;;) {
-    const left = deadlineAt - Date.now();
-    if (left <= 0 || !(await wf.condition(() => release.finalNudges > 0, left, { summary: 'release deadline' }))) {
-      return null;
-    }
+    if (!(await deadline.waitFor(() => release.finalNudges > 0))) return null;
     release.finalNudges = 0;
     const { tenant } = release.request;
     const outcome = await watcherMessages.readWatcherRecord({ taskQueue, tenant, actionId: action.id });
