@@ -8,6 +8,7 @@ import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedEr
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { approveRelease, cancelRelease, rejectRelease } from '../../client/release-client.js';
 import {
+  actionFinalSignal,
   approveUpdate,
   cancelReleaseUpdate,
   DefenderFailureType,
@@ -171,6 +172,8 @@ describe('releaseMachine: approval', () => {
       ['pre-approved', 'pre-approved', 'CHG-1234'],
     );
     assert.equal(h.fake.count('getMachine'), 0, 'the isolation history proves the machine exists');
+    const markers = (await eventKinds(handle)).filter((k) => k === 'markerRecorded').length;
+    assert.equal(markers, 2, "validation and the watcher's record: the POST's activity registered the action");
     recordHistory(h.env.address, handle, 'released-pre-approved');
   });
 
@@ -463,6 +466,40 @@ describe('releaseMachine: following the action to its end', () => {
     } finally {
       h.fake.clearFailures();
     }
+  });
+
+  it('a POST that could not register its action with the watcher: the release registers it, released', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.registersPosted = false;
+    try {
+      const handle = await h.start({ machineId: machine.id, approval: preApproved });
+      assert.equal((await handle.result()).outcome, 'released');
+      const markers = (await eventKinds(handle)).filter((k) => k === 'markerRecorded').length;
+      assert.equal(markers, 3, "validation, the release's own registration, the watcher's record");
+      assert.equal(h.fake.posts(machine.id), 1);
+    } finally {
+      h.fake.registersPosted = true;
+    }
+  });
+
+  it("a nudge that comes while the POST is in flight is checked against the watcher's record, never believed", async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: 2 };
+    const open = h.fake.hold('postUnisolate');
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    try {
+      await h.reach(handle, 'releasing');
+      await until(() => h.fake.posts(machine.id) === 1);
+      const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+      await handle.signal(actionFinalSignal, { actionId: action.id });
+    } finally {
+      open();
+    }
+    assert.equal((await handle.result()).outcome, 'released');
+    const kinds = await eventKinds(handle);
+    // Validation, the refuted nudge's read and the registration after it, then the watcher's real nudge's read.
+    assert.equal(kinds.filter((k) => k === 'markerRecorded').length, 4);
+    assert.equal(h.fake.posts(machine.id), 1);
   });
 
   it('an Isolate that succeeds after the release → ReisolatedAfterRelease', async () => {
