@@ -4,7 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { approveRelease, cancelRelease, rejectRelease } from '../../client/release-client.js';
 import {
@@ -103,6 +108,40 @@ describe('releaseMachine: approval', () => {
       'the expiry fired while confirming, and was ignored',
     );
     assert.equal((await h.status(handle)).approval.decision?.decision, 'approved');
+  });
+
+  it('ReleaseState skips the brief steps (checking, releasing) but records leaving awaiting-approval', async () => {
+    const listed = async (handle: WorkflowHandle) =>
+      (await handle.describe()).typedSearchAttributes.get(ReleaseStateAttribute) ?? null;
+    const upserts = async (handle: WorkflowHandle) =>
+      (await eventKinds(handle)).filter((k) => k === 'upsertWorkflowSearchAttributes').length;
+
+    const pre = h.fake.addMachine();
+    const posting = h.fake.hold('postUnisolate');
+    const quick = await h.start({ machineId: pre.id, approval: preApproved });
+    try {
+      await h.reach(quick, 'releasing');
+      assert.equal(await listed(quick), null, 'as its starter left it (the stock CLI sets none; ours: validating)');
+    } finally {
+      posting();
+    }
+    await quick.result();
+    assert.equal(await listed(quick), 'released');
+    assert.equal(await upserts(quick), 3, 'the audit attributes (started without them), confirming, released');
+
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    assert.equal(await listed(handle), 'awaiting-approval');
+    const rechecking = h.fake.hold('listIsolationActions');
+    try {
+      await approveRelease(h.env.client, handle.workflowId, bob);
+      await h.reach(handle, 'releasing');
+      assert.equal(await listed(handle), 'releasing', 'no longer listed as awaiting approval');
+    } finally {
+      rechecking();
+    }
+    assert.equal((await handle.result()).outcome, 'released');
   });
 
   it('an approval sent with the start (still validating) is applied once the check asks for one', async () => {
