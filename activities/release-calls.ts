@@ -34,7 +34,7 @@ export interface UnisolateInput {
   watch?: { taskQueue: string; tenant: string | null } & Pick<WatchRequest, 'subscriber' | 'pollIntervalMs'>;
 }
 
-/** The action Defender answered the POST with, and whether it is registered with the watcher (else: the release's job). */
+/** Defender's answer to the POST, and whether the action is registered with the watcher (else the release does it). */
 export interface PostedUnisolate {
   action: MachineActionSummary;
   watched: boolean;

@@ -18,10 +18,6 @@ export class LeftRunningTimer {
     this.#firing.catch(() => undefined);
   }
 
-  get fired(): boolean {
-    return this.#fired;
-  }
-
   /** Waits until `fn` holds or the timer fires; true when `fn` holds (also when both happened at once). */
   async waitFor(fn: () => boolean): Promise<boolean> {
     if (!fn() && !this.#fired) await Promise.race([this.#firing, wf.condition(fn)]);
