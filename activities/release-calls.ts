@@ -1,12 +1,14 @@
-import { activityInfo, log } from '@temporalio/activity';
+import { activityInfo, Context, log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  DEFAULT_WATCH_FLOOR_MS,
   DefenderFailureType,
   type CancelOutcome,
   type DeviceHealth,
   type IsolationState,
   type MachineActionSummary,
   type MachineSummary,
+  type WatchRequest,
 } from '../contract/index.js';
 import { callDefender, previousAttemptSentNothing, type DefenderCallOptions } from './defender-call.js';
 import { MAX_PAGE_SIZE, type DefenderClient } from './defender/client.js';
@@ -15,8 +17,28 @@ import { odata } from './defender/odata.js';
 import { isTerminalStatus } from './defender/schemas.js';
 import { isolationState } from './isolation-state.js';
 import { deviceHealth, summarizeAction, summarizeMachine } from './summaries.js';
+import { registerWithWatcher } from './watch-registration.js';
 
-type Deps = DefenderCallOptions & { defender: DefenderClient };
+type Deps = DefenderCallOptions & { defender: DefenderClient; watchFloorMs?: number };
+
+/** A registration with the watcher never holds the POST's answer longer than this. */
+const REGISTRATION_TIMEOUT_MS = 10_000;
+
+export interface UnisolateInput {
+  machineId: string;
+  comment: string;
+  /**
+   * Where to register the posted action, so that the release needs no registration of its own: the tenant's watcher
+   * on the release's workflow task queue, and what it tells the watcher about itself.
+   */
+  watch?: { taskQueue: string; tenant: string | null } & Pick<WatchRequest, 'subscriber' | 'pollIntervalMs'>;
+}
+
+/** Defender's answer to the POST, and whether the action is registered with the watcher (else the release does it). */
+export interface PostedUnisolate {
+  action: MachineActionSummary;
+  watched: boolean;
+}
 
 /**
  * The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. The one
@@ -26,7 +48,7 @@ export function createReleaseCalls(deps: Deps) {
   return {
     getMachine: (input: { machineId: string }) => getMachine(deps, input),
     listIsolationActions: (input: IsolationListInput) => listIsolationActions(deps, input),
-    postUnisolate: (input: { machineId: string; comment: string }) => postUnisolate(deps, input),
+    postUnisolate: (input: UnisolateInput) => postUnisolate(deps, input),
     cancelMachineAction: (input: { actionId: string; comment: string }) => cancelMachineAction(deps, input),
   };
 }
@@ -91,15 +113,13 @@ async function readDevice(
 }
 
 /**
- * POST unisolate, nothing else: the workflow decides what an unknown outcome means. A retry means the previous
- * attempt's outcome is unknown (its worker may have died after Defender created the action), so a retried attempt
- * refuses to post blind and hands the decision back to the workflow, which lists first — unless the previous attempt
- * is known to have sent nothing (the budget held it back).
+ * POST unisolate, and nothing else that could fail it: the workflow decides what an unknown outcome means. A retry
+ * means the previous attempt's outcome is unknown (its worker may have died after Defender created the action), so a
+ * retried attempt refuses to post blind and hands the decision back to the workflow, which lists first — unless the
+ * previous attempt is known to have sent nothing (the budget held it back). Once posted, the action is registered
+ * with the watcher when asked (saving the release a registration of its own in history).
  */
-async function postUnisolate(
-  { defender, ...options }: Deps,
-  input: { machineId: string; comment: string },
-): Promise<MachineActionSummary> {
+async function postUnisolate({ defender, ...options }: Deps, input: UnisolateInput): Promise<PostedUnisolate> {
   const { attempt } = activityInfo();
   if (attempt > 1 && !previousAttemptSentNothing()) {
     throw ApplicationFailure.create({
@@ -107,7 +127,7 @@ async function postUnisolate(
       message: `attempt ${attempt - 1} of this POST may have reached Defender; look before posting again`,
     });
   }
-  return callDefender(
+  const action = await callDefender(
     'release',
     async (signal) => {
       const posted = await defender.unisolateMachine(
@@ -125,6 +145,36 @@ async function postUnisolate(
     },
     options,
   );
+  return { action, watched: await registerPosted(options.watchFloorMs, input, action) };
+}
+
+/**
+ * Registers the posted action with the tenant's watcher; false when not asked, when the answer is not this machine's
+ * Unisolate (the release does not follow it), or when the registration failed: that never fails the POST, whose
+ * retry could post a second time. The release then registers the action itself.
+ */
+export async function registerPosted(
+  floorMs: number | undefined,
+  input: UnisolateInput,
+  action: MachineActionSummary,
+): Promise<boolean> {
+  const { watch, machineId } = input;
+  if (!watch || action.type !== 'Unisolate' || action.machineId?.toLowerCase() !== machineId) return false;
+  const { taskQueue, tenant, subscriber, pollIntervalMs } = watch;
+  const request = { actionId: action.id, machineId, createdAt: action.createdAt, subscriber, pollIntervalMs };
+  try {
+    const client = Context.current().client;
+    await client.withDeadline(Date.now() + REGISTRATION_TIMEOUT_MS, () =>
+      registerWithWatcher(client, { taskQueue, tenant, floorMs: floorMs ?? DEFAULT_WATCH_FLOOR_MS, request }),
+    );
+    return true;
+  } catch (err) {
+    log.warn('Posted, but not registered with the watcher: the release registers it', {
+      machineActionId: action.id,
+      error: String(err).slice(0, 300),
+    });
+    return false;
+  }
 }
 
 /** Cancels a machine action that is not final yet; an action that already finished is returned as it is. */

@@ -5,30 +5,20 @@ import {
   DEFAULT_TENANT,
   DEFAULT_WATCH_FLOOR_MS,
   watcherWorkflowId,
-  watchSignal,
-  WATCHER_WORKFLOW_TYPE,
   type ActionFinalDelivery,
   type WatchRequest,
 } from '../contract/index.js';
 import { mapConcurrently } from './concurrently.js';
 import type { TenantDirectory } from './validation.js';
+import { registerWithWatcher } from './watch-registration.js';
 import { readWatcherRecord } from './watcher-record.js';
 
 /** Local activities between releases and their tenant's watcher: they talk to Temporal, not to Defender. */
 export const createWatcherMessages = (directory?: TenantDirectory) => ({
   /** Registers an action with the tenant's watcher, starting the watcher if it is not running. */
   async watchMachineAction(input: { taskQueue: string; tenant: string | null; request: WatchRequest }): Promise<void> {
-    const { tenant } = input;
-    await Context.current().client.workflow.signalWithStart(WATCHER_WORKFLOW_TYPE, {
-      workflowId: watcherWorkflowId(input.taskQueue, tenant),
-      taskQueue: input.taskQueue,
-      args: [
-        { watched: [], tenant, floorMs: directory?.watchFloorMs?.[tenant ?? DEFAULT_TENANT] ?? DEFAULT_WATCH_FLOOR_MS },
-      ],
-      signal: watchSignal,
-      signalArgs: [input.request],
-      staticSummary: `Follows the machine actions of pending releases${tenant ? ` of tenant ${tenant}` : ''} with batched list calls`,
-    });
+    const floorMs = directory?.watchFloorMs?.[input.tenant ?? DEFAULT_TENANT] ?? DEFAULT_WATCH_FLOOR_MS;
+    await registerWithWatcher(Context.current().client, { ...input, floorMs });
   },
 
   /**

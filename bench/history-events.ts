@@ -2,7 +2,8 @@
  * `npm run bench:history [-- --polls 1,10,100]`: Temporal history events per release as the machine action takes
  * longer (about 1, 10 and 100 polls of 1 s), side by side in one run: releaseMachine (pre-approved, and approved
  * through the update) against a timer-loop workflow that sleeps and GETs the action once per poll. History events are
- * Temporal storage (and, on Temporal Cloud, billed actions). A benchmark, not a test: nothing is asserted.
+ * Temporal storage (and, on Temporal Cloud, billed actions). A benchmark, not a test: nothing is asserted. `--events`
+ * prints each release's event types too.
  */
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -15,9 +16,16 @@ import { DefenderIsolationPlugin } from '../worker/plugin.js';
 import { simulatorClient, startBenchServer } from './setup.js';
 import type { BenchActivities } from './workflows/index.js';
 
-const { values } = parseArgs({ options: { polls: { type: 'string', default: '1,10,100' } } });
+const { values } = parseArgs({
+  options: { polls: { type: 'string', default: '1,10,100' }, events: { type: 'boolean', default: false } },
+});
 const POLLS = values.polls.split(',').map(Number);
 const POLL_MS = 1_000;
+/** An event's type from the one attributes field it sets (no proto enum: @temporalio/proto is not a dependency). */
+const typeOf = (event: object) =>
+  Object.entries(event)
+    .find(([key, value]) => key.endsWith('EventAttributes') && value)?.[0]
+    .replace(/EventAttributes$/, '') ?? '?';
 
 const server = await startBenchServer();
 const simulator = await new DefenderSimulator({ rateLimits: false, actionVisibilityDelayMs: 0 }).start();
@@ -46,8 +54,12 @@ try {
     ],
   });
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const events = async (workflowId: string) =>
-    (await client.workflow.getHandle(workflowId).fetchHistory()).events!.length;
+  // --events: each release's event types too, to see which ones a change removed.
+  const events = async (workflowId: string) => {
+    const history = (await client.workflow.getHandle(workflowId).fetchHistory()).events!;
+    if (values.events) console.log(`${workflowId}: ${history.map(typeOf).join(' ')}`);
+    return history.length;
+  };
 
   const rows = await worker.runUntil(
     Promise.all(

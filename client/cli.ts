@@ -5,7 +5,13 @@
  * approval, rejection or cancellation was refused; 5 no such release or schedule.
  */
 import { parseArgs } from 'node:util';
-import { isReleaseState, RELEASE_STATES, releaseWorkflowId, type ReleaseRequest } from '../contract/index.js';
+import {
+  BRIEF_STATES,
+  isReleaseState,
+  RELEASE_STATES,
+  releaseWorkflowId,
+  type ReleaseRequest,
+} from '../contract/index.js';
 import { approvalFrom } from './cli-approval.js';
 import { newBulkWorkflowId } from './bulk-client.js';
 import { BULK_HELP, bulkRequestFrom, parseBulkArgs, runBulk, runSchedule, SCHEDULE_HELP } from './cli-bulk.js';
@@ -163,6 +169,12 @@ async function checkBeforeConnecting(
     // The value is not echoed: the states there are say what was meant.
     throw new CliUsageError(
       `--state must be one of: ${[...RELEASE_STATES.running, ...RELEASE_STATES.ended].join(', ')}`,
+    );
+  }
+  if (values.state !== undefined && BRIEF_STATES.includes(values.state)) {
+    throw new CliUsageError(
+      `--state ${values.state}: a brief step the ReleaseState search attribute does not record (a release in it is ` +
+        `listed as validating, or as releasing after an approval); its status shows it`,
     );
   }
   const limit = values.limit === undefined ? 50 : Number(values.limit);

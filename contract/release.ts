@@ -84,7 +84,10 @@ export interface ReleaseResult {
   verified: boolean;
 }
 
-/** Where a release is; upserted as the `ReleaseState` search attribute on every change. */
+/**
+ * Where a release is: `status.state` and the current details on every change; the `ReleaseState` search attribute on
+ * every change but to a brief state (`BRIEF_STATES`).
+ */
 export const RELEASE_STATES = {
   running: ['validating', 'checking', 'awaiting-approval', 'releasing', 'confirming', 'cancelling'],
   ended: [
@@ -105,6 +108,13 @@ export const RELEASE_STATES = {
   ],
 } as const;
 export type ReleaseState = (typeof RELEASE_STATES.running)[number] | (typeof RELEASE_STATES.ended)[number];
+
+/**
+ * Short steps between waits (normally one Defender call each) that the search attribute records only when one ends a
+ * wait for approval, so that lists of releases awaiting approval stay exact: otherwise it keeps the state before them
+ * (`validating`), which saves a history event each. The `status` query and the current details show them.
+ */
+export const BRIEF_STATES: readonly string[] = ['checking', 'releasing'] satisfies ReleaseState[];
 
 export function isEndState(state: string): boolean {
   return (RELEASE_STATES.ended as readonly string[]).includes(state);

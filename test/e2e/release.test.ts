@@ -96,14 +96,14 @@ describe('releaseMachine', () => {
       [status.approval.mode, status.approval.decision?.source, status.approval.decision?.comment],
       ['pre-approved', 'pre-approved', 'CHG-1234'],
     );
-    // Its isolation history proves the machine exists, so it is not read, and the release stays within 30 events
+    // Its isolation history proves the machine exists, so it is not read, and the release stays within 26 events
     // however many polls its action took (the polls are the watcher's).
     assert.equal(h.sim.requests.filter((r) => r.endpoint === 'getMachine' && r.machineId === machine.id).length, 0);
     const events = (await handle.fetchHistory()).events!;
-    assert.ok(events.length <= 30, `${events.length} events`);
-    // No timer of a finished release looks pending in the UI: the deadline timer was cancelled when it confirmed.
-    const started = events.filter((e) => e.timerStartedEventAttributes).length;
-    const ended = events.filter((e) => e.timerFiredEventAttributes || e.timerCanceledEventAttributes).length;
-    assert.equal(ended, started);
+    assert.ok(events.length <= 26, `${events.length} events`);
+    // The deadline timer is left running once the watcher is heard: the run closes right after, and a cancellation
+    // would be one more event.
+    assert.equal(events.filter((e) => e.timerStartedEventAttributes).length, 1);
+    assert.equal(events.filter((e) => e.timerCanceledEventAttributes).length, 0);
   });
 });

@@ -8,6 +8,7 @@ import { activityInfo } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ApiActivities } from '../../activities/index.js';
 import { isolationState } from '../../activities/isolation-state.js';
+import { registerPosted } from '../../activities/release-calls.js';
 import type { MachineAction } from '../../activities/defender/schemas.js';
 import { DefenderFailureType, type MachineActionSummary, type MachineSummary } from '../../contract/index.js';
 
@@ -63,6 +64,8 @@ export class FakeDefender {
   readonly #always = new Map<Call, ScriptedFailure>();
   readonly #gates = new Map<Call, Promise<void>>();
   #clock = Date.parse('2026-12-01T08:00:00.000Z');
+  /** Whether a POST registers its action with the watcher, as the real activity does; false: as if that failed. */
+  registersPosted = true;
   /** Machines whose next POST is answered 201 with the Unisolate already pending (a duplicate, as Defender can). */
   readonly #answerWithPending = new Set<string>();
 
@@ -171,10 +174,14 @@ export class FakeDefender {
             device: machine ? { healthStatus: machine.healthStatus, lastSeen: machine.lastSeen } : null,
           };
         }),
-      postUnisolate: async ({ machineId, comment }) => {
+      postUnisolate: async (input) => {
+        const { machineId, comment } = input;
         // As the real activity: a retried attempt never posts blind (the previous one may have reached Defender).
         if (activityInfo().attempt > 1) throw failureOf(DefenderFailureType.PreviousAttemptUnknown, true);
-        return this.#call('postUnisolate', machineId, () => this.#post(machineId, comment));
+        const action = await this.#call('postUnisolate', machineId, () => this.#post(machineId, comment));
+        // The real activity's registration with the watcher, unless a test has it fail.
+        const watched = this.registersPosted && (await registerPosted(undefined, input, action));
+        return { action, watched };
       },
       cancelMachineAction: async ({ actionId }) =>
         this.#call('cancelMachineAction', actionId, () => this.#cancel(actionId)),

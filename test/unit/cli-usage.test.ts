@@ -69,6 +69,12 @@ describe('list --state', () => {
     for (const state of [...RELEASE_STATES.running, ...RELEASE_STATES.ended]) assert.ok(bad.err.includes(state), state);
     assert.doesNotMatch(bad.err, /bogus/, 'the value is not echoed');
   });
+
+  it('a brief state the search attribute does not record exits 2 saying so, before connecting', async () => {
+    const brief = await cli('list', '--state', 'checking');
+    assert.equal(brief.code, EXIT.usage, brief.err);
+    assert.match(brief.err, /--state checking: a brief step the ReleaseState search attribute does not record/);
+  });
 });
 
 describe('list: the state a run shows', () => {

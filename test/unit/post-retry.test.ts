@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createApiActivities } from '../../activities/index.js';
+import type { PostedUnisolate } from '../../activities/release-calls.js';
 import { DefenderFailureType } from '../../contract/index.js';
 import type { DefenderSimulator } from '../../simulator/index.js';
 import { clientFor, startSimulator } from '../helpers/simulator.js';
@@ -26,11 +27,25 @@ describe('postUnisolate on a retry', () => {
   it('attempt 1 posts once', async () => {
     const machine = sim.addMachine({ isolated: true });
     const { postUnisolate } = createApiActivities({ defender: clientFor(sim) });
-    const action: { type: string } = await new MockActivityEnvironment({ attempt: 1 }).run(postUnisolate, {
+    const { action, watched }: PostedUnisolate = await new MockActivityEnvironment({ attempt: 1 }).run(postUnisolate, {
       machineId: machine.id,
       comment: 'clean [defender-isolation r-1 abcd1234]',
     });
     assert.equal(action.type, 'Unisolate');
+    assert.equal(watched, false, 'not asked to register it');
+    assert.equal(posts(machine.id), 1);
+  });
+
+  it('a registration with the watcher that fails never fails the POST (a retry could post twice)', async () => {
+    const machine = sim.addMachine({ isolated: true });
+    const { postUnisolate } = createApiActivities({ defender: clientFor(sim) });
+    // A mock environment has no Temporal client: the registration fails.
+    const { action, watched }: PostedUnisolate = await new MockActivityEnvironment({ attempt: 1 }).run(postUnisolate, {
+      machineId: machine.id,
+      comment: 'clean [defender-isolation r-3 abcd1234]',
+      watch: { taskQueue: 'releases', tenant: null, subscriber: 'r-3', pollIntervalMs: 30_000 },
+    });
+    assert.deepEqual([action.type, watched], ['Unisolate', false], 'posted; the release registers it itself');
     assert.equal(posts(machine.id), 1);
   });
 

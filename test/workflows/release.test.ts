@@ -4,10 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { WithStartWorkflowOperation, WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  WithStartWorkflowOperation,
+  WorkflowFailedError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { CancelledFailure, defaultPayloadConverter } from '@temporalio/common';
 import { approveRelease, cancelRelease, rejectRelease } from '../../client/release-client.js';
 import {
+  actionFinalSignal,
   approveUpdate,
   cancelReleaseUpdate,
   DefenderFailureType,
@@ -82,8 +88,60 @@ describe('releaseMachine: approval', () => {
     assert.deepEqual(summaries, ['approval expires', 'release deadline'], 'the timers say what they are for');
     const kinds = await eventKinds(handle);
     const count = (kind: string) => kinds.filter((k) => k === kind).length;
-    assert.equal(count('timerFired') + count('timerCanceled'), count('timerStarted'), 'no timer left pending');
+    assert.equal(count('timerCanceled'), 0, 'timers the release no longer waits on are left running, not cancelled');
     recordHistory(h.env.address, handle, 'released-after-approval');
+  });
+
+  it('an approval expiry that fires after the approval (a slow action) changes nothing: released', async () => {
+    const machine = h.fake.addMachine();
+    // The watcher looks every 30 s: confirmation outlasts the minute left for the approval.
+    machine.unisolate = { outcome: 'Succeeded', looks: 4 };
+    const handle = await h.start({ machineId: machine.id, approval: { timeout: '1m' } });
+    await h.reach(handle, 'awaiting-approval');
+    await approveRelease(h.env.client, handle.workflowId, bob);
+    const result = await handle.result();
+    assert.deepEqual([result.outcome, result.approvedBy], ['released', 'bob@contoso.com']);
+    const kinds = await eventKinds(handle);
+    assert.deepEqual(
+      [kinds.filter((k) => k === 'timerFired').length, kinds.filter((k) => k === 'timerCanceled').length],
+      [1, 0],
+      'the expiry fired while confirming, and was ignored',
+    );
+    assert.equal((await h.status(handle)).approval.decision?.decision, 'approved');
+  });
+
+  it('ReleaseState skips the brief steps (checking, releasing) but records leaving awaiting-approval', async () => {
+    const listed = async (handle: WorkflowHandle) =>
+      (await handle.describe()).typedSearchAttributes.get(ReleaseStateAttribute) ?? null;
+    const upserts = async (handle: WorkflowHandle) =>
+      (await eventKinds(handle)).filter((k) => k === 'upsertWorkflowSearchAttributes').length;
+
+    const pre = h.fake.addMachine();
+    const posting = h.fake.hold('postUnisolate');
+    const quick = await h.start({ machineId: pre.id, approval: preApproved });
+    try {
+      await h.reach(quick, 'releasing');
+      assert.equal(await listed(quick), null, 'as its starter left it (the stock CLI sets none; ours: validating)');
+    } finally {
+      posting();
+    }
+    await quick.result();
+    assert.equal(await listed(quick), 'released');
+    assert.equal(await upserts(quick), 3, 'the audit attributes (started without them), confirming, released');
+
+    const machine = h.fake.addMachine();
+    const handle = await h.start({ machineId: machine.id });
+    await h.reach(handle, 'awaiting-approval');
+    assert.equal(await listed(handle), 'awaiting-approval');
+    const rechecking = h.fake.hold('listIsolationActions');
+    try {
+      await approveRelease(h.env.client, handle.workflowId, bob);
+      await h.reach(handle, 'releasing');
+      assert.equal(await listed(handle), 'releasing', 'no longer listed as awaiting approval');
+    } finally {
+      rechecking();
+    }
+    assert.equal((await handle.result()).outcome, 'released');
   });
 
   it('an approval sent with the start (still validating) is applied once the check asks for one', async () => {
@@ -153,6 +211,8 @@ describe('releaseMachine: approval', () => {
       ['pre-approved', 'pre-approved', 'CHG-1234'],
     );
     assert.equal(h.fake.count('getMachine'), 0, 'the isolation history proves the machine exists');
+    const markers = (await eventKinds(handle)).filter((k) => k === 'markerRecorded').length;
+    assert.equal(markers, 2, "validation and the watcher's record: the POST's activity registered the action");
     recordHistory(h.env.address, handle, 'released-pre-approved');
   });
 
@@ -445,6 +505,40 @@ describe('releaseMachine: following the action to its end', () => {
     } finally {
       h.fake.clearFailures();
     }
+  });
+
+  it('a POST that could not register its action with the watcher: the release registers it, released', async () => {
+    const machine = h.fake.addMachine();
+    h.fake.registersPosted = false;
+    try {
+      const handle = await h.start({ machineId: machine.id, approval: preApproved });
+      assert.equal((await handle.result()).outcome, 'released');
+      const markers = (await eventKinds(handle)).filter((k) => k === 'markerRecorded').length;
+      assert.equal(markers, 3, "validation, the release's own registration, the watcher's record");
+      assert.equal(h.fake.posts(machine.id), 1);
+    } finally {
+      h.fake.registersPosted = true;
+    }
+  });
+
+  it("a nudge that comes while the POST is in flight is checked against the watcher's record, never believed", async () => {
+    const machine = h.fake.addMachine();
+    machine.unisolate = { outcome: 'Succeeded', looks: 2 };
+    const open = h.fake.hold('postUnisolate');
+    const handle = await h.start({ machineId: machine.id, approval: preApproved });
+    try {
+      await h.reach(handle, 'releasing');
+      await until(() => h.fake.posts(machine.id) === 1);
+      const action = h.fake.actions.find((a) => a.machineId === machine.id && a.type === 'Unisolate')!;
+      await handle.signal(actionFinalSignal, { actionId: action.id });
+    } finally {
+      open();
+    }
+    assert.equal((await handle.result()).outcome, 'released');
+    const kinds = await eventKinds(handle);
+    // Validation, the refuted nudge's read and the registration after it, then the watcher's real nudge's read.
+    assert.equal(kinds.filter((k) => k === 'markerRecorded').length, 4);
+    assert.equal(h.fake.posts(machine.id), 1);
   });
 
   it('an Isolate that succeeds after the release → ReisolatedAfterRelease', async () => {

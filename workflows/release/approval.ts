@@ -4,6 +4,7 @@ import { preApprovedDecision, type Decision, type Verb } from '../approval/decis
 import { checkApprover, checkDecisionText, refuseApproval, type DeciderRules } from '../approval/rules.js';
 import { nudgeApprovers, type NudgeEvidence } from '../approval/nudge.js';
 import { checkApprovalToken, type DecisionFields } from '../approval/verified.js';
+import { LeftRunningTimer } from './left-running-timer.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** States in which a decision is taken: before the check says one is needed (applied then), and while awaited. */
@@ -72,7 +73,7 @@ export async function approve(release: ReleaseTracker): Promise<{ waited: boolea
     release.setState('awaiting-approval');
     // Only when the release enters the wait: a decision that came first needs no nudge.
     const stopNudges = nudgeApprovers(release.nudgeChannels, releaseEvidence(release), approval.timeoutMs);
-    await wf.condition(() => status.decision !== null, approval.timeoutMs, { summary: 'approval expires' });
+    await new LeftRunningTimer(approval.timeoutMs, 'approval expires').waitFor(() => status.decision !== null);
     stopNudges();
   }
   release.recordApprovalWait(startedAt);

@@ -10,6 +10,7 @@ import {
 import { defenderCalls, registrations, watcherMessages } from './activities.js';
 import { cancelAction } from './cancel-action.js';
 import { isIsolated } from './check.js';
+import { LeftRunningTimer } from './left-running-timer.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
 /** The followed action's end, with what the release could read about isolations after it. */
@@ -24,6 +25,12 @@ const ENDS: Partial<Record<string, { state: ReleaseState; type: ReleaseFailureTy
   Cancelled: { state: 'action-cancelled', type: ReleaseFailureType.MachineActionCancelled },
 };
 
+/** The action a release follows, and whether the POST that created it registered it with the watcher already. */
+export interface Followed {
+  action: MachineActionSummary;
+  watched: boolean;
+}
+
 /** Defender calls made once the deadline has passed are bounded by this, not by the (spent) deadline. */
 const AFTER_DEADLINE_MS = 5 * 60_000;
 
@@ -32,11 +39,17 @@ const REFUTED_NUDGE_PAUSE_MS = 5_000;
 
 /**
  * The watcher's nudge: noted only for the action this release follows, and believed only once the watcher's record
- * bears it out (`heardFromWatcher`), since anyone with client access can send it.
+ * bears it out (`heardFromWatcher`), since anyone with client access can send it. While the POST is in flight, a
+ * nudge for any action is noted too: the POST's activity registers the action before the release reads its answer,
+ * so the watcher's nudge may come first; at worst a forged one costs a read of the record.
  */
 export function noteFinalNudge(release: ReleaseTracker, notice: unknown): void {
   const actionId = parseActionFinalNotice(notice);
-  if (actionId !== null && release.status.machineAction?.id.toLowerCase() === actionId) release.finalNudges += 1;
+  if (actionId === null) return;
+  const followed = release.status.machineAction?.id.toLowerCase();
+  if (followed === actionId || (followed === undefined && release.status.state === 'releasing')) {
+    release.finalNudges += 1;
+  }
 }
 
 /**
@@ -44,10 +57,10 @@ export function noteFinalNudge(release: ReleaseTracker, notice: unknown): void {
  * waiting release with one list call per tick and signals the end, so history does not grow with the polls. The
  * release continues only when the action Succeeded; every other end is the release's end.
  */
-export async function confirm(release: ReleaseTracker, action: MachineActionSummary): Promise<Confirmed> {
+export async function confirm(release: ReleaseTracker, { action, watched }: Followed): Promise<Confirmed> {
   release.setState('confirming');
   const deadlineAt = Date.now() + release.request.deadlineMs;
-  await watch(release, action, deadlineAt);
+  if (!watched) await watch(release, action, deadlineAt);
   const heard = await heardFromWatcher(release, action, deadlineAt);
   const confirmed = heard ? { ...heard, verified: true } : await settleAtDeadline(release, action);
   release.noteActionStatus(confirmed.action.status);
@@ -97,11 +110,11 @@ async function heardFromWatcher(
   deadlineAt: number,
 ): Promise<ActionOutcome | null> {
   const { taskQueue } = wf.workflowInfo();
+  const left = deadlineAt - Date.now();
+  if (left <= 0) return null;
+  const deadline = new LeftRunningTimer(left, 'release deadline');
   for (;;) {
-    const left = deadlineAt - Date.now();
-    if (left <= 0 || !(await wf.condition(() => release.finalNudges > 0, left, { summary: 'release deadline' }))) {
-      return null;
-    }
+    if (!(await deadline.waitFor(() => release.finalNudges > 0))) return null;
     release.finalNudges = 0;
     const { tenant } = release.request;
     const outcome = await watcherMessages.readWatcherRecord({ taskQueue, tenant, actionId: action.id });

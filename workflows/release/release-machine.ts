@@ -1,10 +1,10 @@
 import * as wf from '@temporalio/workflow';
-import type { MachineActionSummary, MachineCheck, ReleaseRequest, ReleaseResult } from '../../contract/index.js';
+import type { MachineCheck, ReleaseRequest, ReleaseResult } from '../../contract/index.js';
 import { approve } from './approval.js';
 import { reportingToBatch } from './batch-report.js';
 import { cancelAtDefender } from './cancellation.js';
 import { checkMachine, isIsolated } from './check.js';
-import { confirm } from './confirm.js';
+import { confirm, type Followed } from './confirm.js';
 import { registerReleaseHandlers } from './handlers.js';
 import { ReleaseTracker } from './release-tracker.js';
 import { submitUnisolate } from './submit.js';
@@ -62,10 +62,10 @@ function cancelledFailure(release: ReleaseTracker, err: unknown): unknown {
  * The Unisolate to follow: someone's release already in flight (watching needs no approval, and sends nothing), or —
  * once approved — exactly one of ours. Null when the machine is not isolated (any more).
  */
-async function releaseAction(release: ReleaseTracker, machine: MachineCheck): Promise<MachineActionSummary | null> {
+async function releaseAction(release: ReleaseTracker, machine: MachineCheck): Promise<Followed | null> {
   if (machine.inFlightUnisolate) {
     release.follow(machine.inFlightUnisolate, 'adopted-in-flight');
-    return machine.inFlightUnisolate;
+    return { action: machine.inFlightUnisolate, watched: false };
   }
   if (!isIsolated(machine) && !machine.inFlightIsolate) return null;
   const { waited } = await approve(release);

@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import {
+  BRIEF_STATES,
   DefenderMachineIdAttribute,
   IncidentIdAttribute,
   isEndState,
@@ -40,6 +41,8 @@ export class ReleaseTracker {
   readonly tokens: TokenLedger = newTokenLedger();
   /** The channels that nudge the tenant's approvers, as validation said (names only; the worker holds the URLs). */
   nudgeChannels: readonly NudgeChannel[] = [];
+  /** The `ReleaseState` search attribute as last recorded (by the starter, or here). */
+  #listedAs: string | null = wf.workflowInfo().typedSearchAttributes.get(ReleaseStateAttribute) ?? null;
   // Workflow metrics go through the worker's runtime meter and are not emitted again on replay.
   readonly #ended = wf.metricMeter.createCounter(
     'defender_isolation_releases',
@@ -101,7 +104,10 @@ export class ReleaseTracker {
     if (this.status.state === state) return;
     this.status.state = state;
     if (isEndState(state)) this.#ended.add(1, { outcome: state, tenant: this.validated?.tenant ?? 'default' });
-    wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
+    if (!BRIEF_STATES.includes(state) || this.#listedAs === 'awaiting-approval') {
+      wf.upsertSearchAttributes([{ key: ReleaseStateAttribute, value: state }]);
+      this.#listedAs = state;
+    }
     wf.setCurrentDetails(this.describe());
   }
 

@@ -5,12 +5,12 @@ import {
   ReleaseFailureType,
   UNKNOWN_POST_OUTCOMES,
   type IsolationState,
-  type MachineActionSummary,
   type MachineCheck,
 } from '../../contract/index.js';
 import { defenderCalls } from './activities.js';
 import { cancelAction } from './cancel-action.js';
 import { isIsolated, listIsolation } from './check.js';
+import type { Followed } from './confirm.js';
 import { endOnDefenderFailure, failureType } from './defender-failures.js';
 import type { ReleaseTracker } from './release-tracker.js';
 
@@ -27,7 +27,7 @@ export async function submitUnisolate(
   release: ReleaseTracker,
   check: MachineCheck,
   fresh: boolean,
-): Promise<MachineActionSummary | null> {
+): Promise<Followed | null> {
   release.setState('releasing');
   const giveUpAt = Date.now() + release.request.deadlineMs;
   let state: IsolationState = { ...check, ours: null };
@@ -54,14 +54,14 @@ export async function submitUnisolate(
 }
 
 /** An action to follow instead of posting: ours from an earlier attempt, or someone's release in flight. */
-function adoptExisting(release: ReleaseTracker, state: IsolationState): MachineActionSummary | null {
+function adoptExisting(release: ReleaseTracker, state: IsolationState): Followed | null {
   if (state.ours) {
     release.follow(state.ours, 'adopted-after-unknown-outcome');
-    return state.ours;
+    return { action: state.ours, watched: false };
   }
   if (state.inFlightUnisolate) {
     release.follow(state.inFlightUnisolate, 'adopted-in-flight');
-    return state.inFlightUnisolate;
+    return { action: state.inFlightUnisolate, watched: false };
   }
   return null;
 }
@@ -84,16 +84,23 @@ async function stillIsolated(release: ReleaseTracker, state: IsolationState): Pr
   return action.status === 'Succeeded' || isIsolated(state);
 }
 
-/** One POST; an outcome Defender did not make known is returned as such, for the caller to look before posting again. */
-async function post(release: ReleaseTracker): Promise<MachineActionSummary | 'unknown' | 'already-in-progress'> {
-  const { machineId, comment } = release.request;
+/**
+ * One POST, whose activity also registers the action with the tenant's watcher; an outcome Defender did not make known
+ * is returned as such, for the caller to look before posting again.
+ */
+async function post(release: ReleaseTracker): Promise<Followed | 'unknown' | 'already-in-progress'> {
+  const { machineId, comment, tenant, pollIntervalMs } = release.request;
   const info = wf.workflowInfo();
   const tag = correlationTag(info.workflowId, info.runId);
   try {
-    const action = await defenderCalls(release.request, {
+    const { action, watched } = await defenderCalls(release.request, {
       summary: `POST unisolate for ${machineId}`,
       nonRetryable: UNKNOWN_POST_OUTCOMES,
-    }).postUnisolate({ machineId, comment: `${comment} ${tag}` });
+    }).postUnisolate({
+      machineId,
+      comment: `${comment} ${tag}`,
+      watch: { taskQueue: info.taskQueue, tenant, subscriber: info.workflowId, pollIntervalMs },
+    });
     if (action.type !== 'Unisolate' || action.machineId?.toLowerCase() !== machineId) {
       // An answer about another machine, or another kind of action, says nothing of ours: look before posting again.
       wf.log.warn('The POST was answered with an action that is not this release', { machineActionId: action.id });
@@ -101,7 +108,7 @@ async function post(release: ReleaseTracker): Promise<MachineActionSummary | 'un
     }
     // Defender may answer a duplicate with the release already pending (201, not 400): only our tag makes it ours.
     release.follow(action, (action.requestorComment ?? '').includes(tag) ? 'posted' : 'adopted-in-flight');
-    return action;
+    return { action, watched };
   } catch (err) {
     endOnDefenderFailure(release, err, 'releasing');
     const type = failureType(err);
