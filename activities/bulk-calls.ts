@@ -12,7 +12,7 @@ export interface MachinePage {
   pageFull: boolean;
 }
 
-/** The Defender calls of a batch: one call each, on the tenant's rate-limited API task queue. */
+/** The Defender calls of a batch: one call each, reserved with the tenant's call ledger, on its API task queue. */
 export function createBulkCalls(deps: Deps) {
   return {
     lookupMachines: (input: { machineIds: string[] }) => lookupMachines(deps, input),

@@ -17,7 +17,7 @@ export interface DefenderActivityDeps extends DefenderCallOptions {
   watchFloorMs?: number;
 }
 
-/** Activities that call Defender, one call each: they run on a tenant's rate-limited API task queue. */
+/** Activities that call Defender, each call reserved with the tenant's call ledger, on the tenant's API task queue. */
 export function createApiActivities(deps: DefenderActivityDeps) {
   return { ...createReleaseCalls(deps), ...createWatchCalls(deps), ...createBulkCalls(deps) };
 }

@@ -41,8 +41,9 @@ export interface PostedUnisolate {
 }
 
 /**
- * The Defender calls of one release, one call per activity: the API task queue's rate limit then counts calls. The one
- * exception, the machine read for an approver's evidence, is in `listIsolationActions` (docs/architecture.md).
+ * The Defender calls of one release, each reserved with the tenant's call ledger (`callDefender`); one call per
+ * activity, but for the machine read of an approver's evidence, made beside the list in `listIsolationActions` and
+ * reserved with it (docs/architecture.md).
  */
 export function createReleaseCalls(deps: Deps) {
   return {

@@ -13,7 +13,11 @@ const RUNS: { script: string; args: string[]; table: RegExp }[] = [
   { script: 'bench:bulk', args: ['--machines', '20'], table: /API calls per machine/ },
   { script: 'bench:dispatch', args: ['--rate', '20', '--activities', '30'], table: /task-queue dispatch benchmark/ },
   { script: 'bench:history', args: ['--polls', '1,3'], table: /History events per release/ },
-  { script: 'bench:latency', args: ['--releases', '5', '--budget-releases', '2'], table: /Approval → POST latency/ },
+  {
+    script: 'bench:latency',
+    args: ['--releases', '5', '--budget-releases', '2', '--hour-minutes', '2'],
+    table: /Approval → POST latency/,
+  },
   {
     script: 'bench:urgent',
     args: ['--machines', '20', '--concurrency', '10', '--singles', '2', '--every', '5', '--time-scale', '20'],

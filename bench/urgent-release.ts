@@ -3,9 +3,10 @@
  * single release waits while a big batch keeps the tenant's Defender budget busy. A bulk release of `machines` keeps
  * the API queue backlogged; once its first POST is in, `singles` releases are started one every `every` simulated
  * seconds as a playbook starts them (pre-approved: the analyst approved in the playbook), and each is timed from its
- * start to its Unisolate POST reaching the simulator (its request log). Two phases in one run, on one dev server, each
- * with a fresh task queue and simulator: "today" (the same workflows, their priority keys removed by a bench-only
- * interceptor) and "priority keys". Defender's real limits (100/min, 1500/h) are enforced by the simulator, time
+ * start to its Unisolate POST reaching the simulator (its request log). Three phases in one run, on one dev server,
+ * each with a fresh task queue and simulator: the same workflows with their priority keys removed by a bench-only
+ * interceptor and the API queue's steady rate alone (`burst: false`, as before issue 18); priority keys on the steady
+ * rate; and priority keys with the tenant's call ledger (the default). Defender's real limits (100/min, 1500/h) are enforced by the simulator, time
  * compressed `time-scale` times; figures are in simulated seconds. A benchmark, not a test: nothing is asserted.
  */
 import { fileURLToPath } from 'node:url';
@@ -58,7 +59,7 @@ const simulated = (wallMs: number) => (wallMs * TIME_SCALE) / 1000;
 const server = await startBenchServer();
 
 /** One phase: a fresh simulator and task queue, the batch, the single releases, then everything on the queue ended. */
-async function phase(options: { name: string; withoutPriority: boolean }): Promise<PhaseResult> {
+async function phase(options: { name: string; withoutPriority: boolean; burst: boolean }): Promise<PhaseResult> {
   const began = Date.now();
   const simulator = await new DefenderSimulator({
     timeScale: TIME_SCALE,
@@ -66,7 +67,7 @@ async function phase(options: { name: string; withoutPriority: boolean }): Promi
     actionVisibilityDelayMs: 1_000,
     defaultBehavior: TEN_MINUTE_ACTIONS,
   }).start();
-  const taskQueue = `urgent-${options.withoutPriority ? 'today' : 'priority'}-${Date.now()}`;
+  const taskQueue = `urgent-${options.withoutPriority ? 'today' : 'priority'}-${options.burst ? 'ledger' : 'steady'}-${Date.now()}`;
   const connection = await NativeConnection.connect({ address: server.address });
   const clientConnection = await Connection.connect({ address: server.address });
   const client = new Client({ connection: clientConnection });
@@ -74,7 +75,7 @@ async function phase(options: { name: string; withoutPriority: boolean }): Promi
     const workers = await createReleaseWorkers({
       connection,
       taskQueue,
-      rateBudget: { perMinute: 100, perHour: 1500, timeScale: TIME_SCALE },
+      rateBudget: { perMinute: 100, perHour: 1500, timeScale: TIME_SCALE, burst: options.burst },
       defender: simulatorClient(simulator),
       ...(options.withoutPriority ? { interceptors: { workflowModules: [NO_PRIORITY] } } : {}),
     });
@@ -240,8 +241,9 @@ function row(r: PhaseResult): string {
 }
 
 try {
-  const today = await phase({ name: 'today (no priority keys)', withoutPriority: true });
-  const priority = await phase({ name: 'priority keys', withoutPriority: false });
+  const today = await phase({ name: 'no keys, steady rate', withoutPriority: true, burst: false });
+  const priority = await phase({ name: 'keys, steady rate', withoutPriority: false, burst: false });
+  const ledger = await phase({ name: 'keys and the call ledger', withoutPriority: false, burst: true });
   console.log(
     `\nUrgent release while a batch keeps the budget busy (${new Date().toISOString()}, node ${process.version}): ` +
       `${SINGLES} single releases, one every ${EVERY_S} s, start → POST in simulated seconds at ${TIME_SCALE}x; ` +
@@ -249,6 +251,7 @@ try {
   );
   console.log(row(today));
   console.log(row(priority));
+  console.log(row(ledger));
 } finally {
   await server.stop();
 }

@@ -3,8 +3,8 @@ import { TASK_PRIORITY, apiTaskQueue, type ValidatedReleaseRequest } from '../..
 import type { ApiActivities, LocalActivities } from '../../activities/index.js';
 
 /**
- * A release's Defender calls: one call per activity on its tenant's rate-limited API task queue (whose limit is the
- * tenant's Defender budget), each attempt short, retried with backoff until `withinMs`. A single release's calls go
+ * A release's Defender calls: activities on its tenant's API task queue, each call reserved with the tenant's call
+ * ledger, each attempt short, retried with backoff until `withinMs`. A single release's calls go
  * before a batch's, so that one waited for does not queue behind a batch's backlog.
  */
 export function defenderCalls(
