@@ -1,7 +1,8 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  ARRIVAL_SLACK_MS,
   MAX_CALLS_PER_RESERVATION,
   RATE_BUDGET_EXHAUSTED,
   RATE_BUDGET_WORKFLOW_TYPE,
@@ -17,6 +18,10 @@ export interface RateGateOptions {
   windows: CallWindows;
   /** The longest a call waits for room inside its activity; then the activity is retried when room is expected. */
   maxWaitMs?: number;
+  /** Readies the tenant's Defender client (its token) before a reservation, so that a granted call goes at once. */
+  prepare?: (signal: AbortSignal) => Promise<void>;
+  /** Where the gate's warnings go; by default the log of the activity whose call is being reserved. */
+  logger?: Pick<typeof log, 'warn'>;
 }
 
 interface Waiter {
@@ -31,6 +36,15 @@ interface Waiter {
 const LEDGER_RETRY_MS = 1_000;
 
 /**
+ * A grant that took longer than this to come back is not used: the ledger dated it when its workflow task started,
+ * and the call must reach Defender within the ledger's arrival slack of that date.
+ */
+const STALE_GRANT_MS = ARRIVAL_SLACK_MS - 1_000;
+
+/** The longest a reservation may take before the gate gives up on it and asks again. */
+const RESERVATION_TIMEOUT_MS = 10_000;
+
+/**
  * One worker process's door to its tenant's call ledger. Calls waiting at the same time are reserved together, the
  * most urgent first, with one update: a burst of calls costs the ledger one workflow task, not one per call. A call
  * that finds no room waits here (up to `maxWaitMs`) for the time the ledger names, and is woken early when a more
@@ -42,16 +56,19 @@ export class RateGate {
   #pumping = false;
   #wake: (() => void) | undefined;
   #sleepingFor = Infinity;
-  #lastRetryAfterMs = LEDGER_RETRY_MS;
+  /** When the ledger expects room again, by priority: what a caller that waited too long is told. */
+  readonly #roomAt = new Map<number, number>();
 
   constructor(options: RateGateOptions) {
     this.#options = options;
   }
 
   /** Resolves once `calls` Defender calls may be made; rejects with a retryable failure after `maxWaitMs`. */
-  acquire(request: { calls: number; priority: number; client: Client; signal: AbortSignal }): Promise<void> {
+  async acquire(request: { calls: number; priority: number; client: Client; signal: AbortSignal }): Promise<void> {
+    await this.#options.prepare?.(request.signal);
     const maxWaitMs = this.#options.maxWaitMs ?? 20_000;
     return new Promise<void>((resolve, reject) => {
+      if (request.signal.aborted) return reject(request.signal.reason);
       const waiter: Waiter = { calls: request.calls, priority: request.priority, deadline: 0, resolve, reject };
       const timer = setTimeout(() => this.#expire(waiter), maxWaitMs);
       const abort = () => this.#drop(waiter, request.signal.reason);
@@ -71,18 +88,30 @@ export class RateGate {
     try {
       while (this.#waiting.length > 0) {
         const batch = this.#nextBatch();
+        const priority = batch[0]!.priority;
         const answer = await this.#reserve(client, batch);
-        let left = answer.granted;
-        for (const waiter of batch) {
-          if (waiter.calls > left) break;
-          left -= waiter.calls;
-          this.#remove(waiter);
-          waiter.resolve();
-        }
-        if (answer.granted < sum(batch)) await this.#sleep(answer.retryAfterMs, batch[0]!.priority);
+        if (answer.retryAfterMs > 0) this.#roomAt.set(priority, Date.now() + answer.retryAfterMs);
+        this.#handOut(batch, answer.granted);
+        const moreUrgent = this.#waiting.some((w) => w.priority < priority);
+        if (answer.granted < sum(batch) && !moreUrgent) await this.#sleep(answer.retryAfterMs, priority);
       }
     } finally {
       this.#pumping = false;
+    }
+  }
+
+  /**
+   * Granted calls go to the batch's waiters still waiting, in order; what one that gave up meanwhile leaves goes to
+   * others of the same priority (a grant's share of the windows depends on its priority).
+   */
+  #handOut(batch: readonly Waiter[], granted: number): void {
+    let left = granted;
+    const samePriority = this.#waiting.filter((w) => w.priority === batch[0]!.priority && !batch.includes(w));
+    for (const waiter of [...batch, ...samePriority]) {
+      if (waiter.calls > left || !this.#waiting.includes(waiter)) continue;
+      left -= waiter.calls;
+      this.#remove(waiter);
+      waiter.resolve();
     }
   }
 
@@ -102,22 +131,31 @@ export class RateGate {
   async #reserve(client: Client, batch: Waiter[]): Promise<ReserveCallsAnswer> {
     const { workflowId, workflowTaskQueue, windows } = this.#options;
     const request = { calls: sum(batch), priority: batch[0]!.priority, windows };
+    const sent = Date.now();
     try {
-      const answer = await client.workflow.executeUpdateWithStart(reserveCallsUpdate, {
-        args: [request],
-        startWorkflowOperation: new WithStartWorkflowOperation(RATE_BUDGET_WORKFLOW_TYPE, {
-          workflowId,
-          taskQueue: workflowTaskQueue,
-          args: [{}],
-          workflowIdConflictPolicy: 'USE_EXISTING',
+      const answer = await client.withDeadline(sent + RESERVATION_TIMEOUT_MS, () =>
+        client.workflow.executeUpdateWithStart(reserveCallsUpdate, {
+          args: [request],
+          startWorkflowOperation: new WithStartWorkflowOperation(RATE_BUDGET_WORKFLOW_TYPE, {
+            workflowId,
+            taskQueue: workflowTaskQueue,
+            args: [{}],
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
         }),
+      );
+      if (Date.now() - sent <= STALE_GRANT_MS) return answer;
+      (this.#options.logger ?? log).warn('A reservation came back too late to use: asked again', {
+        ms: Date.now() - sent,
+        ...request,
       });
-      this.#lastRetryAfterMs = answer.retryAfterMs || this.#lastRetryAfterMs;
-      return answer;
+      return { granted: 0, retryAfterMs: 1 };
     } catch (err) {
-      const retryAfterMs = refusedFor(err) ?? LEDGER_RETRY_MS;
-      this.#lastRetryAfterMs = retryAfterMs;
-      return { granted: 0, retryAfterMs };
+      const refused = refusedFor(err);
+      if (refused === 'invalid') this.#failAll(batch, err);
+      else if (refused === undefined)
+        (this.#options.logger ?? log).warn('The call ledger did not answer', { workflowId, error: String(err) });
+      return { granted: 0, retryAfterMs: typeof refused === 'number' ? refused : LEDGER_RETRY_MS };
     }
   }
 
@@ -134,8 +172,24 @@ export class RateGate {
     this.#sleepingFor = Infinity;
   }
 
+  /** The ledger refused the reservation itself (a budget it cannot count in): nobody waiting can be served. */
+  #failAll(batch: readonly Waiter[], err: unknown): void {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    for (const waiter of batch) {
+      this.#drop(
+        waiter,
+        ApplicationFailure.create({
+          type: 'InvalidRateBudget',
+          message: `the tenant's call ledger refused its budget: ${cause instanceof Error ? cause.message : String(cause)}`,
+          nonRetryable: true,
+        }),
+      );
+    }
+  }
+
   #expire(waiter: Waiter): void {
-    const retryAfterMs = Math.max(this.#lastRetryAfterMs, 1);
+    // Retried when the ledger last said room would come for calls of its priority, a second at least.
+    const retryAfterMs = Math.max((this.#roomAt.get(waiter.priority) ?? 0) - Date.now(), LEDGER_RETRY_MS);
     this.#drop(
       waiter,
       ApplicationFailure.create({
@@ -163,11 +217,16 @@ export function activityClient(): Client {
   return Context.current().client;
 }
 
-/** The ledger's refusal: its wait, when the failure is one (anything else is the ledger being unreachable). */
-function refusedFor(err: unknown): number | undefined {
+/**
+ * The ledger's refusal: its wait when the budget is full, `invalid` when it refused the request itself, undefined
+ * for anything else (the ledger unreachable, a timeout).
+ */
+function refusedFor(err: unknown): number | 'invalid' | undefined {
   if (!(err instanceof WorkflowUpdateFailedError)) return undefined;
   const cause = err.cause;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== RATE_BUDGET_EXHAUSTED) return undefined;
+  if (!(cause instanceof ApplicationFailure)) return undefined;
+  if (cause.type === 'InvalidInput') return 'invalid';
+  if (cause.type !== RATE_BUDGET_EXHAUSTED) return undefined;
   const retryAfterMs = (cause.details?.[0] as { retryAfterMs?: unknown } | undefined)?.retryAfterMs;
   return typeof retryAfterMs === 'number' && retryAfterMs > 0 ? retryAfterMs : LEDGER_RETRY_MS;
 }

@@ -195,7 +195,8 @@ async function cancelMachineAction(
         throw err;
       }
     },
-    options,
+    // The cancel, and the read of the action when Defender refuses to cancel it (reserved with it: cancels are few).
+    { ...options, calls: 2 },
   );
 }
 

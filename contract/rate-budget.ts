@@ -38,6 +38,15 @@ export interface ReserveCallsRequest {
 
 export const MAX_CALLS_PER_RESERVATION = 50;
 
+/**
+ * How much later than its grant a call may reach Defender: the ledger dates a grant by the start of the workflow task
+ * that made it, and the worker answers, the gate hands out and the request travels after that. A grant counts in each
+ * window for this much longer, so that Defender's count of a window, which goes by arrival, never holds calls the
+ * ledger saw in different windows; the gate does not use a grant that took longer than this less a second to come
+ * back, and readies the token before reserving.
+ */
+export const ARRIVAL_SLACK_MS = 5_000;
+
 /** `granted` calls may be made now; the rest should ask again after `retryAfterMs`. */
 export interface ReserveCallsAnswer {
   granted: number;

@@ -100,7 +100,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
         (t.credentials
           ? createDefenderClient(t.credentials, { requestTimeoutMs: options.requestTimeoutMs, tenant: name })
           : undefined),
-      rateBudget: t.rateBudget ?? DEFAULT_RATE_BUDGET,
+      rateBudget: checkedBudget(name, t.rateBudget ?? DEFAULT_RATE_BUDGET),
       rateLimitFallbackMs: t.rateLimitFallbackMs,
     }));
     if (tenants.length === 0) throw new TypeError('defender-isolation plugin: configure at least one tenant');
@@ -188,7 +188,7 @@ export class DefenderIsolationPlugin extends SimplePlugin {
             defender: client,
             rateLimitFallbackMs: tenant.rateLimitFallbackMs,
             watchFloorMs: watchFloor(tenant.rateBudget),
-            rateGate: rateGateOf(tenant, options.taskQueue),
+            rateGate: rateGateOf(tenant, client, options.taskQueue),
           }),
           maxTaskQueueActivitiesPerSecond: activitiesPerSecond(tenant.rateBudget),
         }),
@@ -214,13 +214,31 @@ export class DefenderIsolationPlugin extends SimplePlugin {
   }
 }
 
+/** A tenant's budget, checked now: a ledger cannot count calls in windows of no length, and would refuse them all. */
+function checkedBudget(tenant: string, budget: RateBudget): RateBudget {
+  const within = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
+  const rules: [boolean, string][] = [
+    [within(budget.perMinute, 1, 1e9), 'rateBudget.perMinute must be a number from 1 to 1e9'],
+    [within(budget.perHour, 1, 6e10), 'rateBudget.perHour must be a number from 1 to 6e10'],
+    [
+      budget.timeScale === undefined || within(budget.timeScale, 1, 1e4),
+      'rateBudget.timeScale must be from 1 to 10000',
+    ],
+    [budget.headroom === undefined || within(budget.headroom, 0.01, 1), 'rateBudget.headroom must be from 0.01 to 1'],
+  ];
+  const broken = rules.find(([ok]) => !ok);
+  if (broken) throw new TypeError(`defender-isolation plugin: tenant "${tenant}": ${broken[1]}`);
+  return budget;
+}
+
 /** The tenant's door to its call ledger (on the workflow task queue), unless it keeps the steady pace only. */
-function rateGateOf(tenant: Tenant, taskQueue: string): RateGate | undefined {
+function rateGateOf(tenant: Tenant, client: DefenderClient, taskQueue: string): RateGate | undefined {
   if (tenant.rateBudget.burst === false) return undefined;
   return new RateGate({
     workflowId: rateBudgetWorkflowId(apiTaskQueue(taskQueue, tenant.name)),
     workflowTaskQueue: taskQueue,
     windows: callWindows(tenant.rateBudget),
+    prepare: (signal) => client.prepare({ signal }),
   });
 }
 

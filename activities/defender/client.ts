@@ -189,6 +189,14 @@ export class DefenderClient {
     }
   }
 
+  /**
+   * Makes sure a token is at hand, so that a request made right after this one does not wait for Entra ID first (the
+   * worker reserves each call with the tenant's ledger just before making it).
+   */
+  async prepare(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#tokens.getToken({ signal: options.signal });
+  }
+
   async #call<S extends z.ZodType>(spec: CallSpec<S>): Promise<z.output<S>> {
     let token = await this.#tokens.getToken({ signal: spec.signal });
     let response = await this.#send(spec, token);

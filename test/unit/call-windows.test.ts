@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { CallWindows } from '../../contract/index.js';
-import { ARRIVAL_SLACK_MS, capsFor, fit, since } from '../../workflows/budget/call-windows.js';
+import { ARRIVAL_SLACK_MS, type CallWindows } from '../../contract/index.js';
+import { capsFor, fit, since } from '../../workflows/budget/call-windows.js';
 
 const defender: CallWindows = { perMinute: 100, perHour: 1500, timeScale: 1, headroom: 0.97 };
 const at = (n: number, t: number) => Array.from({ length: n }, () => t);
@@ -25,10 +25,10 @@ describe('the call ledger windows', () => {
   it('a full minute grants what is left and names when the oldest grant leaves it', () => {
     const grants = [...at(50, 1_000), ...at(30, 20_000)];
     // 87 for a batch: 7 more fit; the 8th waits until the first grants (at 1 s) leave the minute and its arrival
-    // slack (63 s).
+    // slack.
     assert.deepEqual(fit(grants, 30_000, { calls: 10, priority: 4, windows: defender }), {
       granted: 7,
-      retryAfterMs: 33_000,
+      retryAfterMs: 31_000 + ARRIVAL_SLACK_MS,
     });
     // Urgent calls still find their reserve.
     assert.deepEqual(fit(grants, 30_000, { calls: 10, priority: 1, windows: defender }), {
@@ -51,10 +51,18 @@ describe('the call ledger windows', () => {
   it('a time-compressed budget has windows that many times shorter (plus the arrival slack, which is real time)', () => {
     const compressed = { ...defender, timeScale: 60 };
     const grants = at(87, 0);
-    assert.equal(fit(grants, 2_999, { calls: 1, priority: 4, windows: compressed }).granted, 0);
-    assert.deepEqual(fit(grants, 3_000, { calls: 1, priority: 4, windows: compressed }), {
+    assert.equal(fit(grants, 999 + ARRIVAL_SLACK_MS, { calls: 1, priority: 4, windows: compressed }).granted, 0);
+    assert.deepEqual(fit(grants, 1_000 + ARRIVAL_SLACK_MS, { calls: 1, priority: 4, windows: compressed }), {
       granted: 1,
       retryAfterMs: 0,
+    });
+  });
+
+  it('a request beyond the cap of an empty window waits for the calls granted now to leave it', () => {
+    const small = { ...defender, perMinute: 30 };
+    assert.deepEqual(fit([], 0, { calls: 50, priority: 4, windows: small }), {
+      granted: 26,
+      retryAfterMs: 60_000 + ARRIVAL_SLACK_MS,
     });
   });
 

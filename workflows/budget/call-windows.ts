@@ -1,12 +1,4 @@
-import { URGENT_PRIORITY, type CallWindows } from '../../contract/index.js';
-
-/**
- * How much later than its grant a call may reach Defender: the ledger's clock is the time of the workflow task that
- * granted it, and the worker answers, the gate hands out and the request travels after that. A grant counts in each
- * window for this much longer, so that Defender's count of a window, which goes by arrival, never holds calls the
- * ledger saw in different windows.
- */
-export const ARRIVAL_SLACK_MS = 2_000;
+import { ARRIVAL_SLACK_MS, URGENT_PRIORITY, type CallWindows } from '../../contract/index.js';
 
 /** Defender's windows in ms of our clock (shorter for a time-compressed simulator), each with the arrival slack. */
 export function windowLengths(windows: CallWindows): { minuteMs: number; hourMs: number } {
@@ -47,10 +39,10 @@ export function fit(
   const room = Math.max(0, Math.min(caps.minute - inMinute.length, caps.hour - inHour.length));
   const granted = Math.min(room, request.calls);
   if (granted === request.calls) return { granted, retryAfterMs: 0 };
-  // One more call fits once enough of the oldest grants have left each window.
+  // One more call fits once enough of the oldest grants have left each window (those granted now included).
   const freeAt = Math.max(
-    leavesAt(inMinute, inMinute.length + granted + 1 - caps.minute, minuteMs),
-    leavesAt(inHour, inHour.length + granted + 1 - caps.hour, hourMs),
+    leavesAt(inMinute, inMinute.length + granted + 1 - caps.minute, { now, windowMs: minuteMs }),
+    leavesAt(inHour, inHour.length + granted + 1 - caps.hour, { now, windowMs: hourMs }),
   );
   return { granted, retryAfterMs: Math.max(Math.ceil(freeAt - now), 1) };
 }
@@ -67,8 +59,12 @@ export function since(grants: readonly number[], after: number): readonly number
   return grants.slice(lo);
 }
 
-/** When the `count` oldest grants of a window will have left it (-Infinity when none need to). */
-function leavesAt(inWindow: readonly number[], count: number, windowMs: number): number {
+/**
+ * When the `count` oldest grants of a window will have left it (-Infinity when none need to). Beyond the grants
+ * already in it, the ones being granted `now` are the next to leave.
+ */
+function leavesAt(inWindow: readonly number[], count: number, at: { now: number; windowMs: number }): number {
   if (count <= 0) return -Infinity;
-  return inWindow[Math.min(count, inWindow.length) - 1]! + windowMs;
+  const oldest = count <= inWindow.length ? inWindow[count - 1]! : at.now;
+  return oldest + at.windowMs;
 }
