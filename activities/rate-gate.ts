@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   ARRIVAL_SLACK_MS,
   MAX_CALLS_PER_RESERVATION,
+  URGENT_PRIORITY,
   RATE_BUDGET_EXHAUSTED,
   RATE_BUDGET_WORKFLOW_TYPE,
   reserveCallsUpdate,
@@ -40,6 +41,9 @@ const LEDGER_RETRY_MS = 1_000;
  * and the call must reach Defender within the ledger's arrival slack of that date.
  */
 const STALE_GRANT_MS = ARRIVAL_SLACK_MS - 1_000;
+
+/** A wait longer than this is not waited in the activity by calls other than urgent ones (see `#sendBack`). */
+const LONG_WAIT_MS = 2_000;
 
 /** The longest a reservation may take before the gate gives up on it and asks again. */
 const RESERVATION_TIMEOUT_MS = 10_000;
@@ -92,6 +96,7 @@ export class RateGate {
         const answer = await this.#reserve(client, batch);
         if (answer.retryAfterMs > 0) this.#roomAt.set(priority, Date.now() + answer.retryAfterMs);
         this.#handOut(batch, answer.granted);
+        if (priority > URGENT_PRIORITY && answer.retryAfterMs > LONG_WAIT_MS) this.#sendBack(batch);
         const moreUrgent = this.#waiting.some((w) => w.priority < priority);
         if (answer.granted < sum(batch) && !moreUrgent) await this.#sleep(answer.retryAfterMs, priority);
       }
@@ -113,6 +118,15 @@ export class RateGate {
       this.#remove(waiter);
       waiter.resolve();
     }
+  }
+
+  /**
+   * Calls other than urgent ones that would wait long give their activity's slot back at once, to be retried when
+   * room is expected: waiting here, a batch's calls would fill the worker's activity slots, and an urgent call would
+   * wait on the task queue for one, behind nothing the server's priorities can reorder.
+   */
+  #sendBack(batch: readonly Waiter[]): void {
+    for (const waiter of batch) if (this.#waiting.includes(waiter)) this.#expire(waiter);
   }
 
   /** The most urgent waiters of one priority (a reservation's priority decides its share of the windows). */
@@ -188,13 +202,15 @@ export class RateGate {
   }
 
   #expire(waiter: Waiter): void {
-    // Retried when the ledger last said room would come for calls of its priority, a second at least.
-    const retryAfterMs = Math.max((this.#roomAt.get(waiter.priority) ?? 0) - Date.now(), LEDGER_RETRY_MS);
+    // Retried when the ledger last said room would come for calls of its priority, a second at least, spread over a
+    // tenth more so that calls sent back together do not all come back at once.
+    const wait = Math.max((this.#roomAt.get(waiter.priority) ?? 0) - Date.now(), LEDGER_RETRY_MS);
+    const retryAfterMs = Math.round(wait * (1 + Math.random() / 10));
     this.#drop(
       waiter,
       ApplicationFailure.create({
         type: RATE_BUDGET_EXHAUSTED,
-        message: `the tenant's Defender budget had no room for ${this.#options.maxWaitMs ?? 20_000} ms`,
+        message: `the tenant's Defender budget has no room for this call for ${retryAfterMs} ms`,
         nextRetryDelay: retryAfterMs,
         details: [{ retryAfterMs }],
       }),
