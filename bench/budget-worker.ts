@@ -1,7 +1,7 @@
 /**
  * A release worker in a process of its own, for the benchmarks that run several worker processes against one tenant
  * (`npm run bench:latency`): the shipped plugin's workflow worker and API worker, on the simulator's default app.
- * Says `ready` once polling; ends on `stop`.
+ * Says `ready` once polling; ends on `stop`, or when the benchmark's process goes away.
  */
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createReleaseWorkers, type RateBudget } from '../worker/worker.js';
@@ -20,6 +20,8 @@ const workers = await createReleaseWorkers({
 process.on('message', (message) => {
   if (message === 'stop') workers.shutdown();
 });
+// A benchmark that dies leaves no worker behind.
+process.on('disconnect', () => workers.shutdown());
 const running = workers.run();
 process.send!('ready');
 await running;
