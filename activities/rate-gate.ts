@@ -50,16 +50,15 @@ const RESERVATION_TIMEOUT_MS = 10_000;
 
 /**
  * One worker process's door to its tenant's call ledger. Calls waiting at the same time are reserved together, the
- * most urgent first, with one update: a burst of calls costs the ledger one workflow task, not one per call. A call
- * that finds no room waits here (up to `maxWaitMs`) for the time the ledger names, and is woken early when a more
- * urgent call arrives, since urgent calls have a reserve of their own.
+ * most urgent first, with one update: a burst of calls costs the ledger one workflow task, not one per call. Urgent
+ * calls have a lane of their own, so that they never wait for a batch's reservation to come back, and a reserve of
+ * the windows at the ledger. A call that finds no room waits here (up to `maxWaitMs`) for the time the ledger names,
+ * woken early when a more urgent call of its lane arrives.
  */
 export class RateGate {
   readonly #options: RateGateOptions;
   readonly #waiting: Waiter[] = [];
-  #pumping = false;
-  #wake: (() => void) | undefined;
-  #sleepingFor = Infinity;
+  readonly #lanes = { urgent: newLane(), others: newLane() };
   /** When the ledger expects room again, by priority: what a caller that waited too long is told. */
   readonly #roomAt = new Map<number, number>();
 
@@ -81,27 +80,36 @@ export class RateGate {
       waiter.resolve = () => (clearTimeout(timer), request.signal.removeEventListener('abort', abort), resolve());
       waiter.reject = (err) => (clearTimeout(timer), request.signal.removeEventListener('abort', abort), reject(err));
       this.#waiting.push(waiter);
-      if (request.priority < this.#sleepingFor) this.#wake?.();
-      void this.#pump(request.client);
+      const lane = this.#laneOf(request.priority);
+      if (request.priority < lane.sleepingFor) lane.wake?.();
+      void this.#pump(request.client, lane);
     });
   }
 
-  async #pump(client: Client): Promise<void> {
-    if (this.#pumping) return;
-    this.#pumping = true;
+  #laneOf(priority: number): Lane {
+    return priority <= URGENT_PRIORITY ? this.#lanes.urgent : this.#lanes.others;
+  }
+
+  #waitingIn(lane: Lane): Waiter[] {
+    return this.#waiting.filter((w) => this.#laneOf(w.priority) === lane);
+  }
+
+  async #pump(client: Client, lane: Lane): Promise<void> {
+    if (lane.pumping) return;
+    lane.pumping = true;
     try {
-      while (this.#waiting.length > 0) {
-        const batch = this.#nextBatch();
+      for (let waiting = this.#waitingIn(lane); waiting.length > 0; waiting = this.#waitingIn(lane)) {
+        const batch = nextBatch(waiting);
         const priority = batch[0]!.priority;
         const answer = await this.#reserve(client, batch);
         if (answer.retryAfterMs > 0) this.#roomAt.set(priority, Date.now() + answer.retryAfterMs);
         this.#handOut(batch, answer.granted);
         if (priority > URGENT_PRIORITY && answer.retryAfterMs > LONG_WAIT_MS) this.#sendBack(batch);
-        const moreUrgent = this.#waiting.some((w) => w.priority < priority);
-        if (answer.granted < sum(batch) && !moreUrgent) await this.#sleep(answer.retryAfterMs, priority);
+        const moreUrgent = this.#waitingIn(lane).some((w) => w.priority < priority);
+        if (answer.granted < sum(batch) && !moreUrgent) await this.#sleep(lane, answer.retryAfterMs, priority);
       }
     } finally {
-      this.#pumping = false;
+      lane.pumping = false;
     }
   }
 
@@ -127,19 +135,6 @@ export class RateGate {
    */
   #sendBack(batch: readonly Waiter[]): void {
     for (const waiter of batch) if (this.#waiting.includes(waiter)) this.#expire(waiter);
-  }
-
-  /** The most urgent waiters of one priority (a reservation's priority decides its share of the windows). */
-  #nextBatch(): Waiter[] {
-    const best = Math.min(...this.#waiting.map((w) => w.priority));
-    const batch: Waiter[] = [];
-    let calls = 0;
-    for (const waiter of this.#waiting) {
-      if (waiter.priority !== best || calls + waiter.calls > MAX_CALLS_PER_RESERVATION) continue;
-      batch.push(waiter);
-      calls += waiter.calls;
-    }
-    return batch;
   }
 
   async #reserve(client: Client, batch: Waiter[]): Promise<ReserveCallsAnswer> {
@@ -173,17 +168,17 @@ export class RateGate {
     }
   }
 
-  /** Sleeps until room is expected, or until a more urgent call than `priority` arrives. */
-  async #sleep(ms: number, priority: number): Promise<void> {
-    const soonestDeadline = Math.min(...this.#waiting.map((w) => w.deadline));
+  /** Sleeps until room is expected, or until a more urgent call of the lane than `priority` arrives. */
+  async #sleep(lane: Lane, ms: number, priority: number): Promise<void> {
+    const soonestDeadline = Math.min(...this.#waitingIn(lane).map((w) => w.deadline));
     const wait = Math.max(1, Math.min(ms, soonestDeadline - Date.now()));
-    this.#sleepingFor = priority;
+    lane.sleepingFor = priority;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, wait);
-      this.#wake = () => (clearTimeout(timer), resolve());
+      lane.wake = () => (clearTimeout(timer), resolve());
     });
-    this.#wake = undefined;
-    this.#sleepingFor = Infinity;
+    lane.wake = undefined;
+    lane.sleepingFor = Infinity;
   }
 
   /** The ledger refused the reservation itself (a budget it cannot count in): nobody waiting can be served. */
@@ -248,3 +243,25 @@ function refusedFor(err: unknown): number | 'invalid' | undefined {
 }
 
 const sum = (waiters: readonly Waiter[]) => waiters.reduce((n, w) => n + w.calls, 0);
+
+/** A lane's one reservation at a time, and its sleep. */
+interface Lane {
+  pumping: boolean;
+  wake: (() => void) | undefined;
+  sleepingFor: number;
+}
+
+const newLane = (): Lane => ({ pumping: false, wake: undefined, sleepingFor: Infinity });
+
+/** The most urgent waiters of one priority (a reservation's priority decides its share of the windows). */
+function nextBatch(waiting: readonly Waiter[]): Waiter[] {
+  const best = Math.min(...waiting.map((w) => w.priority));
+  const batch: Waiter[] = [];
+  let calls = 0;
+  for (const waiter of waiting) {
+    if (waiter.priority !== best || calls + waiter.calls > MAX_CALLS_PER_RESERVATION) continue;
+    batch.push(waiter);
+    calls += waiter.calls;
+  }
+  return batch;
+}
